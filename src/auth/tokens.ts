@@ -1,0 +1,63 @@
+/**
+ * Access tokens: HS256 JWTs signed and checked through @elysiajs/jwt, with everything RFC 8725
+ * asks pinned on verification (algorithm, issuer, audience, type, required expiry).
+ */
+import { jwt } from '@elysiajs/jwt';
+import type { Role } from './model';
+
+export const ISSUER = 'game-event-server';
+export const AUDIENCE = 'game-clients';
+/** RFC 9068's media type for access tokens; a refresh token or ID token will not pass as one. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+const CLOCK_LEEWAY_SECONDS = 5;
+
+export type AccessClaims = {
+  userId: number;
+  role: Role;
+  /** Epoch milliseconds. */
+  expiresAt: number;
+};
+
+export type IssuedToken = { token: string; expiresIn: number };
+
+export interface TokenService {
+  issue(user: { id: number; role: Role }): Promise<IssuedToken>;
+  /** The claims of a valid access token, or undefined for anything else (never throws). */
+  verify(token: string | undefined): Promise<AccessClaims | undefined>;
+}
+
+export function createTokenService(options: { secret: string; ttlSeconds: number }): TokenService {
+  const plugin = jwt({ name: 'jwt', secret: options.secret, alg: 'HS256', typ: ACCESS_TOKEN_TYPE, iss: ISSUER, aud: AUDIENCE });
+  const signer = plugin.decorator.jwt;
+  const verifyOptions = {
+    algorithms: ['HS256'],
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    typ: ACCESS_TOKEN_TYPE,
+    requiredClaims: ['exp', 'iat', 'sub'],
+    clockTolerance: CLOCK_LEEWAY_SECONDS,
+  };
+  return {
+    async issue(user) {
+      const exp = Math.floor(Date.now() / 1000) + options.ttlSeconds;
+      const token = await signer.sign({ sub: String(user.id), role: user.role, exp });
+      return { token, expiresIn: options.ttlSeconds };
+    },
+    async verify(token) {
+      if (!token || token.length > 4096) return undefined;
+      const payload = await signer.verify(token, verifyOptions);
+      if (!payload) return undefined;
+      const userId = Number(payload.sub);
+      const role = payload.role;
+      const isWellFormed = Number.isSafeInteger(userId) && userId > 0 && (role === 'user' || role === 'admin') && typeof payload.exp === 'number';
+      return isWellFormed ? { userId, role, expiresAt: (payload.exp as number) * 1000 } : undefined;
+    },
+  };
+}
+
+/** The token in an `Authorization: Bearer …` header, if that is what the header holds. */
+export function bearerToken(header: string | null | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}

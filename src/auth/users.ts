@@ -1,0 +1,47 @@
+/** The users table: accounts and their balances (in minor units). */
+import type { SQL } from 'bun';
+import { fromMinor } from '../wallet/money';
+import type { Role, User } from './model';
+
+export type UserRow = {
+  id: number;
+  username: string;
+  password_hash: string;
+  role: Role;
+  balance: number;
+};
+
+/** Names are unique regardless of case, so "Admin" cannot pose as "admin". */
+export const usernameKey = (username: string) => username.toLowerCase();
+
+function normalize(row: Record<string, unknown>): UserRow {
+  // PostgreSQL returns BIGINT as a string; SQLite as a number.
+  return { ...(row as UserRow), id: Number(row.id), balance: Number(row.balance) };
+}
+
+export async function findUserByName(sql: SQL, username: string): Promise<UserRow | undefined> {
+  const [row] = await sql`SELECT id, username, password_hash, role, balance FROM users WHERE username_key = ${usernameKey(username)}`;
+  return row ? normalize(row) : undefined;
+}
+
+export async function findUserById(sql: SQL, id: number): Promise<UserRow | undefined> {
+  const [row] = await sql`SELECT id, username, password_hash, role, balance FROM users WHERE id = ${id}`;
+  return row ? normalize(row) : undefined;
+}
+
+/** Inserts a user; returns undefined when the name is taken. */
+export async function insertUser(
+  sql: SQL,
+  user: { username: string; passwordHash: string; role: Role; balanceMinor: number },
+): Promise<UserRow | undefined> {
+  const [row] = await sql`
+    INSERT INTO users (username, username_key, password_hash, role, balance, event_seq, created_at)
+    VALUES (${user.username}, ${usernameKey(user.username)}, ${user.passwordHash}, ${user.role}, ${user.balanceMinor}, 0, ${Date.now()})
+    ON CONFLICT (username_key) DO NOTHING
+    RETURNING id, username, password_hash, role, balance`;
+  return row ? normalize(row) : undefined;
+}
+
+export function publicUser(row: UserRow): User {
+  return { id: row.id, username: row.username, role: row.role, balance: fromMinor(row.balance) };
+}

@@ -1,0 +1,138 @@
+/**
+ * The one reader of the environment. Every setting is declared here with its default,
+ * validated at start-up, and a bad value stops the server with a message that names the
+ * variable and what it expects (API.md, "Running it").
+ */
+import { Type as t, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const Port = t.Integer({ minimum: 0, maximum: 65535 });
+const Positive = t.Integer({ minimum: 1 });
+const Amount = t.Number({ exclusiveMinimum: 0 });
+
+/** Each entry: the variable, its schema, its default, and what a person is told it expects. */
+const settings = {
+  PORT: { schema: Port, default: 8000, expects: 'an integer port from 0 to 65535' },
+  HOST: { schema: t.String({ minLength: 1 }), default: '0.0.0.0', expects: 'a bind address' },
+  DATABASE_URL: {
+    schema: t.String({ pattern: '^(sqlite://.+|postgres(ql)?://.+)$' }),
+    default: 'sqlite://data/games.sqlite',
+    expects: 'sqlite://<file>, sqlite://:memory: or postgres://…',
+  },
+  JWT_SECRET: { schema: t.Optional(t.String({ minLength: 1 })), default: undefined, expects: 'a secret string' },
+  JWT_TTL_SECONDS: { schema: t.Integer({ minimum: 10, maximum: 86_400 }), default: 900, expects: 'seconds from 10 to 86400' },
+  REFRESH_TTL_SECONDS: { schema: t.Integer({ minimum: 60 }), default: 30 * 86_400, expects: 'seconds, at least 60' },
+  ADMIN_USERNAME: { schema: t.Optional(t.String({ pattern: '^[A-Za-z0-9_]{3,32}$' })), default: undefined, expects: '3 to 32 of A-Z a-z 0-9 _' },
+  ADMIN_PASSWORD: { schema: t.Optional(t.String({ minLength: 8, maxLength: 128 })), default: undefined, expects: '8 to 128 characters' },
+  INITIAL_BALANCE: { schema: t.Number({ minimum: 0, maximum: 1e12 }), default: 1000, expects: 'a number from 0 to 1e12' },
+  RECENT_EVENTS: { schema: t.Integer({ minimum: 0, maximum: 100_000 }), default: 100, expects: 'an integer from 0 to 100000' },
+  ALLOW_QUERY_TOKEN: { schema: t.Boolean(), default: true, expects: 'true or false' },
+  ALLOWED_ORIGINS: { schema: t.Optional(t.Array(t.String({ minLength: 1 }))), default: undefined, expects: 'a comma-separated list of origins' },
+  REDIS_URL: { schema: t.Optional(t.String({ pattern: '^rediss?://.+' })), default: undefined, expects: 'redis://…' },
+  NODE_ENV: { schema: t.String(), default: 'development', expects: 'development, test or production' },
+  MIN_BET: { schema: Amount, default: 0.01, expects: 'a positive number' },
+  MAX_BET: { schema: Amount, default: 100_000, expects: 'a positive number' },
+  MAX_BODY_BYTES: { schema: t.Integer({ minimum: 256, maximum: 1_048_576 }), default: 16_384, expects: 'bytes from 256 to 1048576' },
+  PLAY_RATE_PER_SECOND: { schema: Positive, default: 20, expects: 'a positive integer' },
+  PLAY_BURST: { schema: Positive, default: 40, expects: 'a positive integer' },
+  LOGIN_MAX_FAILURES: { schema: Positive, default: 5, expects: 'a positive integer' },
+  LOGIN_LOCKOUT_SECONDS: { schema: Positive, default: 60, expects: 'a positive integer' },
+  WS_MESSAGE_RATE_PER_SECOND: { schema: Positive, default: 10, expects: 'a positive integer' },
+  WS_MESSAGE_BURST: { schema: Positive, default: 20, expects: 'a positive integer' },
+  WS_SLOW_BYTES: { schema: t.Integer({ minimum: 1024 }), default: 1_048_576, expects: 'bytes, at least 1024' },
+  RESUME_MAX_EVENTS: { schema: Positive, default: 1000, expects: 'a positive integer' },
+  SHUTDOWN_GRACE_MS: { schema: t.Integer({ minimum: 0 }), default: 10_000, expects: 'milliseconds' },
+  PASSWORD_MEMORY_KIB: { schema: t.Integer({ minimum: 1024 }), default: 19_456, expects: 'KiB, at least 1024' },
+  LOG_LEVEL: { schema: t.Union([t.Literal('debug'), t.Literal('info'), t.Literal('warn'), t.Literal('error'), t.Literal('silent')]), default: 'info', expects: 'debug, info, warn, error or silent' },
+} satisfies Record<string, { schema: TSchema; default: unknown; expects: string }>;
+
+/** Never echoed back in an error message. */
+const SECRET_SETTINGS = new Set(['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL']);
+
+type Settings = typeof settings;
+export type Config = { [K in keyof Settings]: Static<Settings[K]['schema']> } & {
+  /** The HS256 secret actually in use (from JWT_SECRET or generated). */
+  JWT_SECRET: string;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Environment values are strings; turn them into what the schema checks. */
+function coerce(raw: string, schema: TSchema): unknown {
+  const type = (schema as { type?: string }).type;
+  if (type === 'integer' || type === 'number') return raw.trim() === '' ? NaN : Number(raw);
+  if (type === 'boolean') {
+    const lower = raw.trim().toLowerCase();
+    if (['true', '1', 'yes'].includes(lower)) return true;
+    if (['false', '0', 'no'].includes(lower)) return false;
+    return raw;
+  }
+  if (type === 'array') return raw.split(',').map((part) => part.trim()).filter(Boolean);
+  return raw;
+}
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const values: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(settings)) {
+    const raw = env[name];
+    const isUnset = raw === undefined || raw === '';
+    const value = isUnset ? setting.default : coerce(raw, setting.schema);
+    if (value !== undefined && !Value.Check(setting.schema, value)) {
+      const shown = SECRET_SETTINGS.has(name) ? '<hidden>' : JSON.stringify(raw);
+      throw new ConfigError(`${name}=${shown} is not valid: expected ${setting.expects}`);
+    }
+    values[name] = value;
+  }
+  const config = values as Config;
+  if (config.MIN_BET > config.MAX_BET) throw new ConfigError(`MIN_BET must not exceed MAX_BET (${config.MIN_BET} > ${config.MAX_BET})`);
+  if (Boolean(config.ADMIN_USERNAME) !== Boolean(config.ADMIN_PASSWORD)) {
+    throw new ConfigError('ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
+  }
+  if (config.REDIS_URL && !config.DATABASE_URL.startsWith('postgres')) {
+    throw new ConfigError('REDIS_URL needs a shared postgres:// DATABASE_URL: instances must share one database');
+  }
+  config.JWT_SECRET = resolveJwtSecret(env.JWT_SECRET, config);
+  return config;
+}
+
+const MIN_PRODUCTION_SECRET_BYTES = 32;
+
+/**
+ * Production must bring its own secret of at least 32 bytes (RFC 8725 §3.5). Elsewhere an
+ * unset secret is generated once and kept beside the SQLite file, so tokens survive restarts;
+ * with no file to keep it beside (":memory:", PostgreSQL) it lives as long as the process.
+ */
+function resolveJwtSecret(given: string | undefined, config: Config): string {
+  const isProduction = config.NODE_ENV === 'production';
+  if (given) {
+    if (isProduction && Buffer.byteLength(given) < MIN_PRODUCTION_SECRET_BYTES) {
+      throw new ConfigError(`JWT_SECRET is too short: at least ${MIN_PRODUCTION_SECRET_BYTES} bytes are required when NODE_ENV=production`);
+    }
+    return given;
+  }
+  if (isProduction) throw new ConfigError(`JWT_SECRET is required when NODE_ENV=production (at least ${MIN_PRODUCTION_SECRET_BYTES} bytes)`);
+  const file = sqliteFile(config.DATABASE_URL);
+  const generated = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
+  if (!file) {
+    config.LOG_LEVEL !== 'silent' && console.warn('warning: JWT_SECRET is not set; using a generated secret for this process only');
+    return generated;
+  }
+  const secretFile = join(dirname(file), 'jwt-secret');
+  if (existsSync(secretFile)) return readFileSync(secretFile, 'utf8').trim();
+  mkdirSync(dirname(secretFile), { recursive: true });
+  writeFileSync(secretFile, generated, { mode: 0o600 });
+  config.LOG_LEVEL !== 'silent' && console.warn(`warning: JWT_SECRET is not set; generated one and kept it in ${secretFile} (set JWT_SECRET in production)`);
+  return generated;
+}
+
+/** The SQLite file behind a sqlite:// URL, or undefined for memory and PostgreSQL. */
+export function sqliteFile(url: string): string | undefined {
+  if (!url.startsWith('sqlite://')) return undefined;
+  const path = url.slice('sqlite://'.length);
+  return path === ':memory:' ? undefined : path;
+}

@@ -1,0 +1,36 @@
+import { Type as t } from '@sinclair/typebox';
+import { scaleMinor } from '../wallet/money';
+import type { Game } from './game';
+import { Bet } from './model';
+
+/**
+ * A pull draws a rarity by chance (per mille), then an item of that rarity uniformly; the
+ * rarity sets the payout.
+ *
+ * RTP = 0.70·0.4 + 0.24·1.5 + 0.05·3 + 0.01·15 = 0.28 + 0.36 + 0.15 + 0.15 = 0.94.
+ */
+export const RARITIES = [
+  { rarity: 'common', perMille: 700, multiplier: 40, items: ['wooden sword', 'leather cap', 'bread', 'torch'] },
+  { rarity: 'rare', perMille: 240, multiplier: 150, items: ['silver dagger', 'chain mail', 'healing potion'] },
+  { rarity: 'epic', perMille: 50, multiplier: 300, items: ['flame staff', 'griffin mount'] },
+  { rarity: 'legendary', perMille: 10, multiplier: 1500, items: ['dragon crown'] },
+] as const;
+
+export const GachaBody = t.Object({ bet: Bet }, { additionalProperties: false });
+export type GachaBody = typeof GachaBody.static;
+
+export const gacha: Game<GachaBody> = {
+  type: 'gacha',
+  path: 'gacha/pull',
+  body: GachaBody,
+  rtp: 0.94,
+  play(_input, betMinor, rng) {
+    let roll = rng.int(1000);
+    const tier = RARITIES.find((candidate) => (roll -= candidate.perMille) < 0)!;
+    const item = tier.items[rng.int(tier.items.length)]!;
+    return {
+      result: { rarity: tier.rarity, item, multiplier: tier.multiplier / 100 },
+      payoutMinor: scaleMinor(betMinor, tier.multiplier, 100),
+    };
+  },
+};

@@ -1,0 +1,44 @@
+import { Type as t } from '@sinclair/typebox';
+import { scaleMinor } from '../wallet/money';
+import type { Game } from './game';
+import { Bet } from './model';
+
+/**
+ * Rock-paper-scissors against a uniformly random house hand. A win pays 1.94× the bet, a draw
+ * returns the bet, a loss pays nothing.
+ *
+ * RTP = (1.94 + 1 + 0) / 3 = 0.98.
+ */
+export const CHOICES = ['rock', 'paper', 'scissors'] as const;
+export type Choice = (typeof CHOICES)[number];
+const WIN_HUNDREDTHS = 194;
+const BEATS: Record<Choice, Choice> = { rock: 'scissors', paper: 'rock', scissors: 'paper' };
+
+export const RpsBody = t.Object(
+  { bet: Bet, choice: t.Union(CHOICES.map((choice) => t.Literal(choice))) },
+  { additionalProperties: false },
+);
+export type RpsBody = typeof RpsBody.static;
+
+export function rpsOutcome(choice: Choice, house: Choice): 'win' | 'draw' | 'lose' {
+  if (choice === house) return 'draw';
+  return BEATS[choice] === house ? 'win' : 'lose';
+}
+
+const MULTIPLIER = { win: WIN_HUNDREDTHS, draw: 100, lose: 0 } as const;
+
+export const rps: Game<RpsBody> = {
+  type: 'rps',
+  path: 'rps/play',
+  body: RpsBody,
+  rtp: 0.98,
+  play({ choice }, betMinor, rng) {
+    const house = CHOICES[rng.int(CHOICES.length)]!;
+    const outcome = rpsOutcome(choice, house);
+    const multiplier = MULTIPLIER[outcome];
+    return {
+      result: { choice, house_choice: house, outcome, multiplier: multiplier / 100 },
+      payoutMinor: scaleMinor(betMinor, multiplier, 100),
+    };
+  },
+};

@@ -1,0 +1,35 @@
+/**
+ * Expected failures as small classes with a `code` and a `status`; the one `onError` in
+ * `src/http/index.ts` turns them into `{ error: { code, message } }`.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Extra response headers, e.g. Retry-After. */
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (code: string, message: string) => new AppError(400, code, message);
+export const unauthorized = (message = 'a valid access token is required') => new AppError(401, 'unauthorized', message);
+export const forbidden = (message: string) => new AppError(403, 'forbidden', message);
+export const conflict = (code: string, message: string) => new AppError(409, code, message);
+export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
+  new AppError(429, 'rate_limited', message, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+
+export type ErrorBody = { error: { code: string; message: string } };
+
+export function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+export function errorResponse(status: number, code: string, message: string, headers?: Record<string, string>): Response {
+  return new Response(JSON.stringify(errorBody(code, message)), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * In-process limiters. Both forget idle keys on their own, so a client cannot grow them
+ * without bound by inventing names or addresses.
+ */
+
+/** A token bucket: `burst` at once, refilled at `ratePerSecond`. */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+    now = performance.now(),
+  ) {
+    this.tokens = burst;
+    this.updatedAt = now;
+  }
+
+  /** Takes one token; false when the bucket is empty. */
+  take(now = performance.now()): boolean {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSecond);
+    this.updatedAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Seconds until the next token. */
+  retryAfter(): number {
+    return Math.max(0, (1 - this.tokens) / this.ratePerSecond);
+  }
+
+  isFull(now = performance.now()): boolean {
+    return this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSecond >= this.burst;
+  }
+}
+
+/** One token bucket per key (a user id). Full buckets are dropped by a periodic sweep. */
+export class KeyedRateLimiter {
+  private readonly buckets = new Map<string | number, TokenBucket>();
+  private readonly sweeper: Timer;
+
+  constructor(private readonly ratePerSecond: number, private readonly burst: number) {
+    this.sweeper = setInterval(() => this.sweep(), 60_000);
+    this.sweeper.unref();
+  }
+
+  /** Undefined when allowed; otherwise the seconds to wait. */
+  take(key: string | number): number | undefined {
+    let bucket = this.buckets.get(key);
+    if (!bucket) this.buckets.set(key, (bucket = new TokenBucket(this.ratePerSecond, this.burst)));
+    return bucket.take() ? undefined : bucket.retryAfter();
+  }
+
+  private sweep(): void {
+    for (const [key, bucket] of this.buckets) if (bucket.isFull()) this.buckets.delete(key);
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+}
+
+/**
+ * Counts failures per key; after `maxFailures` within `windowMs` the key is locked for
+ * `lockoutMs`. Used for logins, keyed by username and by address separately.
+ */
+export class FailureThrottle {
+  private readonly entries = new Map<string, { failures: number; firstAt: number; lockedUntil: number }>();
+  private readonly sweeper: Timer;
+
+  constructor(private readonly maxFailures: number, private readonly lockoutMs: number, private readonly windowMs = lockoutMs) {
+    this.sweeper = setInterval(() => this.sweep(), 60_000);
+    this.sweeper.unref();
+  }
+
+  /** Seconds the key must still wait, or undefined when it may try. */
+  lockedFor(key: string, now = Date.now()): number | undefined {
+    const entry = this.entries.get(key);
+    return entry && entry.lockedUntil > now ? (entry.lockedUntil - now) / 1000 : undefined;
+  }
+
+  fail(key: string, now = Date.now()): void {
+    let entry = this.entries.get(key);
+    if (!entry || now - entry.firstAt > this.windowMs) this.entries.set(key, (entry = { failures: 0, firstAt: now, lockedUntil: 0 }));
+    entry.failures += 1;
+    if (entry.failures >= this.maxFailures) entry.lockedUntil = now + this.lockoutMs;
+  }
+
+  succeed(key: string): void {
+    this.entries.delete(key);
+  }
+
+  private sweep(now = Date.now()): void {
+    for (const [key, entry] of this.entries) {
+      if (entry.lockedUntil <= now && now - entry.firstAt > this.windowMs) this.entries.delete(key);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+}

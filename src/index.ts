@@ -1,0 +1,33 @@
+/** Start-up: configuration, server, and a graceful stop on SIGTERM/SIGINT. */
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './log';
+import { startServer } from './server';
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`configuration error: ${error.message}`);
+    process.exit(78); // EX_CONFIG
+  }
+  throw error;
+}
+
+const logger = createLogger(config.LOG_LEVEL);
+const server = await startServer(config, { logger });
+console.log(`listening on ${server.url}`);
+logger.info('started', { port: server.port, database: config.DATABASE_URL.split(':')[0], broker: config.REDIS_URL ? 'redis' : 'memory' });
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    logger.info('shutting down', { signal });
+    server.stop().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error('shutdown failed', { error: String(error) });
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,24 @@
+/**
+ * A tiny leveled logger. Nothing that could carry a token is logged: URLs lose their query
+ * string (`?token=` may be there) and headers are never printed.
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+export type Logger = Record<Exclude<LogLevel, 'silent'>, (message: string, fields?: Record<string, unknown>) => void>;
+
+export function createLogger(level: LogLevel): Logger {
+  const at = (name: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => {
+    if (RANK[name] < RANK[level]) return;
+    const line = JSON.stringify({ level: name, time: new Date().toISOString(), msg: message, ...fields });
+    (name === 'error' || name === 'warn' ? console.error : console.log)(line);
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** The path of a URL without its query string, which may hold a token. */
+export function redactUrl(url: string): string {
+  const path = url.replace(/^[a-z]+:\/\/[^/]*/i, '');
+  const query = path.indexOf('?');
+  return query === -1 ? path : `${path.slice(0, query)}?<redacted>`;
+}

@@ -1,0 +1,15 @@
+/**
+ * The broker seam: how a published message reaches every instance's hub. The hub publishes
+ * through it and reacts only to what it delivers, so one instance and many behave alike.
+ */
+export interface Broker {
+  /**
+   * Sends `message` on `topic` to every instance, this one included. Messages published from one
+   * instance are delivered in the order they were published.
+   */
+  publish(topic: string, message: string): void | Promise<void>;
+  /** Begins delivering to `deliver`, called once per message per instance. */
+  start(deliver: (topic: string, message: string) => void): Promise<void>;
+  /** Stops delivering and releases what `start` took. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,21 @@
+/** WebSocket close codes, as API.md lists them for clients. */
+export const CloseCode = {
+  /** Server shutting down: reconnect with backoff and jitter, resuming with `since`. */
+  GOING_AWAY: 1001,
+  /** Message budget exceeded: do not retry at once. */
+  POLICY_VIOLATION: 1008,
+  /** Message over the size limit (sent by Bun itself from `maxPayloadLength`). */
+  MESSAGE_TOO_BIG: 1009,
+  /** Token expired: get a new token, reconnect with `since`. */
+  TOKEN_EXPIRED: 4001,
+  /** Too slow to keep up: reconnect with `since`. */
+  TOO_SLOW: 4002,
+} as const;
+
+/** Codes of `error` messages sent over a socket (the socket stays open). */
+export const WsErrorCode = {
+  BAD_JSON: 'bad_json',
+  UNKNOWN_TYPE: 'unknown_type',
+  RESYNC_REQUIRED: 'resync_required',
+  INVALID_TOKEN: 'invalid_token',
+} as const;

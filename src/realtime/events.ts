@@ -1,0 +1,88 @@
+/**
+ * Every message the server sends over a WebSocket, as TypeBox schemas: the single definition of
+ * the wire format (API.md, "WebSocket streams"). The builders below produce exactly these
+ * shapes, and a test checks every message a real socket receives against them.
+ */
+import { Type as t, type Static } from '@sinclair/typebox';
+
+export const SCHEMA_VERSION = 1;
+
+const Base = { v: t.Literal(SCHEMA_VERSION), ts: t.String({ format: 'date-time' }) };
+const GameType = t.Union([t.Literal('slot'), t.Literal('rps'), t.Literal('gacha'), t.Literal('crash')]);
+
+export const WsAck = t.Object({ type: t.Literal('ws_ack'), ...Base, user_id: t.Integer(), expires_in: t.Integer() });
+export const GameEvent = t.Object({
+  type: t.Literal('game_event'),
+  ...Base,
+  event_id: t.String(),
+  game_type: GameType,
+  user_id: t.Integer(),
+  bet: t.Number(),
+  result: t.Object({ payout: t.Number() }, { additionalProperties: true }),
+});
+export const BalanceUpdate = t.Object({
+  type: t.Literal('balance_update'),
+  ...Base,
+  user_id: t.Integer(),
+  balance: t.Number(),
+  delta: t.Number(),
+  reason: GameType,
+  event_id: t.String(),
+});
+export const MonitorSnapshot = t.Object({
+  type: t.Literal('monitor_snapshot'),
+  ...Base,
+  connected_user_ids: t.Array(t.Integer()),
+  recent_events: t.Array(GameEvent),
+});
+export const Presence = t.Object({ type: t.Literal('presence'), ...Base, user_id: t.Integer(), status: t.Union([t.Literal('join'), t.Literal('leave')]) });
+export const ErrorMessage = t.Object({ type: t.Literal('error'), ...Base, code: t.String(), message: t.String() });
+export const Pong = t.Object({ type: t.Literal('pong'), ...Base });
+export const Refreshed = t.Object({ type: t.Literal('refreshed'), ...Base, expires_in: t.Integer() });
+
+export const ServerMessage = t.Union([WsAck, GameEvent, BalanceUpdate, MonitorSnapshot, Presence, ErrorMessage, Pong, Refreshed]);
+export type ServerMessage = Static<typeof ServerMessage>;
+export type GameEvent = Static<typeof GameEvent>;
+
+/** What clients may send. Anything else is answered with `unknown_type` or `bad_json`. */
+export const ClientMessage = t.Union([
+  t.Object({ type: t.Literal('ping') }),
+  t.Object({ type: t.Literal('refresh'), token: t.String({ maxLength: 4096 }) }),
+]);
+export type ClientMessage = Static<typeof ClientMessage>;
+
+const now = () => new Date().toISOString();
+
+/**
+ * Builders. Each returns the serialized message: a message is turned into text once and that
+ * same string goes to every topic and every socket.
+ */
+export const messages = {
+  wsAck: (userId: number, expiresIn: number) => JSON.stringify({ type: 'ws_ack', v: SCHEMA_VERSION, user_id: userId, expires_in: expiresIn, ts: now() }),
+  gameEvent: (event: Omit<GameEvent, 'type' | 'v'>) =>
+    JSON.stringify({ type: 'game_event', v: SCHEMA_VERSION, event_id: event.event_id, game_type: event.game_type, user_id: event.user_id, bet: event.bet, result: event.result, ts: event.ts }),
+  balanceUpdate: (update: { user_id: number; balance: number; delta: number; reason: string; event_id: string; ts: string }) =>
+    JSON.stringify({ type: 'balance_update', v: SCHEMA_VERSION, user_id: update.user_id, balance: update.balance, delta: update.delta, reason: update.reason, event_id: update.event_id, ts: update.ts }),
+  /** `recentEvents` are already-serialized game_events, spliced in without parsing them again. */
+  monitorSnapshot: (connectedUserIds: readonly number[], recentEvents: readonly string[]) =>
+    `{"type":"monitor_snapshot","v":${SCHEMA_VERSION},"connected_user_ids":${JSON.stringify(connectedUserIds)},"recent_events":[${recentEvents.join(',')}],"ts":"${now()}"}`,
+  presence: (userId: number, status: 'join' | 'leave') => JSON.stringify({ type: 'presence', v: SCHEMA_VERSION, user_id: userId, status, ts: now() }),
+  error: (code: string, message: string) => JSON.stringify({ type: 'error', v: SCHEMA_VERSION, code, message, ts: now() }),
+  pong: () => JSON.stringify({ type: 'pong', v: SCHEMA_VERSION, ts: now() }),
+  refreshed: (expiresIn: number) => JSON.stringify({ type: 'refreshed', v: SCHEMA_VERSION, expires_in: expiresIn, ts: now() }),
+};
+
+/**
+ * Event ids are "<user id>-<per-user sequence>". Clients treat them as opaque; the server reads
+ * the sequence back to resume a stream.
+ */
+export const eventId = (userId: number, seq: number) => `${userId}-${seq}`;
+
+export function parseEventId(id: string): { userId: number; seq: number } | undefined {
+  const match = /^(\d{1,15})-(\d{1,15})$/.exec(id);
+  if (!match) return undefined;
+  return { userId: Number(match[1]), seq: Number(match[2]) };
+}
+
+/** A game_event's prefix, so the hub can tell one from presence without parsing. */
+export const GAME_EVENT_PREFIX = '{"type":"game_event"';

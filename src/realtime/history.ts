@@ -1,0 +1,26 @@
+/** Reads the stored events back: for resuming a stream and for refilling the recent events. */
+import type { SQL } from 'bun';
+
+export class EventHistory {
+  constructor(private readonly sql: SQL) {}
+
+  /** A user's events after `seq`, oldest first, at most `limit`, as published (serialized). */
+  async since(userId: number, seq: number, limit: number): Promise<{ seq: number; payload: string }[]> {
+    const rows = await this.sql`
+      SELECT seq, payload FROM events WHERE user_id = ${userId} AND seq > ${seq} ORDER BY seq LIMIT ${limit}`;
+    return rows.map((row: { seq: number | string; payload: string }) => ({ seq: Number(row.seq), payload: row.payload }));
+  }
+
+  /** The user's latest event sequence (0 before the first play). */
+  async latestSeq(userId: number): Promise<number> {
+    const [row] = await this.sql`SELECT event_seq FROM users WHERE id = ${userId}`;
+    return row ? Number(row.event_seq) : 0;
+  }
+
+  /** The newest `n` events of everyone, oldest first. */
+  async recent(n: number): Promise<string[]> {
+    if (n === 0) return [];
+    const rows = await this.sql`SELECT payload FROM events ORDER BY id DESC LIMIT ${n}`;
+    return rows.map((row: { payload: string }) => row.payload).reverse();
+  }
+}

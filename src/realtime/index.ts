@@ -1,0 +1,262 @@
+/**
+ * The two WebSocket routes. The token is checked before the upgrade (401/403 as plain HTTP,
+ * no socket opened); user sockets subscribe to `user:<id>`, monitors to `monitor`, and Bun's
+ * topics do the fan-out natively.
+ */
+import { Elysia } from 'elysia';
+import type { ServerWebSocket } from 'bun';
+import type { AccessClaims, TokenService } from '../auth/tokens';
+import { bearerToken } from '../auth/tokens';
+import { errorBody } from '../http/errors';
+import { TokenBucket } from '../http/rate-limit';
+import { CloseCode, WsErrorCode } from './close-codes';
+import { messages, parseEventId, GAME_EVENT_PREFIX } from './events';
+import type { EventHistory } from './history';
+import { MONITOR_TOPIC, userTopic, type Hub } from './hub';
+
+export type RealtimeOptions = {
+  allowQueryToken: boolean;
+  allowedOrigins: readonly string[] | undefined;
+  messageRatePerSecond: number;
+  messageBurst: number;
+  slowSocketBytes: number;
+  resumeMaxEvents: number;
+};
+
+/** What each socket keeps: small on purpose, it is multiplied by every connection. */
+export type Session = {
+  kind: 'user' | 'monitor';
+  userId: number;
+  /** Epoch ms at which the token expires; moved by an in-band refresh. */
+  expiresAt: number;
+  budget: TokenBucket;
+  since: string | undefined;
+  /** Set while a resuming socket reads history: stops the hub from buffering for it. */
+  stopWatching?: () => void;
+  isOpen: boolean;
+};
+
+type Socket = ServerWebSocket<{ session: Session }>;
+
+export const SUBPROTOCOL = 'games.v1';
+const BEARER_PROTOCOL_PREFIX = 'bearer.';
+const SWEEP_INTERVAL_MS = 200;
+
+type Refusal = { status: 401 | 403; code: string; message: string };
+type Accepted = { claims: AccessClaims; answerSubprotocol: boolean };
+
+/** The registry of open sockets on this instance, swept for expired tokens and slow readers. */
+export class SocketRegistry {
+  readonly sockets = new Set<Socket>();
+  private readonly sweeper: Timer;
+
+  constructor(private readonly slowSocketBytes: number) {
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
+  }
+
+  /**
+   * Bun drops a publish for a subscriber whose buffer is past `backpressureLimit` without a word;
+   * closing a socket well before that (4002) means it never silently misses a message, and it
+   * resumes with `since`.
+   */
+  private sweep(now = Date.now()): void {
+    for (const ws of this.sockets) {
+      const session = ws.data.session;
+      if (now >= session.expiresAt) ws.close(CloseCode.TOKEN_EXPIRED, 'token expired');
+      else if (ws.getBufferedAmount() > this.slowSocketBytes) ws.close(CloseCode.TOO_SLOW, 'too slow to keep up');
+    }
+  }
+
+  /** Closes every socket with `code` (shutdown). */
+  closeAll(code: number, reason: string): void {
+    for (const ws of this.sockets) ws.close(code, reason);
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+  }
+}
+
+/** Sends one message; a socket whose buffer overflowed is closed 4002 rather than left with a gap. */
+function send(ws: Socket, message: string): boolean {
+  const status = ws.send(message);
+  if (status === 0) {
+    ws.close(CloseCode.TOO_SLOW, 'too slow to keep up');
+    return false;
+  }
+  return true;
+}
+
+export function realtimeController(deps: {
+  hub: Hub;
+  tokens: TokenService;
+  history: EventHistory;
+  registry: SocketRegistry;
+  options: RealtimeOptions;
+}) {
+  const { hub, tokens, history, registry, options } = deps;
+
+  async function authenticate(headers: Record<string, string | undefined>, query: Record<string, string | undefined>): Promise<Refusal | Accepted> {
+    const origin = headers.origin;
+    const isOriginRefused = origin !== undefined && options.allowedOrigins !== undefined && !options.allowedOrigins.includes(origin);
+    if (isOriginRefused) return { status: 403, code: 'origin_not_allowed', message: 'this Origin may not open a socket' };
+
+    const offered = (headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    const fromProtocol = offered.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX))?.slice(BEARER_PROTOCOL_PREFIX.length);
+    const fromQuery = query.token;
+    if (fromQuery !== undefined && !options.allowQueryToken) {
+      return { status: 401, code: 'query_token_refused', message: 'tokens in the URL are disabled; use Authorization: Bearer or the bearer.<token> subprotocol' };
+    }
+    const token = bearerToken(headers.authorization) ?? fromProtocol ?? fromQuery;
+    const claims = await tokens.verify(token);
+    if (!claims) return { status: 401, code: 'unauthorized', message: 'a valid access token is required' };
+    return { claims, answerSubprotocol: offered.includes(SUBPROTOCOL) };
+  }
+
+  function newSession(kind: Session['kind'], claims: AccessClaims, since: string | undefined): Session {
+    return { kind, userId: claims.userId, expiresAt: claims.expiresAt, budget: new TokenBucket(options.messageRatePerSecond, options.messageBurst), since, isOpen: true };
+  }
+
+  const expiresIn = (session: Session) => Math.max(0, Math.floor((session.expiresAt - Date.now()) / 1000));
+
+  /** Sends the user's events after `since`, then switches to live without a gap or a repeat. */
+  async function resume(ws: Socket, session: Session, since: string): Promise<void> {
+    const topic = userTopic(session.userId);
+    const position = parseEventId(since);
+    if (!position || position.userId !== session.userId) {
+      send(ws, messages.error(WsErrorCode.RESYNC_REQUIRED, 'unknown event id: reload your state over REST'));
+      ws.subscribe(topic);
+      return;
+    }
+    const buffered: string[] = [];
+    session.stopWatching = hub.watch(session.userId, (message) => buffered.push(message));
+    try {
+      const [latest, missed] = await Promise.all([
+        history.latestSeq(session.userId),
+        history.since(session.userId, position.seq, options.resumeMaxEvents + 1),
+      ]);
+      if (!session.isOpen) return;
+      const isUnknown = position.seq > latest;
+      const isTooOld = missed.length > options.resumeMaxEvents;
+      if (isUnknown || isTooOld) {
+        send(ws, messages.error(WsErrorCode.RESYNC_REQUIRED, isUnknown ? 'unknown event id: reload your state over REST' : 'too many missed events to replay: reload your state over REST'));
+      }
+      let lastSent = position.seq;
+      if (!isUnknown && !isTooOld) {
+        for (const event of missed) {
+          if (!send(ws, event.payload)) return;
+          lastSent = event.seq;
+        }
+      }
+      // Everything published since we started watching, minus what the history already held.
+      for (const message of buffered) {
+        if (message.startsWith(GAME_EVENT_PREFIX)) {
+          const seq = parseEventId((JSON.parse(message) as { event_id: string }).event_id)?.seq ?? 0;
+          if (seq <= lastSent) continue;
+          lastSent = seq;
+        }
+        if (!send(ws, message)) return;
+      }
+      // Synchronous from the flush to here: nothing can be published in between.
+      ws.subscribe(topic);
+    } finally {
+      session.stopWatching?.();
+      session.stopWatching = undefined;
+    }
+  }
+
+  function onMessage(ws: Socket, message: unknown): void {
+    const session = ws.data.session;
+    if (!session.budget.take()) {
+      ws.close(CloseCode.POLICY_VIOLATION, 'message budget exceeded');
+      return;
+    }
+    const isObject = typeof message === 'object' && message !== null && !Array.isArray(message) && !ArrayBuffer.isView(message);
+    if (!isObject) {
+      send(ws, messages.error(WsErrorCode.BAD_JSON, 'messages are JSON objects with a "type"'));
+      return;
+    }
+    const { type } = message as { type?: unknown };
+    if (type === 'ping') {
+      send(ws, messages.pong());
+    } else if (type === 'refresh') {
+      void refresh(ws, session, (message as { token?: unknown }).token);
+    } else {
+      send(ws, messages.error(WsErrorCode.UNKNOWN_TYPE, 'known types: ping, refresh'));
+    }
+  }
+
+  async function refresh(ws: Socket, session: Session, token: unknown): Promise<void> {
+    const claims = typeof token === 'string' ? await tokens.verify(token) : undefined;
+    if (!session.isOpen) return;
+    const isSameUser = claims !== undefined && claims.userId === session.userId && (session.kind === 'user' || claims.role === 'admin');
+    if (!isSameUser) {
+      send(ws, messages.error(WsErrorCode.INVALID_TOKEN, 'refresh needs a valid access token for the same user'));
+      return;
+    }
+    session.expiresAt = claims.expiresAt;
+    send(ws, messages.refreshed(expiresIn(session)));
+  }
+
+  function opened(ws: Socket): Session {
+    registry.sockets.add(ws);
+    return ws.data.session;
+  }
+
+  function closed(ws: Socket): void {
+    const session = ws.data.session;
+    session.isOpen = false;
+    session.stopWatching?.();
+    registry.sockets.delete(ws);
+    if (session.kind === 'user') hub.disconnect(session.userId);
+  }
+
+  /** Checks origin and token before the upgrade; a refusal is plain HTTP and no socket opens. */
+  const upgrade = (kind: Session['kind']) =>
+    new Elysia({ name: `realtime-${kind}-upgrade` }).resolve({ as: 'scoped' }, async ({ headers, query, set, status }) => {
+      const outcome = await authenticate(headers, query);
+      if ('status' in outcome) return status(outcome.status, errorBody(outcome.code, outcome.message));
+      if (kind === 'monitor' && outcome.claims.role !== 'admin') return status(403, errorBody('forbidden', 'the monitor is for admins only'));
+      if (outcome.answerSubprotocol) set.headers['sec-websocket-protocol'] = SUBPROTOCOL;
+      return { session: newSession(kind, outcome.claims, kind === 'user' ? query.since : undefined) };
+    });
+
+  const userRoute = new Elysia({ name: 'realtime-user' })
+    .use(upgrade('user'))
+    .ws('/api/games/ws', {
+      open(ws) {
+        const raw = ws.raw as unknown as Socket;
+        const session = opened(raw);
+        hub.connect(session.userId);
+        if (!send(raw, messages.wsAck(session.userId, expiresIn(session)))) return;
+        if (session.since !== undefined) void resume(raw, session, session.since);
+        else raw.subscribe(userTopic(session.userId));
+      },
+      message(ws, message) {
+        onMessage(ws.raw as unknown as Socket, message);
+      },
+      close(ws) {
+        closed(ws.raw as unknown as Socket);
+      },
+    });
+
+  const monitorRoute = new Elysia({ name: 'realtime-monitor' })
+    .use(upgrade('monitor'))
+    .ws('/api/games/ws/monitor', {
+      open(ws) {
+        const raw = ws.raw as unknown as Socket;
+        opened(raw);
+        // Snapshot and subscribe in one synchronous step: no event falls between them.
+        if (send(raw, messages.monitorSnapshot(hub.connectedUserIds(), hub.recentEvents()))) raw.subscribe(MONITOR_TOPIC);
+      },
+      message(ws, message) {
+        onMessage(ws.raw as unknown as Socket, message);
+      },
+      close(ws) {
+        closed(ws.raw as unknown as Socket);
+      },
+    });
+
+  return new Elysia({ name: 'realtime' }).use(userRoute).use(monitorRoute);
+}

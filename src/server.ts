@@ -1,0 +1,57 @@
+/**
+ * Starting and stopping a whole server: database, app, hub, listener. `src/index.ts` calls it
+ * with the environment's configuration; tests call it with their own.
+ */
+import { createApp, type AppDeps } from './app';
+import type { Config } from './config';
+import { openDatabase } from './storage';
+import { CloseCode } from './realtime/close-codes';
+
+export type RunningServer = {
+  url: string;
+  port: number;
+  app: ReturnType<typeof createApp>;
+  /** Graceful: stop accepting, finish in-flight requests, close sockets 1001, close the database. */
+  stop(): Promise<void>;
+};
+
+const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
+
+export async function startServer(config: Config, overrides: Omit<Partial<AppDeps>, 'config'> = {}): Promise<RunningServer> {
+  const db = overrides.db ?? (await openDatabase(config.DATABASE_URL));
+  const built = createApp({ ...overrides, config, db });
+  const { app, hub, history, auth, ledger, logger } = built;
+
+  if (config.ADMIN_USERNAME && config.ADMIN_PASSWORD) await auth.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
+  hub.seedRecent(await history.recent(config.RECENT_EVENTS));
+
+  app.listen({ port: config.PORT, hostname: config.HOST, maxRequestBodySize: config.MAX_BODY_BYTES });
+  const server = app.server!;
+  await hub.start((topic, message) => server.publish(topic, message));
+  const purge = setInterval(() => void ledger.purgeExpiredKeys().catch((error) => logger.warn('idempotency purge failed', { error: String(error) })), IDEMPOTENCY_PURGE_INTERVAL_MS);
+  purge.unref();
+
+  const port = server.port!;
+  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    url,
+    port,
+    app: built,
+    stop: () =>
+      (stopping ??= (async () => {
+        built.markShuttingDown();
+        // Stop listening; requests already inside (plays mid-transaction) run to the end.
+        const drained = server.stop(false);
+        built.registry.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
+        await Promise.race([drained, Bun.sleep(config.SHUTDOWN_GRACE_MS)]);
+        built.registry.stop();
+        built.games.close();
+        built.auth.close();
+        clearInterval(purge);
+        await hub.stop();
+        if (!overrides.db) await db.close();
+      })()),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The database: one `Bun.SQL` client for SQLite (embedded, the default) or PostgreSQL (several
+ * instances), chosen by `DATABASE_URL`, with migrations applied at start-up.
+ */
+import { SQL } from 'bun';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { sqliteFile } from '../config';
+import { migrations, type Dialect } from './migrations';
+
+export type { Dialect } from './migrations';
+
+export type Database = {
+  sql: SQL;
+  dialect: Dialect;
+  close(): Promise<void>;
+};
+
+function dialectOf(url: string): Dialect {
+  if (url.startsWith('sqlite://')) return 'sqlite';
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
+  throw new Error(`unsupported DATABASE_URL scheme: ${url.split(':')[0]}`);
+}
+
+export async function openDatabase(url: string): Promise<Database> {
+  const dialect = dialectOf(url);
+  const file = sqliteFile(url);
+  if (file) mkdirSync(dirname(file), { recursive: true });
+  const sql = dialect === 'sqlite' ? new SQL(url) : new SQL(url, { max: 20 });
+  if (dialect === 'sqlite') {
+    // WAL lets readers run beside the writer; NORMAL is durable across application crashes
+    // and loses at most the last transactions on power loss, the usual trade for WAL.
+    await sql.unsafe('PRAGMA journal_mode = WAL');
+    await sql.unsafe('PRAGMA synchronous = NORMAL');
+    await sql.unsafe('PRAGMA busy_timeout = 5000');
+    await sql.unsafe('PRAGMA foreign_keys = ON');
+  }
+  await migrate(sql, dialect);
+  return {
+    sql,
+    dialect,
+    close: () => sql.close(),
+  };
+}
+
+async function migrate(sql: SQL, dialect: Dialect): Promise<void> {
+  await sql.unsafe(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at BIGINT NOT NULL
+  )`);
+  const applied = new Set((await sql`SELECT version FROM schema_migrations`).map((row: { version: number }) => Number(row.version)));
+  for (const migration of migrations) {
+    if (applied.has(migration.version)) continue;
+    await sql.begin(async (tx) => {
+      // Several instances may start at once on one PostgreSQL: one migrates, the rest wait.
+      if (dialect === 'postgres') {
+        await tx`SELECT pg_advisory_xact_lock(727274)`;
+        const [done] = await tx`SELECT 1 FROM schema_migrations WHERE version = ${migration.version}`;
+        if (done) return;
+      }
+      for (const statement of migration.statements) {
+        await tx.unsafe(typeof statement === 'string' ? statement : statement[dialect]);
+      }
+      await tx`INSERT INTO schema_migrations (version, name, applied_at) VALUES (${migration.version}, ${migration.name}, ${Date.now()})`;
+    });
+  }
+}

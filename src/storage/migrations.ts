@@ -1,0 +1,73 @@
+/**
+ * Schema migrations, one list for both dialects. Each step names its statements per dialect
+ * only where they differ (identity columns); everything else is portable SQL. Money columns
+ * hold integer minor units (cents), never floats.
+ */
+export type Dialect = 'sqlite' | 'postgres';
+
+type Statement = string | Record<Dialect, string>;
+
+export type Migration = { version: number; name: string; statements: Statement[] };
+
+const identity: Record<Dialect, string> = {
+  sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+  postgres: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
+};
+
+const perDialect = (build: (d: Dialect) => string): Record<Dialect, string> => ({
+  sqlite: build('sqlite'),
+  postgres: build('postgres'),
+});
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'users, events, idempotency keys, refresh tokens',
+    statements: [
+      perDialect((d) => `CREATE TABLE users (
+        id ${identity[d]},
+        username TEXT NOT NULL,
+        username_key TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('user', 'admin')),
+        balance BIGINT NOT NULL CHECK (balance >= 0),
+        event_seq BIGINT NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL
+      )`),
+      // One row per play; `payload` is the game_event exactly as it was published, so resume
+      // and the snapshot after a restart send the same bytes the live stream sent.
+      perDialect((d) => `CREATE TABLE events (
+        id ${identity[d]},
+        user_id BIGINT NOT NULL REFERENCES users (id),
+        seq BIGINT NOT NULL,
+        game_type TEXT NOT NULL,
+        bet BIGINT NOT NULL,
+        payout BIGINT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        UNIQUE (user_id, seq)
+      )`),
+      `CREATE TABLE idempotency_keys (
+        user_id BIGINT NOT NULL REFERENCES users (id),
+        key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        response TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, key)
+      )`,
+      'CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at)',
+      perDialect((d) => `CREATE TABLE refresh_tokens (
+        id ${identity[d]},
+        user_id BIGINT NOT NULL REFERENCES users (id),
+        family TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        expires_at BIGINT NOT NULL,
+        spent_at BIGINT,
+        revoked_at BIGINT,
+        created_at BIGINT NOT NULL
+      )`),
+      'CREATE INDEX refresh_tokens_family ON refresh_tokens (family)',
+    ],
+  },
+];
