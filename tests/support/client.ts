@@ -1,0 +1,69 @@
+/** REST helpers: a signed-up user with a token, and JSON requests against a test server. */
+import type { TokenResponse } from '../../src/auth/model';
+import { ADMIN } from './server';
+
+export type Api = ReturnType<typeof api>;
+let userCounter = 0;
+
+export function api(baseUrl: string) {
+  async function request(method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.body !== undefined) headers['content-type'] ??= 'application/json';
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const response = await fetch(baseUrl + path, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    let json: any;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, headers: response.headers, json, text };
+  }
+
+  return {
+    request,
+    post: (path: string, body?: unknown, token?: string, headers?: Record<string, string>) => request('POST', path, { body, token, headers }),
+    get: (path: string, token?: string) => request('GET', path, { token }),
+
+    /** Signs up a new user with a unique name; returns the token response. */
+    async signup(prefix = 'player'): Promise<TokenResponse & { password: string }> {
+      const username = `${prefix}_${process.pid}_${++userCounter}`;
+      const password = 'correct-horse-battery';
+      const response = await request('POST', '/api/auth/signup', { body: { username, password } });
+      if (response.status !== 201) throw new Error(`signup failed: ${response.status} ${response.text}`);
+      return { ...response.json, password };
+    },
+
+    async loginAdmin(): Promise<TokenResponse> {
+      const response = await request('POST', '/api/auth/login', { body: ADMIN });
+      if (response.status !== 200) throw new Error(`admin login failed: ${response.status} ${response.text}`);
+      return response.json;
+    },
+
+    async balance(token: string): Promise<number> {
+      const response = await request('GET', '/api/auth/me', { token });
+      if (response.status !== 200) throw new Error(`me failed: ${response.status}`);
+      return response.json.balance;
+    },
+
+    /** Plays one game; `body` defaults to a valid play of that game with `bet`. */
+    play(token: string, game: GameName, body: Record<string, unknown> = {}, headers?: Record<string, string>) {
+      return request('POST', `/api/games/${GAME_PATHS[game]}`, { body: { ...DEFAULT_BODIES[game], ...body }, token, headers });
+    },
+  };
+}
+
+export type GameName = 'slot' | 'rps' | 'gacha' | 'crash';
+export const GAME_NAMES: GameName[] = ['slot', 'rps', 'gacha', 'crash'];
+export const GAME_PATHS: Record<GameName, string> = { slot: 'slot/spin', rps: 'rps/play', gacha: 'gacha/pull', crash: 'crash/bet' };
+const DEFAULT_BODIES: Record<GameName, Record<string, unknown>> = {
+  slot: { bet: 1 },
+  rps: { bet: 1, choice: 'rock' },
+  gacha: { bet: 1 },
+  crash: { bet: 1, cashout: 2 },
+};
