@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'bun:test';
+import { ConfigError, loadConfig } from '../src/config';
+
+const base = { JWT_SECRET: 'a-secret-for-config-tests-0123456789', DATABASE_URL: 'sqlite://:memory:', LOG_LEVEL: 'silent' };
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig(base);
+    expect(config).toMatchObject({
+      PORT: 8000,
+      HOST: '0.0.0.0',
+      JWT_TTL_SECONDS: 900,
+      INITIAL_BALANCE: 1000,
+      RECENT_EVENTS: 100,
+      ALLOW_QUERY_TOKEN: true,
+    });
+    expect(config.ALLOWED_ORIGINS).toBeUndefined();
+    expect(config.REDIS_URL).toBeUndefined();
+    expect(loadConfig({ JWT_SECRET: base.JWT_SECRET }).DATABASE_URL).toBe('sqlite://data/games.sqlite');
+  });
+
+  it('reads and converts every kind of value', () => {
+    const config = loadConfig({
+      ...base,
+      PORT: '0',
+      INITIAL_BALANCE: '250.5',
+      ALLOW_QUERY_TOKEN: 'false',
+      ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+      RECENT_EVENTS: '5',
+    });
+    expect(config.PORT).toBe(0);
+    expect(config.INITIAL_BALANCE).toBe(250.5);
+    expect(config.ALLOW_QUERY_TOKEN).toBe(false);
+    expect(config.ALLOWED_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.RECENT_EVENTS).toBe(5);
+  });
+
+  const bad: [string, string][] = [
+    ['PORT', '70000'],
+    ['PORT', 'eighty'],
+    ['DATABASE_URL', 'mysql://localhost/games'],
+    ['JWT_TTL_SECONDS', '-1'],
+    ['INITIAL_BALANCE', 'lots'],
+    ['RECENT_EVENTS', '1.5'],
+    ['ALLOW_QUERY_TOKEN', 'maybe'],
+    ['REDIS_URL', 'http://localhost'],
+    ['LOG_LEVEL', 'loud'],
+    ['ADMIN_USERNAME', 'a b'],
+  ];
+  for (const [name, value] of bad) {
+    it(`stops on ${name}=${value} with a message naming the variable`, () => {
+      expect(() => loadConfig({ ...base, [name]: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ ...base, [name]: value })).toThrow(new RegExp(`^${name}`));
+    });
+  }
+
+  it('never echoes a secret back in its message', () => {
+    try {
+      loadConfig({ ...base, ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'short' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain('ADMIN_PASSWORD');
+      expect((error as Error).message).not.toContain('short');
+    }
+  });
+
+  it('wants the admin name and password together', () => {
+    expect(() => loadConfig({ ...base, ADMIN_USERNAME: 'root' })).toThrow(/ADMIN_USERNAME and ADMIN_PASSWORD/);
+  });
+
+  it('refuses Redis without a shared PostgreSQL database', () => {
+    expect(() => loadConfig({ ...base, REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/REDIS_URL/);
+  });
+});
