@@ -31,7 +31,7 @@ export type Session = {
   expiresAt: number;
   budget: TokenBucket;
   since: string | undefined;
-  /** Set while a resuming socket reads history: stops the hub from buffering for it. */
+  /** Set while a resuming socket reads history and catches up: stops the hub relaying to it. */
   stopWatching?: () => void;
   isOpen: boolean;
 };
@@ -129,8 +129,10 @@ export function realtimeController(deps: {
       ws.subscribe(topic);
       return;
     }
-    const buffered: string[] = [];
-    session.stopWatching = hub.watch(session.userId, (message) => buffered.push(message));
+    const pending: string[] = [];
+    let relay: (message: string) => void = (message) => pending.push(message);
+    session.stopWatching = hub.watch(session.userId, (message) => relay(message));
+    let isRelaying = false;
     try {
       const [latest, missed] = await Promise.all([
         history.latestSeq(session.userId),
@@ -139,30 +141,49 @@ export function realtimeController(deps: {
       if (!session.isOpen) return;
       const isUnknown = position.seq > latest;
       const isTooOld = missed.length > options.resumeMaxEvents;
-      if (isUnknown || isTooOld) {
+      const isResync = isUnknown || isTooOld;
+      if (isResync) {
         send(ws, messages.error(WsErrorCode.RESYNC_REQUIRED, isUnknown ? 'unknown event id: reload your state over REST' : 'too many missed events to replay: reload your state over REST'));
       }
-      let lastSent = position.seq;
-      if (!isUnknown && !isTooOld) {
+      // After a resync the client reloads over REST, which holds everything read here.
+      let lastSent = isResync ? latest : position.seq;
+      if (!isResync) {
         for (const event of missed) {
           if (!send(ws, event.payload)) return;
           lastSent = event.seq;
         }
       }
-      // Everything published since we started watching, minus what the history already held.
-      for (const message of buffered) {
+      // A broker may deliver an event well after its commit, so events just read from the
+      // database can still be on their way. Until the delivery path reaches the newest one the
+      // client has, the user's messages are relayed from here with repeats dropped; then the
+      // topic takes over, in one synchronous step after that delivery (which the topic does not
+      // repeat: the socket was not subscribed when it was published).
+      const newestSent = lastSent;
+      let isCaughtUp = false;
+      const goLive = () => {
+        session.stopWatching?.();
+        session.stopWatching = undefined;
+        if (session.isOpen) ws.subscribe(topic);
+      };
+      relay = (message) => {
         if (message.startsWith(GAME_EVENT_PREFIX)) {
           const seq = parseEventId((JSON.parse(message) as { event_id: string }).event_id)?.seq ?? 0;
-          if (seq <= lastSent) continue;
+          if (seq >= newestSent && !isCaughtUp) {
+            isCaughtUp = true;
+            queueMicrotask(goLive);
+          }
+          if (seq <= lastSent) return;
           lastSent = seq;
         }
-        if (!send(ws, message)) return;
-      }
-      // Synchronous from the flush to here: nothing can be published in between.
-      ws.subscribe(topic);
+        send(ws, message);
+      };
+      isRelaying = true;
+      for (const message of pending) relay(message);
     } finally {
-      session.stopWatching?.();
-      session.stopWatching = undefined;
+      if (!isRelaying) {
+        session.stopWatching?.();
+        session.stopWatching = undefined;
+      }
     }
   }
 

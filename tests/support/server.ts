@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
 import type { Rng } from '../../src/games/rng';
+import type { Broker } from '../../src/realtime/broker/broker';
 import { startServer, type RunningServer } from '../../src/server';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -26,7 +27,7 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'games-test-'));
 }
 
-export async function startTestServer(env: TestEnv = {}, options: { dir?: string; rng?: Rng } = {}): Promise<TestServer> {
+export async function startTestServer(env: TestEnv = {}, options: { dir?: string; rng?: Rng; broker?: Broker } = {}): Promise<TestServer> {
   const dir = options.dir ?? tempDir();
   const config = loadConfig({
     PORT: '0',
@@ -42,7 +43,7 @@ export async function startTestServer(env: TestEnv = {}, options: { dir?: string
     PLAY_BURST: '1000',
     ...env,
   });
-  const server = await startServer(config, options.rng ? { rng: options.rng } : {});
+  const server = await startServer(config, { rng: options.rng, broker: options.broker });
   return {
     ...server,
     config,
