@@ -44,15 +44,29 @@ export function createTokenService(options: { secret: string; ttlSeconds: number
       return { token, expiresIn: options.ttlSeconds };
     },
     async verify(token) {
-      if (!token || token.length > 4096) return undefined;
+      if (!token || token.length > 4096 || !isCanonicalCompactJws(token)) return undefined;
       const payload = await signer.verify(token, verifyOptions);
       if (!payload) return undefined;
-      const userId = Number(payload.sub);
+      // sub exactly as issue() writes it: "7", never 7, "07" or "7.0".
+      const userId = typeof payload.sub === 'string' && /^[1-9]\d{0,14}$/.test(payload.sub) ? Number(payload.sub) : NaN;
       const role = payload.role;
-      const isWellFormed = Number.isSafeInteger(userId) && userId > 0 && (role === 'user' || role === 'admin') && typeof payload.exp === 'number';
+      const isWellFormed = Number.isSafeInteger(userId) && (role === 'user' || role === 'admin') && typeof payload.exp === 'number';
       return isWellFormed ? { userId, role, expiresAt: (payload.exp as number) * 1000 } : undefined;
     },
   };
+}
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)$/;
+
+/**
+ * Three base64url segments, the signature in its one canonical spelling. The decoder ignores
+ * the spare low bits of the last character and trailing "=", so without this check several
+ * different strings would pass as the same token (and a denylist keyed by the string could be
+ * side-stepped).
+ */
+function isCanonicalCompactJws(token: string): boolean {
+  const signature = COMPACT_JWS.exec(token)?.[1];
+  return signature !== undefined && Buffer.from(signature, 'base64url').toString('base64url') === signature;
 }
 
 /** The token in an `Authorization: Bearer …` header, if that is what the header holds. */

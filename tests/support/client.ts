@@ -1,6 +1,10 @@
 /** REST helpers: a signed-up user with a token, and JSON requests against a test server. */
+import { Database } from 'bun:sqlite';
+import { expect } from 'bun:test';
+import { join } from 'node:path';
 import type { TokenResponse } from '../../src/auth/model';
 import { ADMIN } from './server';
+import type { TestSocket } from './socket';
 
 export type Api = ReturnType<typeof api>;
 let userCounter = 0;
@@ -67,3 +71,30 @@ const DEFAULT_BODIES: Record<GameName, Record<string, unknown>> = {
   gacha: { bet: 1 },
   crash: { bet: 1, cashout: 2 },
 };
+
+/** A user's account as the test server's SQLite file holds it, in minor units (cents). */
+export type Ledger = { balance: number; plays: number; bets: number; payouts: number };
+
+export function ledgerOf(server: { dir: string }, userId: number): Ledger {
+  const db = new Database(join(server.dir, 'games.sqlite'), { readonly: true });
+  try {
+    const user = db.query('SELECT balance FROM users WHERE id = ?').get(userId) as { balance: number };
+    const events = db.query('SELECT COUNT(*) AS plays, COALESCE(SUM(bet), 0) AS bets, COALESCE(SUM(payout), 0) AS payouts FROM events WHERE user_id = ?').get(userId) as Omit<Ledger, 'balance'>;
+    return { balance: user.balance, ...events };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Runs `act` and proves it charged nothing: the user's balance and plays in the database are
+ * as before, and no game_event or balance_update reached the user's socket.
+ */
+export async function expectNothingCharged<T>(server: { dir: string }, userId: number, socket: TestSocket, act: () => Promise<T>): Promise<T> {
+  const before = ledgerOf(server, userId);
+  const result = await act();
+  const emitted = (await socket.settle()).filter((m) => m.type === 'game_event' || m.type === 'balance_update');
+  expect(emitted).toEqual([]);
+  expect(ledgerOf(server, userId)).toEqual(before);
+  return result;
+}

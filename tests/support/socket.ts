@@ -74,6 +74,23 @@ export class TestSocket {
     return this.all(type);
   }
 
+  /**
+   * Sends a ping and returns what arrived from now until its pong. A socket's messages arrive
+   * in order and a play publishes before it answers, so whatever a finished request emitted to
+   * this socket is in the list. Each call spends one message of the socket's budget.
+   */
+  async settle(timeoutMs = 5000): Promise<Message[]> {
+    const start = this.received.length;
+    const pongAt = () => this.received.findIndex((m, i) => i >= start && m.type === 'pong');
+    this.send({ type: 'ping' });
+    const deadline = Date.now() + timeoutMs;
+    while (pongAt() === -1) {
+      if (Date.now() > deadline) throw new Error(`no pong within ${timeoutMs} ms`);
+      await Bun.sleep(2);
+    }
+    return this.received.slice(start, pongAt());
+  }
+
   send(data: unknown): void {
     this.ws.send(typeof data === 'string' ? data : JSON.stringify(data));
   }
@@ -114,6 +131,8 @@ export async function upgradeStatus(baseUrl: string, path: string, headers: Reco
   const response = await fetch(baseUrl + path, {
     headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
   });
+  // An accepted upgrade turns the connection into a socket: there is no body to wait for.
+  if (response.status === 101) return { status: 101, body: undefined };
   const text = await response.text();
   let body: any;
   try {
