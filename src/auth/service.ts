@@ -51,7 +51,8 @@ export class AuthService {
       for (const key of keys) this.throttle.fail(key);
       throw invalidCredentials();
     }
-    for (const key of keys) this.throttle.succeed(key);
+    // Only the name's count: a guesser who also owns an account must not clear the address's.
+    this.throttle.succeed(keys[0]!);
     return this.tokenResponse(user);
   }
 
