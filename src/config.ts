@@ -5,7 +5,7 @@
  */
 import { Type as t, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const Port = t.Integer({ minimum: 0, maximum: 65535 });
@@ -31,7 +31,8 @@ const settings = {
   ALLOW_QUERY_TOKEN: { schema: t.Boolean(), default: true, expects: 'true or false' },
   ALLOWED_ORIGINS: { schema: t.Optional(t.Array(t.String({ minLength: 1 }))), default: undefined, expects: 'a comma-separated list of origins' },
   REDIS_URL: { schema: t.Optional(t.String({ pattern: '^rediss?://.+' })), default: undefined, expects: 'redis://…' },
-  NODE_ENV: { schema: t.String(), default: 'development', expects: 'development, test or production' },
+  // A typo ("prod") must not quietly run production with development's generated secret.
+  NODE_ENV: { schema: t.Union([t.Literal('development'), t.Literal('test'), t.Literal('production')]), default: 'development', expects: 'development, test or production' },
   MIN_BET: { schema: Amount, default: 0.01, expects: 'a positive number' },
   MAX_BET: { schema: Amount, default: 100_000, expects: 'a positive number' },
   MAX_BODY_BYTES: { schema: t.Integer({ minimum: 256, maximum: 1_048_576 }), default: 16_384, expects: 'bytes from 256 to 1048576' },
@@ -123,11 +124,21 @@ function resolveJwtSecret(given: string | undefined, config: Config): string {
     return generated;
   }
   const secretFile = join(dirname(file), 'jwt-secret');
-  if (existsSync(secretFile)) return readFileSync(secretFile, 'utf8').trim();
   mkdirSync(dirname(secretFile), { recursive: true });
-  writeFileSync(secretFile, generated, { mode: 0o600 });
-  config.LOG_LEVEL !== 'silent' && console.warn(`warning: JWT_SECRET is not set; generated one and kept it in ${secretFile} (set JWT_SECRET in production)`);
-  return generated;
+  try {
+    // 'wx': of two processes starting together on one directory, one writes and both read it.
+    writeFileSync(secretFile, generated, { mode: 0o600, flag: 'wx' });
+    config.LOG_LEVEL !== 'silent' && console.warn(`warning: JWT_SECRET is not set; generated one and kept it in ${secretFile} (set JWT_SECRET in production)`);
+    return generated;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const stored = readFileSync(secretFile, 'utf8').trim();
+  if (Buffer.byteLength(stored) < MIN_PRODUCTION_SECRET_BYTES) {
+    throw new ConfigError(`JWT_SECRET is not set and ${secretFile} holds no usable secret (under ${MIN_PRODUCTION_SECRET_BYTES} bytes): delete the file or set JWT_SECRET`);
+  }
+  config.LOG_LEVEL !== 'silent' && console.warn(`warning: JWT_SECRET is not set; using the generated one kept in ${secretFile} (set JWT_SECRET in production)`);
+  return stored;
 }
 
 /** The SQLite file behind a sqlite:// URL, or undefined for memory and PostgreSQL. */
