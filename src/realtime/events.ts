@@ -7,7 +7,13 @@ import { Type as t, type Static } from '@sinclair/typebox';
 
 export const SCHEMA_VERSION = 1;
 
-const Base = { v: t.Literal(SCHEMA_VERSION), ts: t.String({ format: 'date-time' }) };
+/**
+ * ISO 8601 UTC with milliseconds, as `Date#toISOString` writes it. A pattern, not
+ * `format: 'date-time'`: a format checks only where one is registered, so the schema would
+ * refuse every string in a client without Elysia, and Elysia's accepts any offset.
+ */
+const Timestamp = t.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$' });
+const Base = { v: t.Literal(SCHEMA_VERSION), ts: Timestamp };
 const GameType = t.Union([t.Literal('slot'), t.Literal('rps'), t.Literal('gacha'), t.Literal('crash')]);
 
 export const WsAck = t.Object({ type: t.Literal('ws_ack'), ...Base, user_id: t.Integer(), expires_in: t.Integer() });
