@@ -1,16 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
+import { describe, expect, it } from 'bun:test';
 import { LateBroker } from '../support/brokers';
-import { api, type Api } from '../support/client';
-import { startTestServer, type TestServer } from '../support/server';
 import { openUserSocket, type TestSocket } from '../support/socket';
-import { allIds, closer, eventIds, playLoop, waitUntil } from '../support/streams';
-
-const sockets = closer();
-afterEach(() => sockets.closeAll());
+import { allIds, eventIds, playLoop, waitUntil } from '../support/streams';
+import { useServer, type Suite } from '../support/suite';
 
 /** Opens a user socket resuming after `since`. */
-const resumeFrom = async (server: TestServer, token: string, since: string) =>
-  sockets.track(await openUserSocket(server.url, token, { since }));
+const resumeFrom = async (suite: Suite, token: string, since: string) =>
+  suite.sockets.track(await openUserSocket(suite.server.url, token, { since }));
 
 /** Asserts the socket was told to resync right after its ack, and replayed nothing. */
 async function expectResync(socket: TestSocket): Promise<void> {
@@ -24,7 +20,8 @@ async function expectResync(socket: TestSocket): Promise<void> {
  * user are in flight at every moment; what all its sockets received must be the user's
  * events 1..N exactly, in order.
  */
-async function expectLosslessResume(server: TestServer, client: Api): Promise<void> {
+async function expectLosslessResume(suite: Suite): Promise<void> {
+  const { server, client, sockets } = suite;
   const user = await client.signup();
   const first = sockets.track(await openUserSocket(server.url, user.access_token));
   for (let i = 0; i < 3; i++) expect((await client.play(user.access_token, 'slot')).status).toBe(200);
@@ -40,7 +37,7 @@ async function expectLosslessResume(server: TestServer, client: Api): Promise<vo
     for (let round = 0; round < 6; round++) {
       const landedBefore = plays.ids.length;
       await waitUntil(() => plays.ids.length >= landedBefore + 3, 'plays to land while disconnected');
-      const socket = await resumeFrom(server, user.access_token, lastSeen());
+      const socket = await resumeFrom(suite, user.access_token, lastSeen());
       streams.push(socket);
       // Catch up, then take some live events before dropping the connection mid-stream.
       await waitUntil(() => plays.ids.length >= landedBefore + 10 && socket.all('game_event').length >= 8, 'replayed and live events');
@@ -48,7 +45,7 @@ async function expectLosslessResume(server: TestServer, client: Api): Promise<vo
       await socket.closed;
     }
     const landedBefore = plays.ids.length;
-    streams.push(await resumeFrom(server, user.access_token, lastSeen()));
+    streams.push(await resumeFrom(suite, user.access_token, lastSeen()));
     await waitUntil(() => plays.ids.length >= landedBefore + 10, 'plays while the last socket is live');
   } finally {
     await plays.stop();
@@ -64,41 +61,34 @@ async function expectLosslessResume(server: TestServer, client: Api): Promise<vo
 }
 
 describe('resuming a user stream with since', () => {
-  let server: TestServer;
-  let client: Api;
-
-  beforeAll(async () => {
-    server = await startTestServer({ INITIAL_BALANCE: '100000', RESUME_MAX_EVENTS: '1000' });
-    client = api(server.url);
-  });
-  afterAll(() => server.close());
+  const suite = useServer({ INITIAL_BALANCE: '100000', RESUME_MAX_EVENTS: '1000' });
 
   it('replays what was missed, then goes live, with none missing and none repeated while plays keep landing', () =>
-    expectLosslessResume(server, client));
+    expectLosslessResume(suite));
 
   it('replays the events after since oldest first, right after ws_ack, byte for byte as first sent', async () => {
-    const user = await client.signup();
-    const live = sockets.track(await openUserSocket(server.url, user.access_token));
-    for (let i = 0; i < 4; i++) await client.play(user.access_token, 'rps');
+    const user = await suite.client.signup();
+    const live = suite.sockets.track(await openUserSocket(suite.server.url, user.access_token));
+    for (let i = 0; i < 4; i++) await suite.client.play(user.access_token, 'rps');
     const original = await live.waitFor('game_event', 4);
 
-    const resumed = await resumeFrom(server, user.access_token, `${user.user.id}-1`);
+    const resumed = await resumeFrom(suite, user.access_token, `${user.user.id}-1`);
     const replayed = await resumed.waitFor('game_event', 3);
     expect(resumed.received[0]!.type).toBe('ws_ack');
     expect(replayed).toEqual(original.slice(1));
     expect(resumed.received.slice(1).map((m) => m.type)).toEqual(['game_event', 'game_event', 'game_event']);
 
-    const next = await client.play(user.access_token, 'gacha');
+    const next = await suite.client.play(user.access_token, 'gacha');
     await resumed.next((m) => m.event_id === next.json.event_id);
     expect(eventIds(resumed)).toEqual(allIds(user.user.id, 5).slice(1));
     expect(resumed.schemaViolations).toEqual([]);
   });
 
   it('replays nothing and goes live when since is the newest event', async () => {
-    const user = await client.signup();
-    const play = await client.play(user.access_token, 'slot');
-    const resumed = await resumeFrom(server, user.access_token, play.json.event_id);
-    const next = await client.play(user.access_token, 'slot');
+    const user = await suite.client.signup();
+    const play = await suite.client.play(user.access_token, 'slot');
+    const resumed = await resumeFrom(suite, user.access_token, play.json.event_id);
+    const next = await suite.client.play(user.access_token, 'slot');
     expect((await resumed.next('game_event')).event_id).toBe(next.json.event_id);
     expect(eventIds(resumed)).toEqual([next.json.event_id]);
     expect(resumed.all('error')).toEqual([]);
@@ -106,32 +96,32 @@ describe('resuming a user stream with since', () => {
 
   describe('asks the client to resync', () => {
     it('for an id past the newest event', async () => {
-      const user = await client.signup();
-      await client.play(user.access_token, 'slot');
-      await expectResync(await resumeFrom(server, user.access_token, `${user.user.id}-99`));
+      const user = await suite.client.signup();
+      await suite.client.play(user.access_token, 'slot');
+      await expectResync(await resumeFrom(suite, user.access_token, `${user.user.id}-99`));
     });
 
     it("for another user's id", async () => {
-      const owner = await client.signup();
-      const other = await client.signup();
-      const play = await client.play(owner.access_token, 'slot');
-      await client.play(other.access_token, 'slot');
-      await expectResync(await resumeFrom(server, other.access_token, play.json.event_id));
+      const owner = await suite.client.signup();
+      const other = await suite.client.signup();
+      const play = await suite.client.play(owner.access_token, 'slot');
+      await suite.client.play(other.access_token, 'slot');
+      await expectResync(await resumeFrom(suite, other.access_token, play.json.event_id));
     });
 
     for (const malformed of ['abc', '12', '1-2-3', '-1', '1-x']) {
       it(`for a malformed id (${JSON.stringify(malformed)})`, async () => {
-        const user = await client.signup();
-        await client.play(user.access_token, 'slot');
-        await expectResync(await resumeFrom(server, user.access_token, malformed));
+        const user = await suite.client.signup();
+        await suite.client.play(user.access_token, 'slot');
+        await expectResync(await resumeFrom(suite, user.access_token, malformed));
       });
     }
 
     it('and still delivers live events after the error', async () => {
-      const user = await client.signup();
-      const socket = await resumeFrom(server, user.access_token, `${user.user.id}-5`);
+      const user = await suite.client.signup();
+      const socket = await resumeFrom(suite, user.access_token, `${user.user.id}-5`);
       await expectResync(socket);
-      const play = await client.play(user.access_token, 'crash');
+      const play = await suite.client.play(user.access_token, 'crash');
       expect((await socket.next('game_event')).event_id).toBe(play.json.event_id);
       expect(socket.schemaViolations).toEqual([]);
     });
@@ -139,40 +129,26 @@ describe('resuming a user stream with since', () => {
 });
 
 describe('resuming over a broker that delivers late (as Redis does)', () => {
-  let server: TestServer;
-  let client: Api;
+  const suite = useServer({ INITIAL_BALANCE: '100000' }, { broker: new LateBroker() });
 
-  beforeAll(async () => {
-    server = await startTestServer({ INITIAL_BALANCE: '100000' }, { broker: new LateBroker() });
-    client = api(server.url);
-  });
-  afterAll(() => server.close());
-
-  it('still misses and repeats nothing while plays keep landing', () => expectLosslessResume(server, client));
+  it('still misses and repeats nothing while plays keep landing', () => expectLosslessResume(suite));
 });
 
 describe('the RESUME_MAX_EVENTS bound', () => {
   const MAX = 3;
-  let server: TestServer;
-  let client: Api;
-
-  beforeAll(async () => {
-    server = await startTestServer({ RESUME_MAX_EVENTS: String(MAX) });
-    client = api(server.url);
-  });
-  afterAll(() => server.close());
+  const suite = useServer({ RESUME_MAX_EVENTS: String(MAX) });
 
   it('replays exactly RESUME_MAX_EVENTS missed events and refuses one more as too old', async () => {
-    const user = await client.signup();
-    for (let i = 0; i < MAX + 2; i++) expect((await client.play(user.access_token, 'slot')).status).toBe(200);
+    const user = await suite.client.signup();
+    for (let i = 0; i < MAX + 2; i++) expect((await suite.client.play(user.access_token, 'slot')).status).toBe(200);
 
-    const atBound = await resumeFrom(server, user.access_token, `${user.user.id}-2`);
+    const atBound = await resumeFrom(suite, user.access_token, `${user.user.id}-2`);
     expect((await atBound.waitFor('game_event', MAX)).map((m) => m.event_id)).toEqual(allIds(user.user.id, MAX + 2).slice(2));
     expect(atBound.all('error')).toEqual([]);
 
-    const tooOld = await resumeFrom(server, user.access_token, `${user.user.id}-1`);
+    const tooOld = await resumeFrom(suite, user.access_token, `${user.user.id}-1`);
     await expectResync(tooOld);
-    const play = await client.play(user.access_token, 'slot');
+    const play = await suite.client.play(user.access_token, 'slot');
     expect((await tooOld.next('game_event')).event_id).toBe(play.json.event_id);
   });
 });

@@ -54,3 +54,26 @@ export async function startTestServer(env: TestEnv = {}, options: { dir?: string
     },
   };
 }
+
+/**
+ * Servers started one after another on one database directory, as restarts of one deployment
+ * are. `start()` stops the running one (gracefully) and starts the next; `close()` stops the
+ * last and deletes the files.
+ */
+export function restartableServer(env: TestEnv = {}) {
+  const dir = tempDir();
+  let current: TestServer | undefined;
+  return {
+    dir,
+    async start(): Promise<TestServer> {
+      await current?.close();
+      current = await startTestServer(env, { dir });
+      return current;
+    },
+    async close(): Promise<void> {
+      await current?.close();
+      current = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

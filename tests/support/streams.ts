@@ -66,3 +66,15 @@ export function playLoop(client: Api, token: string, options: { concurrency?: nu
     },
   };
 }
+
+/**
+ * Plays a probe (slot, 0.01) and waits for its game_event on `socket`. A user's events arrive in
+ * order, so once the probe is in, everything published before it is in too: what a test
+ * counts after this is final. Returns the probe's play response.
+ */
+export async function probe(client: Api, token: string, socket: TestSocket) {
+  const play = await client.play(token, 'slot', { bet: 0.01 });
+  if (play.status !== 200) throw new Error(`probe play failed: ${play.status} ${play.text}`);
+  await socket.next((m) => m.type === 'game_event' && m.event_id === play.json.event_id);
+  return play;
+}
