@@ -104,6 +104,10 @@ export function realtimeController(deps: {
 
     const offered = (headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
     const fromProtocol = offered.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX))?.slice(BEARER_PROTOCOL_PREFIX.length);
+    // Without games.v1 to answer, Bun would answer the first protocol offered: the token itself.
+    if (fromProtocol !== undefined && !offered.includes(SUBPROTOCOL)) {
+      return { status: 401, code: 'subprotocol_required', message: `offer ${SUBPROTOCOL} beside the bearer.<token> subprotocol` };
+    }
     const fromQuery = query.token;
     if (fromQuery !== undefined && !options.allowQueryToken) {
       return { status: 401, code: 'query_token_refused', message: 'tokens in the URL are disabled; use Authorization: Bearer or the bearer.<token> subprotocol' };
