@@ -1,0 +1,83 @@
+/**
+ * Group commit: jobs that arrive while a transaction is committing queue up and run together in
+ * the next one. Under load many plays share one commit (on SQLite the commit, not the
+ * statements, is most of a play's database time: 185 µs alone against 34 µs in a batch of 50);
+ * with no load a job starts at once and waits for nothing.
+ *
+ * Each job stays atomic: its statements commit in exactly one transaction, or not at all.
+ * Expected refusals are values the job returns, never throws, so they cannot abort the
+ * others; when a batch fails anyway, each of its jobs is retried alone, so one bad job fails
+ * only itself.
+ */
+import type { SQL } from 'bun';
+
+export type GroupCommitOptions<Job> = {
+  /** Most jobs in one transaction. */
+  maxBatch: number;
+  /** Transactions in flight at once: 1 for SQLite (one writer), more for PostgreSQL. */
+  concurrency: number;
+  /**
+   * Orders a batch before it runs (a stable sort: jobs that compare equal keep arrival order).
+   * Ordering by the row a job locks keeps concurrent batches from deadlocking on PostgreSQL.
+   */
+  order?: (a: Job, b: Job) => number;
+};
+
+type Queued<Job, Result> = { job: Job; resolve: (result: Result) => void; reject: (error: unknown) => void };
+
+export class GroupCommit<Job, Result> {
+  private queue: Queued<Job, Result>[] = [];
+  private active = 0;
+  private idle: (() => void)[] = [];
+
+  constructor(
+    private readonly sql: SQL,
+    private readonly apply: (tx: SQL, job: Job) => Promise<Result>,
+    private readonly options: GroupCommitOptions<Job>,
+  ) {}
+
+  /** Runs `job` in a transaction (shared or not); resolves after that transaction commits. */
+  submit(job: Job): Promise<Result> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job, resolve, reject });
+      if (this.active < this.options.concurrency) void this.drain();
+    });
+  }
+
+  /** Resolves once every submitted job has finished. */
+  settled(): Promise<void> {
+    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private async drain(): Promise<void> {
+    this.active++;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.options.maxBatch);
+        if (this.options.order) batch.sort((a, b) => this.options.order!(a.job, b.job));
+        await this.run(batch);
+      }
+    } finally {
+      this.active--;
+      if (this.active === 0 && this.queue.length === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+
+  private async run(batch: Queued<Job, Result>[]): Promise<void> {
+    let results: Result[];
+    try {
+      results = await this.sql.begin(async (tx) => {
+        const out: Result[] = [];
+        for (const { job } of batch) out.push(await this.apply(tx, job));
+        return out;
+      });
+    } catch (error) {
+      if (batch.length === 1) return batch[0]!.reject(error);
+      for (const item of batch) await this.run([item]);
+      return;
+    }
+    // In batch order, so what is published after a commit follows the order of the rows.
+    batch.forEach((item, i) => item.resolve(results[i]!));
+  }
+}

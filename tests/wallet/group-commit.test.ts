@@ -1,0 +1,86 @@
+import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDatabase, type Database } from '../../src/storage';
+import { GroupCommit } from '../../src/wallet/group-commit';
+import { tempDir } from '../support/server';
+
+let dir: string;
+let db: Database;
+
+beforeEach(async () => {
+  dir = tempDir();
+  db = await openDatabase(`sqlite://${join(dir, 'g.sqlite')}`);
+  await db.sql.unsafe('CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
+  await db.sql.unsafe('CREATE TABLE log (id INTEGER PRIMARY KEY AUTOINCREMENT, job INTEGER NOT NULL, txid INTEGER NOT NULL)');
+  await db.sql`INSERT INTO counter (id, n) VALUES (1, 0)`;
+});
+
+afterEach(async () => {
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A job bumps the counter and logs which transaction it ran in (each tx handle gets a number). */
+function committer(options: { fail?: (job: number) => boolean; maxBatch?: number } = {}) {
+  const transactions = new WeakMap<object, number>();
+  let nextTx = 0;
+  return new GroupCommit<number, number>(
+    db.sql,
+    async (tx, job) => {
+      let txid = transactions.get(tx);
+      if (txid === undefined) transactions.set(tx, (txid = ++nextTx));
+      if (options.fail?.(job)) throw new Error(`job ${job} fails`);
+      const [row] = await tx`UPDATE counter SET n = n + 1 WHERE id = 1 RETURNING n`;
+      await tx`INSERT INTO log (job, txid) VALUES (${job}, ${txid})`;
+      return Number(row.n);
+    },
+    { maxBatch: options.maxBatch ?? 64, concurrency: 1 },
+  );
+}
+
+describe('GroupCommit', () => {
+  it('runs a lone job at once in its own transaction', async () => {
+    const writer = committer();
+    expect(await writer.submit(1)).toBe(1);
+    expect(await db.sql`SELECT job, txid FROM log`).toEqual([{ job: 1, txid: 1 }]);
+  });
+
+  it('shares commits among jobs that arrive together, keeping their order', async () => {
+    const writer = committer();
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => writer.submit(i)));
+    expect(results).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    const rows = await db.sql`SELECT job, txid FROM log ORDER BY id`;
+    expect(rows.map((r: { job: number }) => r.job)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    const transactions = new Set(rows.map((r: { txid: number }) => r.txid)).size;
+    expect(transactions).toBeLessThan(200 / 10);
+  });
+
+  it('never puts more than maxBatch jobs in one transaction', async () => {
+    const writer = committer({ maxBatch: 8 });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => writer.submit(i)));
+    const sizes = await db.sql`SELECT COUNT(*) AS n FROM log GROUP BY txid`;
+    expect(Math.max(...sizes.map((r: { n: number }) => Number(r.n)))).toBeLessThanOrEqual(8);
+  });
+
+  it('fails only the job that throws: the rest of its batch commits', async () => {
+    const writer = committer({ fail: (job) => job === 7 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => writer.submit(i)));
+    expect(outcomes.filter((o) => o.status === 'rejected').length).toBe(1);
+    expect((outcomes[7] as PromiseRejectedResult).reason.message).toBe('job 7 fails');
+    const [{ n }] = await db.sql`SELECT n FROM counter`;
+    expect(Number(n)).toBe(19);
+    const jobs = (await db.sql`SELECT job FROM log`).map((r: { job: number }) => r.job);
+    expect(jobs).not.toContain(7);
+    expect(jobs.length).toBe(19);
+  });
+
+  it('tells when everything submitted has finished', async () => {
+    const writer = committer();
+    const all = Array.from({ length: 30 }, (_, i) => writer.submit(i));
+    await writer.settled();
+    const [{ n }] = await db.sql`SELECT n FROM counter`;
+    expect(Number(n)).toBe(30);
+    await Promise.all(all);
+  });
+});
