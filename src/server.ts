@@ -4,6 +4,7 @@
  */
 import { createApp, type AppDeps } from './app';
 import type { Config } from './config';
+import { BODY_CEILING_BYTES } from './http';
 import { openDatabase } from './storage';
 import { CloseCode } from './realtime/close-codes';
 
@@ -25,7 +26,8 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
   if (config.ADMIN_USERNAME && config.ADMIN_PASSWORD) await auth.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
   hub.seedRecent(await history.recent(config.RECENT_EVENTS));
 
-  app.listen({ port: config.PORT, hostname: config.HOST, maxRequestBodySize: config.MAX_BODY_BYTES });
+  // MAX_BODY_BYTES is enforced by src/http with a JSON 413; Bun's own cap is only a backstop.
+  app.listen({ port: config.PORT, hostname: config.HOST, maxRequestBodySize: BODY_CEILING_BYTES });
   const server = app.server!;
   await hub.start((topic, message) => server.publish(topic, message));
   const purge = setInterval(() => void ledger.purgeExpiredKeys().catch((error) => logger.warn('idempotency purge failed', { error: String(error) })), IDEMPOTENCY_PURGE_INTERVAL_MS);

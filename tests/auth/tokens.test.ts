@@ -5,28 +5,23 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import fc from 'fast-check';
-import { api, expectNothingCharged, type Api } from '../support/client';
-import { startTestServer, type TestServer } from '../support/server';
-import { openUserSocket, upgradeStatus, type TestSocket } from '../support/socket';
+import { serverWithPlayer, type Api } from '../support/client';
+import type { TestServer } from '../support/server';
+import { openUserSocket, upgradeStatus } from '../support/socket';
 import { accessClaims, accessHeader, decodeToken, mintToken, segment, signToken, type JsonObject } from '../support/tokens';
 
+let setup: Awaited<ReturnType<typeof serverWithPlayer>>;
 let server: TestServer;
 let client: Api;
 let user: { id: number; role: 'user' };
-let socket: TestSocket;
 
 beforeAll(async () => {
-  server = await startTestServer({ WS_MESSAGE_RATE_PER_SECOND: '1000', WS_MESSAGE_BURST: '1000' });
-  client = api(server.url);
-  const signedUp = await client.signup();
-  user = { id: signedUp.user.id, role: 'user' };
-  socket = await openUserSocket(server.url, signedUp.access_token);
+  setup = await serverWithPlayer({ WS_MESSAGE_RATE_PER_SECOND: '1000', WS_MESSAGE_BURST: '1000' });
+  ({ server, client } = setup);
+  user = { id: setup.player.user.id, role: 'user' };
 });
 
-afterAll(async () => {
-  socket.close();
-  await server.close();
-});
+afterAll(() => setup.close());
 
 /** Status of GET /api/auth/me and of a user socket upgrade with a token that should be refused. */
 async function statuses(token: string): Promise<{ rest: number; upgrade: number }> {
@@ -100,7 +95,7 @@ describe('refused tokens (401 on REST and on the upgrade, nothing charged)', () 
     it(`refuses ${name}`, async () => {
       const token = make();
       expect(await statuses(token)).toEqual(REFUSED);
-      await expectNothingCharged(server, user.id, socket, async () => {
+      await setup.nothingCharged(async () => {
         const play = await client.request('POST', '/api/games/slot/spin', { body: { bet: 1 }, headers: { authorization: `Bearer ${token}` } });
         expect(play.status).toBe(401);
         expect(play.json.error.code).toBe('unauthorized');

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
 import fc from 'fast-check';
-import { api, type Api } from '../support/client';
+import { api } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
 import { openUserSocket, type Message, type TestSocket } from '../support/socket';
 

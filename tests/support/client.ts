@@ -3,8 +3,8 @@ import { Database } from 'bun:sqlite';
 import { expect } from 'bun:test';
 import { join } from 'node:path';
 import type { TokenResponse } from '../../src/auth/model';
-import { ADMIN } from './server';
-import type { TestSocket } from './socket';
+import { ADMIN, startTestServer, type TestEnv } from './server';
+import { openUserSocket, type TestSocket } from './socket';
 
 export type Api = ReturnType<typeof api>;
 let userCounter = 0;
@@ -97,4 +97,26 @@ export async function expectNothingCharged<T>(server: { dir: string }, userId: n
   expect(emitted).toEqual([]);
   expect(ledgerOf(server, userId)).toEqual(before);
   return result;
+}
+
+/**
+ * A test server with one signed-up player whose socket is open: the setup of tests that prove
+ * a refusal charged nothing (`nothingCharged`).
+ */
+export async function serverWithPlayer(env: TestEnv = {}) {
+  const server = await startTestServer(env);
+  const client = api(server.url);
+  const player = await client.signup();
+  const socket = await openUserSocket(server.url, player.access_token);
+  return {
+    server,
+    client,
+    player,
+    socket,
+    nothingCharged: <T>(act: () => Promise<T>) => expectNothingCharged(server, player.user.id, socket, act),
+    async close(): Promise<void> {
+      socket.close();
+      await server.close();
+    },
+  };
 }
