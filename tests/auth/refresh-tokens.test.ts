@@ -3,28 +3,17 @@
  * spent one revokes its whole family; logging out revokes it too.
  */
 import { Database } from 'bun:sqlite';
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { describe, expect, it } from 'bun:test';
 import { join } from 'node:path';
-import { api, type Api } from '../support/client';
-import { startTestServer, type TestServer } from '../support/server';
+import { serverForFile } from '../support/client';
 
-let server: TestServer;
-let client: Api;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  client = api(server.url);
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const shared = serverForFile();
 
 const sha256 = (text: string) => new Bun.CryptoHasher('sha256').update(text).digest('hex');
 
 /** Runs `use` on the test server's database (it is in WAL mode, so the server may keep going). */
 function withDatabase<T>(use: (db: Database) => T): T {
-  const db = new Database(join(server.dir, 'games.sqlite'));
+  const db = new Database(join(shared.server.dir, 'games.sqlite'));
   try {
     return use(db);
   } finally {
@@ -32,7 +21,7 @@ function withDatabase<T>(use: (db: Database) => T): T {
   }
 }
 
-const refresh = (token: string) => client.post('/api/auth/refresh', { refresh_token: token });
+const refresh = (token: string) => shared.client.post('/api/auth/refresh', { refresh_token: token });
 
 /** Both the status and the error code of a refused refresh. */
 async function refreshRefusal(token: string): Promise<[number, string]> {
@@ -42,8 +31,8 @@ async function refreshRefusal(token: string): Promise<[number, string]> {
 
 describe('issuing', () => {
   it('returns a refresh token from signup and from login, random and stored only as its hash', async () => {
-    const signedUp = await client.signup();
-    const loggedIn = await client.post('/api/auth/login', { username: signedUp.user.username, password: signedUp.password });
+    const signedUp = await shared.client.signup();
+    const loggedIn = await shared.client.post('/api/auth/login', { username: signedUp.user.username, password: signedUp.password });
     const tokens = [signedUp.refresh_token, loggedIn.json.refresh_token as string];
     for (const token of tokens) expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/); // 32 random bytes
     expect(tokens[0]).not.toBe(tokens[1]);
@@ -57,27 +46,27 @@ describe('issuing', () => {
   });
 
   it('lives 30 days', async () => {
-    const user = await client.signup();
+    const user = await shared.client.signup();
     const row = withDatabase((db) => db.query('SELECT created_at, expires_at FROM refresh_tokens WHERE token_hash = ?').get(sha256(user.refresh_token)) as { created_at: number; expires_at: number });
     expect(row.expires_at - row.created_at).toBe(30 * 86_400 * 1000);
-    expect(server.config.REFRESH_TTL_SECONDS).toBe(30 * 86_400);
+    expect(shared.server.config.REFRESH_TTL_SECONDS).toBe(30 * 86_400);
   });
 });
 
 describe('rotation', () => {
   it('answers a token response with a new refresh token and a working access token', async () => {
-    const user = await client.signup();
+    const user = await shared.client.signup();
     const response = await refresh(user.refresh_token);
     expect(response.status).toBe(200);
     expect(response.json).toMatchObject({ token_type: 'bearer', expires_in: 900, user: { id: user.user.id } });
     expect(response.json.refresh_token).not.toBe(user.refresh_token);
-    expect((await client.get('/api/auth/me', response.json.access_token)).json.id).toBe(user.user.id);
+    expect((await shared.client.get('/api/auth/me', response.json.access_token)).json.id).toBe(user.user.id);
     // The new one rotates in turn.
     expect((await refresh(response.json.refresh_token)).status).toBe(200);
   });
 
   it('revokes the whole family when a spent token is presented again', async () => {
-    const user = await client.signup();
+    const user = await shared.client.signup();
     const second = (await refresh(user.refresh_token)).json.refresh_token as string;
     const third = (await refresh(second)).json.refresh_token as string;
 
@@ -89,28 +78,28 @@ describe('rotation', () => {
   });
 
   it('leaves the other sessions of the same user alone when one family is revoked', async () => {
-    const user = await client.signup();
-    const other = await client.post('/api/auth/login', { username: user.user.username, password: user.password });
+    const user = await shared.client.signup();
+    const other = await shared.client.post('/api/auth/login', { username: user.user.username, password: user.password });
     await refresh(user.refresh_token);
     await refresh(user.refresh_token); // reuse: revokes the signup's family
     expect((await refresh(other.json.refresh_token)).status).toBe(200);
   });
 
   it('lets only one of two simultaneous uses of a token through', async () => {
-    const user = await client.signup();
+    const user = await shared.client.signup();
     const statuses = (await Promise.all([refresh(user.refresh_token), refresh(user.refresh_token)])).map((r) => r.status);
     expect(statuses.sort()).toEqual([200, 401]);
   });
 
   it('refuses an expired, an unknown and a malformed refresh token', async () => {
-    const user = await client.signup();
+    const user = await shared.client.signup();
     withDatabase((db) => db.query('UPDATE refresh_tokens SET expires_at = ? WHERE token_hash = ?').run(Date.now() - 1, sha256(user.refresh_token)));
     expect(await refreshRefusal(user.refresh_token)).toEqual([401, 'invalid_refresh_token']);
     expect(await refreshRefusal('A'.repeat(43))).toEqual([401, 'invalid_refresh_token']);
     // An access token is not a refresh token.
     expect(await refreshRefusal(user.access_token)).toEqual([401, 'invalid_refresh_token']);
     for (const body of [{}, { refresh_token: '' }, { refresh_token: 'x'.repeat(257) }, { refresh_token: 42 }]) {
-      const response = await client.post('/api/auth/refresh', body);
+      const response = await shared.client.post('/api/auth/refresh', body);
       expect([response.status, response.json.error.code]).toEqual([400, 'invalid_refresh_token']);
     }
   });
@@ -118,14 +107,14 @@ describe('rotation', () => {
 
 describe('logout', () => {
   it('revokes the refresh token (204), so it can no longer be used', async () => {
-    const user = await client.signup();
+    const user = await shared.client.signup();
     const rotated = (await refresh(user.refresh_token)).json.refresh_token as string;
-    const response = await client.post('/api/auth/logout', { refresh_token: rotated });
+    const response = await shared.client.post('/api/auth/logout', { refresh_token: rotated });
     expect(response.status).toBe(204);
     expect((await refresh(rotated)).status).toBe(401);
   });
 
   it('answers 204 for an unknown token too, telling nothing', async () => {
-    expect((await client.post('/api/auth/logout', { refresh_token: 'B'.repeat(43) })).status).toBe(204);
+    expect((await shared.client.post('/api/auth/logout', { refresh_token: 'B'.repeat(43) })).status).toBe(204);
   });
 });

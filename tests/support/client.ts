@@ -1,9 +1,9 @@
 /** REST helpers: a signed-up user with a token, and JSON requests against a test server. */
 import { Database } from 'bun:sqlite';
-import { expect } from 'bun:test';
+import { afterAll, beforeAll, expect } from 'bun:test';
 import { join } from 'node:path';
 import type { TokenResponse } from '../../src/auth/model';
-import { ADMIN, startTestServer, type TestEnv } from './server';
+import { ADMIN, startTestServer, type TestEnv, type TestServer } from './server';
 import { openUserSocket, type TestSocket } from './socket';
 
 export type Api = ReturnType<typeof api>;
@@ -119,4 +119,18 @@ export async function serverWithPlayer(env: TestEnv = {}) {
       await server.close();
     },
   };
+}
+
+/**
+ * A test server (and a client of it) for the tests of one file: started before them, closed
+ * after them. Read `.server` and `.client` inside the tests.
+ */
+export function serverForFile(env: TestEnv = {}): { server: TestServer; client: Api } {
+  const shared = {} as { server: TestServer; client: Api };
+  beforeAll(async () => {
+    shared.server = await startTestServer(env);
+    shared.client = api(shared.server.url);
+  });
+  afterAll(() => shared.server.close());
+  return shared;
 }
