@@ -7,10 +7,13 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 
 export type Logger = Record<Exclude<LogLevel, 'silent'>, (message: string, fields?: Record<string, unknown>) => void>;
 
+/** Anything shaped like a JWT (a base64url JSON header, two more segments): a second guard, should a token ever reach a field. */
+const JWT_LIKE = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*/g;
+
 export function createLogger(level: LogLevel): Logger {
   const at = (name: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => {
     if (RANK[name] < RANK[level]) return;
-    const line = JSON.stringify({ level: name, time: new Date().toISOString(), msg: message, ...fields });
+    const line = JSON.stringify({ level: name, time: new Date().toISOString(), msg: message, ...fields }).replace(JWT_LIKE, '<token>');
     (name === 'error' || name === 'warn' ? console.error : console.log)(line);
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };

@@ -74,8 +74,10 @@ export const httpErrors = (options: { maxBodyBytes: number; logger: Logger }) =>
       return contentType === 'application/json' ? JSON.parse(text) : text;
     })
     .onAfterResponse({ as: 'global' }, ({ request, set, responseValue }) => {
-      const status = responseValue instanceof Response ? responseValue.status : set.status;
-      options.logger.debug('request', { method: request.method, path: redactUrl(request.url), status });
+      const answered = responseValue instanceof Response ? responseValue.status : set.status;
+      // Elysia reports an accepted socket upgrade as 200.
+      const isUpgrade = answered === 200 && request.headers.get('upgrade')?.toLowerCase() === 'websocket';
+      options.logger.debug('request', { method: request.method, path: redactUrl(request.url), status: isUpgrade ? 101 : answered });
     })
     .onError({ as: 'global' }, ({ code, error, request, set }) => {
       const response = errorToResponse(code, error, request, options.logger);

@@ -1,0 +1,104 @@
+/**
+ * Tokens never appear in logs: a server logging at debug sees tokens in URLs, headers, bodies
+ * and socket messages, accepted and refused, and prints none of them.
+ */
+import { describe, expect, it, spyOn } from 'bun:test';
+import { createLogger, redactUrl } from '../src/log';
+import { api } from './support/client';
+import { startTestServer, TEST_SECRET } from './support/server';
+import { openSocket, openUserSocket, upgradeStatus } from './support/socket';
+import { mintToken } from './support/tokens';
+
+/** Everything printed through console or straight to stdout/stderr while `act` runs. */
+async function capturePrinted(act: () => Promise<void>): Promise<string> {
+  const printed: string[] = [];
+  const record = (...args: unknown[]) => void printed.push(args.map(String).join(' '));
+  const spies = [
+    ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((name) => spyOn(console, name).mockImplementation(record)),
+    spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => (record(chunk), true)),
+    spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => (record(chunk), true)),
+  ];
+  try {
+    await act();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+  return printed.join('\n');
+}
+
+describe('redactUrl', () => {
+  it('keeps the path and drops the query, which may hold a token', () => {
+    expect(redactUrl('http://127.0.0.1:8000/api/games/ws?token=abc&since=7-1')).toBe('/api/games/ws?<redacted>');
+    expect(redactUrl('ws://example.com/api/games/ws/monitor?token=abc')).toBe('/api/games/ws/monitor?<redacted>');
+    expect(redactUrl('/api/auth/me?token=abc')).toBe('/api/auth/me?<redacted>');
+    expect(redactUrl('http://example.com/health')).toBe('/health');
+    expect(redactUrl('http://user:pass@example.com/x?token=abc')).toBe('/x?<redacted>');
+  });
+});
+
+describe('the logger', () => {
+  it('prints a JWT that reached a field as <token>', async () => {
+    const token = mintToken({ id: 1 });
+    const printed = await capturePrinted(async () => {
+      createLogger('debug').error('oops', { detail: `while checking ${token}` });
+    });
+    expect(printed).toContain('<token>');
+    expect(printed).not.toContain(token);
+  });
+});
+
+describe('a server logging at debug', () => {
+  it('prints no token, refresh token, password or secret, whatever the requests carry', async () => {
+    const opaque = 'opaque-query-secret-0123456789';
+    const secrets: string[] = [opaque, TEST_SECRET];
+    const printed = await capturePrinted(async () => {
+      const server = await startTestServer({ LOG_LEVEL: 'debug' });
+      try {
+        const client = api(server.url);
+        const user = await client.signup();
+        const forged = mintToken(user.user, { secret: 'not-the-server-secret-0123456789abcdef' });
+        const expired = mintToken(user.user, { expiresIn: -600 });
+        secrets.push(user.access_token, user.refresh_token, user.password, forged, expired);
+
+        // Sockets: accepted and refused, token in the query, the header and the subprotocol.
+        const byQuery = openSocket(server.url, '/api/games/ws', { query: { token: user.access_token } });
+        await byQuery.next('ws_ack');
+        byQuery.send({ type: 'refresh', token: user.access_token });
+        await byQuery.next('refreshed');
+        byQuery.send({ type: 'refresh', token: forged });
+        await byQuery.next('error');
+        byQuery.close();
+        const bySubprotocol = openSocket(server.url, '/api/games/ws', { protocols: ['games.v1', `bearer.${user.access_token}`] });
+        await bySubprotocol.next('ws_ack');
+        bySubprotocol.close();
+        for (const token of [forged, expired, opaque]) {
+          expect((await upgradeStatus(server.url, `/api/games/ws?token=${token}`)).status).toBe(401);
+          expect((await upgradeStatus(server.url, '/api/games/ws/monitor', { authorization: `Bearer ${token}` })).status).toBe(401);
+          expect((await upgradeStatus(server.url, '/api/games/ws', { 'sec-websocket-protocol': `bearer.${token}` })).status).toBe(401);
+        }
+        (await openUserSocket(server.url, user.access_token, { since: 'not-an-id' })).close();
+
+        // REST: tokens where REST never reads them, refused tokens, bad bodies, oversize bodies.
+        expect((await client.get(`/api/auth/me?token=${user.access_token}`)).status).toBe(401);
+        expect((await client.get(`/api/nowhere?token=${opaque}`)).status).toBe(404);
+        expect((await client.get('/api/auth/me', forged)).status).toBe(401);
+        expect((await client.play(expired, 'slot')).status).toBe(401);
+        expect((await client.request('POST', `/api/games/slot/spin?token=${opaque}`, { body: `{"bet":NaN,"t":"${user.access_token}"}`, token: user.access_token })).status).toBe(400);
+        expect((await client.request('POST', `/api/games/slot/spin?token=${opaque}`, { body: 'x'.repeat(20_000), token: user.access_token })).status).toBe(413);
+        expect((await client.post('/api/auth/login', { username: user.user.username, password: `${user.password}-wrong` })).status).toBe(401);
+        expect((await client.post('/api/auth/refresh', { refresh_token: user.refresh_token })).status).toBe(200);
+        expect((await client.post('/api/auth/refresh', { refresh_token: user.refresh_token })).status).toBe(401);
+        expect((await client.post('/api/auth/logout', { refresh_token: user.refresh_token })).status).toBe(204);
+      } finally {
+        await server.close();
+      }
+    });
+
+    // It did log: each request, with the query redacted.
+    expect(printed).toContain('"msg":"request"');
+    expect(printed).toContain('/api/games/ws?<redacted>');
+    expect(printed).toContain('"status":413');
+    expect(printed).toContain('"status":101');
+    for (const secret of secrets) expect(printed).not.toContain(secret);
+  });
+});
