@@ -1,13 +1,15 @@
 /**
  * The ledger: every play is ONE transaction that checks the balance, debits the bet, credits
  * the payout, takes the user's next event sequence and stores the event row (and, with an
- * Idempotency-Key, the response). A play that fails leaves no trace.
+ * Idempotency-Key, the response). A play that fails leaves no trace. Plays that arrive
+ * together share a transaction (group commit), each still all-or-nothing.
  */
 import type { SQL } from 'bun';
 import type { Game } from '../games/game';
 import type { Rng } from '../games/rng';
 import { AppError } from '../http/errors';
 import { eventId, messages } from '../realtime/events';
+import { GroupCommit } from './group-commit';
 import { fromMinor } from './money';
 
 export type PlayRequest = {
@@ -33,11 +35,22 @@ const keyReused = () => new AppError(422, 'idempotency_key_reused', 'this Idempo
 /** How long an Idempotency-Key's response is kept (API.md: at least 24 hours). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
+/** What one play's statements decided, before its transaction commits. */
+type Applied = PlayOutcome | AppError | { storedKey: true };
+
 export class Ledger {
   /** Plays under way per "<user>\n<key>": concurrent duplicates wait for the first. */
   private readonly inFlight = new Map<string, Promise<PlayOutcome>>();
+  private readonly writer: GroupCommit<PlayRequest, Applied>;
 
-  constructor(private readonly sql: SQL, private readonly rng: Rng) {}
+  constructor(private readonly sql: SQL, private readonly rng: Rng, options: { concurrency?: number } = {}) {
+    this.writer = new GroupCommit(sql, (tx, request) => this.apply(tx, request), {
+      maxBatch: 256,
+      concurrency: options.concurrency ?? 1,
+      // One lock order for every batch, so concurrent batches on PostgreSQL cannot deadlock.
+      order: (a, b) => a.userId - b.userId,
+    });
+  }
 
   play(request: PlayRequest): Promise<PlayOutcome> {
     const { idempotency } = request;
@@ -50,61 +63,77 @@ export class Ledger {
     return play;
   }
 
+  /** Resolves once every play handed to the ledger has committed or failed. */
+  settled(): Promise<void> {
+    return this.writer.settled();
+  }
+
   private replay(response: string, requestHash: string, request: PlayRequest): PlayOutcome {
     if (request.idempotency && requestHash !== request.idempotency.requestHash) throw keyReused();
     return { response, replayed: true };
   }
 
   private async transact(request: PlayRequest): Promise<PlayOutcome> {
-    const { userId, game, input, betMinor, idempotency } = request;
-    try {
-      return await this.sql.begin(async (tx) => {
-        if (idempotency) {
-          const stored = await this.findStored(tx, userId, idempotency.key);
-          if (stored) return this.replay(stored.response, stored.request_hash, request);
-        }
-        const { result, payoutMinor } = game.play(input, betMinor, this.rng);
-        const [account] = await tx`
-          UPDATE users SET balance = balance - ${betMinor} + ${payoutMinor}, event_seq = event_seq + 1
-          WHERE id = ${userId} AND balance >= ${betMinor}
-          RETURNING balance, event_seq`;
-        if (!account) throw insufficientFunds();
-
-        const seq = Number(account.event_seq);
-        const balance = fromMinor(Number(account.balance));
-        const id = eventId(userId, seq);
-        const ts = new Date().toISOString();
-        const bet = fromMinor(betMinor);
-        const fullResult = { ...result, payout: fromMinor(payoutMinor) };
-        const gameEvent = messages.gameEvent({ event_id: id, game_type: game.type, user_id: userId, bet, result: fullResult, ts });
-        await tx`
-          INSERT INTO events (user_id, seq, game_type, bet, payout, payload, created_at)
-          VALUES (${userId}, ${seq}, ${game.type}, ${betMinor}, ${payoutMinor}, ${gameEvent}, ${Date.now()})`;
-
-        const response = JSON.stringify({ event_id: id, game_type: game.type, bet, result: fullResult, balance });
-        if (idempotency) {
-          await tx`
-            INSERT INTO idempotency_keys (user_id, key, request_hash, status, response, created_at)
-            VALUES (${userId}, ${idempotency.key}, ${idempotency.requestHash}, 200, ${response}, ${Date.now()})`;
-        }
-        const delta = fromMinor(payoutMinor - betMinor);
-        const balanceUpdate = messages.balanceUpdate({ user_id: userId, balance, delta, reason: game.type, event_id: id, ts });
-        return { response, replayed: false, published: { userId, gameEvent, balanceUpdate } };
-      });
-    } catch (error) {
-      // Another instance may have committed the same key between our check and our insert
-      // (the primary key refused ours): answer with what it stored.
-      if (idempotency && !(error instanceof AppError)) {
-        const stored = await this.findStored(this.sql, userId, idempotency.key);
-        if (stored) return this.replay(stored.response, stored.request_hash, request);
-      }
-      throw error;
+    const applied = await this.writer.submit(request);
+    if (applied instanceof AppError) throw applied;
+    if ('storedKey' in applied) {
+      // The key was taken before this play ran (an earlier request, or another instance's).
+      const stored = await this.findStored(this.sql, request.userId, request.idempotency!.key);
+      if (!stored || stored.status === 0) throw new AppError(409, 'idempotency_key_in_use', 'a request with this Idempotency-Key is still being processed');
+      return this.replay(stored.response, stored.request_hash, request);
     }
+    return applied;
   }
 
-  private async findStored(sql: SQL, userId: number, key: string): Promise<{ response: string; request_hash: string } | undefined> {
-    const [row] = await sql`SELECT response, request_hash FROM idempotency_keys WHERE user_id = ${userId} AND key = ${key}`;
-    return row as { response: string; request_hash: string } | undefined;
+  /**
+   * One play's statements inside a (possibly shared) transaction. Refusals are returned, never
+   * thrown, so they cannot abort the other plays of the batch; a refused play writes nothing.
+   */
+  private async apply(tx: SQL, request: PlayRequest): Promise<Applied> {
+    const { userId, game, input, betMinor, idempotency } = request;
+    if (idempotency) {
+      // Claim the key first: if it is taken, nothing else of this play runs. On PostgreSQL a
+      // claim racing another instance's waits for it to commit, then finds the key taken.
+      const [claimed] = await tx`
+        INSERT INTO idempotency_keys (user_id, key, request_hash, status, response, created_at)
+        VALUES (${userId}, ${idempotency.key}, ${idempotency.requestHash}, 0, '', ${Date.now()})
+        ON CONFLICT (user_id, key) DO NOTHING
+        RETURNING user_id`;
+      if (!claimed) return { storedKey: true };
+    }
+    const { result, payoutMinor } = game.play(input, betMinor, this.rng);
+    const [account] = await tx`
+      UPDATE users SET balance = balance - ${betMinor} + ${payoutMinor}, event_seq = event_seq + 1
+      WHERE id = ${userId} AND balance >= ${betMinor}
+      RETURNING balance, event_seq`;
+    if (!account) {
+      if (idempotency) await tx`DELETE FROM idempotency_keys WHERE user_id = ${userId} AND key = ${idempotency.key}`;
+      return insufficientFunds();
+    }
+
+    const seq = Number(account.event_seq);
+    const balance = fromMinor(Number(account.balance));
+    const id = eventId(userId, seq);
+    const ts = new Date().toISOString();
+    const bet = fromMinor(betMinor);
+    const fullResult = { ...result, payout: fromMinor(payoutMinor) };
+    const gameEvent = messages.gameEvent({ event_id: id, game_type: game.type, user_id: userId, bet, result: fullResult, ts });
+    await tx`
+      INSERT INTO events (user_id, seq, game_type, bet, payout, payload, created_at)
+      VALUES (${userId}, ${seq}, ${game.type}, ${betMinor}, ${payoutMinor}, ${gameEvent}, ${Date.now()})`;
+
+    const response = JSON.stringify({ event_id: id, game_type: game.type, bet, result: fullResult, balance });
+    if (idempotency) {
+      await tx`UPDATE idempotency_keys SET status = 200, response = ${response} WHERE user_id = ${userId} AND key = ${idempotency.key}`;
+    }
+    const delta = fromMinor(payoutMinor - betMinor);
+    const balanceUpdate = messages.balanceUpdate({ user_id: userId, balance, delta, reason: game.type, event_id: id, ts });
+    return { response, replayed: false, published: { userId, gameEvent, balanceUpdate } };
+  }
+
+  private async findStored(sql: SQL, userId: number, key: string): Promise<{ status: number; response: string; request_hash: string } | undefined> {
+    const [row] = await sql`SELECT status, response, request_hash FROM idempotency_keys WHERE user_id = ${userId} AND key = ${key}`;
+    return row ? { ...(row as { response: string; request_hash: string }), status: Number(row.status) } : undefined;
   }
 
   /** Forgets Idempotency-Keys older than the retention period. */
