@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { join } from 'node:path';
 import type { Rng } from '../../src/games/rng';
 import { api, ledgerOf, serverForFile, type Api, type GameName } from '../support/client';
+import { auditLedger } from '../support/ledger-audit';
 import { startTestServer, type TestServer } from '../support/server';
 import { openUserSocket } from '../support/socket';
 
@@ -57,6 +58,8 @@ async function playAllAtOnce(target: TestServer, targetClient: Api, user: { acce
     const ledger = ledgerOf(target, user.user.id);
     expect(ledger.balance).toBe(INITIAL_CENTS - ledger.bets + ledger.payouts);
     expect(ledger.balance).toBe(balance);
+    // And every account of the server adds up, its event sequence without gaps.
+    expect(auditLedger(join(target.dir, 'games.sqlite'), INITIAL_CENTS).problems).toEqual([]);
     expect(Math.round((await targetClient.balance(user.access_token)) * 100)).toBe(balance);
 
     await socket.settle();
