@@ -81,7 +81,7 @@ export function createApp(deps: AppDeps) {
     .all('/ws/games', () =>
       errorResponse(410, 'gone', 'this endpoint is gone: use /api/games/ws for a user stream and /api/games/ws/monitor for the admin monitor'),
     )
-    .use(authController(auth, tokens))
+    .use(authController(auth, tokens, { perMinute: config.AUTH_RATE_PER_MINUTE, burst: config.AUTH_BURST }))
     .use(gamesController(games, tokens))
     .use(
       realtimeController({

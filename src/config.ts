@@ -38,6 +38,8 @@ const settings = {
   MAX_BODY_BYTES: { schema: t.Integer({ minimum: 256, maximum: 1_048_576 }), default: 16_384, expects: 'bytes from 256 to 1048576' },
   PLAY_RATE_PER_SECOND: { schema: Positive, default: 20, expects: 'a positive integer' },
   PLAY_BURST: { schema: Positive, default: 40, expects: 'a positive integer' },
+  AUTH_RATE_PER_MINUTE: { schema: Positive, default: 30, expects: 'a positive integer' },
+  AUTH_BURST: { schema: Positive, default: 10, expects: 'a positive integer' },
   LOGIN_MAX_FAILURES: { schema: Positive, default: 5, expects: 'a positive integer' },
   LOGIN_LOCKOUT_SECONDS: { schema: Positive, default: 60, expects: 'a positive integer' },
   WS_MESSAGE_RATE_PER_SECOND: { schema: Positive, default: 10, expects: 'a positive integer' },

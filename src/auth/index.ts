@@ -1,6 +1,8 @@
 /** The auth controller (/api/auth) and the guard that turns a bearer token into a user. */
 import { Elysia } from 'elysia';
-import { unauthorized } from '../http/errors';
+import type { Server } from 'bun';
+import { tooManyRequests, unauthorized } from '../http/errors';
+import { KeyedRateLimiter } from '../http/rate-limit';
 import { Credentials, LoginBody, RefreshBody } from './model';
 import type { AuthService } from './service';
 import { bearerToken, type TokenService } from './tokens';
@@ -13,17 +15,28 @@ export const authGuard = (tokens: TokenService) =>
     return { auth };
   });
 
-export const authController = (service: AuthService, tokens: TokenService) =>
-  new Elysia({ name: 'auth', prefix: '/api/auth' })
+const clientAddress = (request: Request, server: Server<unknown> | null) => server?.requestIP(request)?.address ?? 'unknown';
+
+export const authController = (service: AuthService, tokens: TokenService, limits: { perMinute: number; burst: number }) => {
+  // Every sign-up, login and refresh costs a password hash or a database write: cap them per
+  // address, so one client can neither mint accounts in bulk nor keep the hashing pool busy.
+  const perAddress = new KeyedRateLimiter(limits.perMinute / 60, limits.burst);
+  const limitByAddress = ({ request, server }: { request: Request; server: Server<unknown> | null }) => {
+    const retryAfter = perAddress.take(clientAddress(request, server));
+    if (retryAfter !== undefined) throw tooManyRequests('too many account requests from this address; try again later', retryAfter);
+  };
+  return new Elysia({ name: 'auth', prefix: '/api/auth' })
+    .onStop(() => perAddress.close())
     .post('/signup', async ({ body, set }) => {
       set.status = 201;
       return service.signup(body);
-    }, { body: Credentials })
-    .post('/login', ({ body, request, server }) => service.login(body, server?.requestIP(request)?.address ?? 'unknown'), { body: LoginBody })
-    .post('/refresh', ({ body }) => service.refresh(body.refresh_token), { body: RefreshBody })
+    }, { body: Credentials, beforeHandle: limitByAddress })
+    .post('/login', ({ body, request, server }) => service.login(body, clientAddress(request, server)), { body: LoginBody, beforeHandle: limitByAddress })
+    .post('/refresh', ({ body }) => service.refresh(body.refresh_token), { body: RefreshBody, beforeHandle: limitByAddress })
     .post('/logout', async ({ body, set }) => {
       await service.logout(body.refresh_token);
       set.status = 204;
     }, { body: RefreshBody })
     .use(authGuard(tokens))
     .get('/me', ({ auth }) => service.me(auth.userId));
+};

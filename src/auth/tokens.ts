@@ -26,9 +26,11 @@ export interface TokenService {
   verify(token: string | undefined): Promise<AccessClaims | undefined>;
 }
 
-export function createTokenService(options: { secret: string; ttlSeconds: number }): TokenService {
+export function createTokenService(options: { secret: string; ttlSeconds: number; now?: () => number }): TokenService {
+  const now = options.now ?? Date.now;
   const plugin = jwt({ name: 'jwt', secret: options.secret, alg: 'HS256', typ: ACCESS_TOKEN_TYPE, iss: ISSUER, aud: AUDIENCE });
   const signer = plugin.decorator.jwt;
+  const verified = new Map<string, AccessClaims>();
   const verifyOptions = {
     algorithms: ['HS256'],
     issuer: ISSUER,
@@ -44,17 +46,31 @@ export function createTokenService(options: { secret: string; ttlSeconds: number
       return { token, expiresIn: options.ttlSeconds };
     },
     async verify(token) {
-      if (!token || token.length > 4096 || !isCanonicalCompactJws(token)) return undefined;
+      if (!token || token.length > 4096) return undefined;
+      const cached = verified.get(token);
+      if (cached) return now() < cached.expiresAt + CLOCK_LEEWAY_SECONDS * 1000 ? cached : undefined;
+      if (!isCanonicalCompactJws(token)) return undefined;
       const payload = await signer.verify(token, verifyOptions);
       if (!payload) return undefined;
       // sub exactly as issue() writes it: "7", never 7, "07" or "7.0".
       const userId = typeof payload.sub === 'string' && /^[1-9]\d{0,14}$/.test(payload.sub) ? Number(payload.sub) : NaN;
       const role = payload.role;
       const isWellFormed = Number.isSafeInteger(userId) && (role === 'user' || role === 'admin') && typeof payload.exp === 'number';
-      return isWellFormed ? { userId, role, expiresAt: (payload.exp as number) * 1000 } : undefined;
+      if (!isWellFormed) return undefined;
+      const claims: AccessClaims = Object.freeze({ userId, role, expiresAt: (payload.exp as number) * 1000 });
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+      verified.set(token, claims);
+      return claims;
     },
   };
 }
+
+/**
+ * Verified tokens and their claims, oldest first. A client sends the same token with every
+ * play; remembering that it verified skips jose's key import and HMAC on the hot path. Only
+ * tokens that passed every check get in, and expiry is still checked on each use.
+ */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)$/;
 

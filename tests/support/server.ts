@@ -41,6 +41,8 @@ export async function startTestServer(env: TestEnv = {}, options: { dir?: string
     PASSWORD_MEMORY_KIB: '1024',
     PLAY_RATE_PER_SECOND: '1000',
     PLAY_BURST: '1000',
+    AUTH_RATE_PER_MINUTE: '100000',
+    AUTH_BURST: '1000',
     ...env,
   });
   const server = await startServer(config, { rng: options.rng, broker: options.broker });
