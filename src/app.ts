@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps) {
   });
   const hub = new Hub(deps.broker ?? new MemoryBroker(), config.RECENT_EVENTS);
   const history = new EventHistory(db.sql);
-  const ledger = new Ledger(db.sql, deps.rng ?? cryptoRng(), { concurrency: db.dialect === 'sqlite' ? 1 : 4 });
+  const ledger = new Ledger(db.sql, deps.rng ?? cryptoRng(), db.dialect, { concurrency: db.dialect === 'sqlite' ? 1 : 4 });
   const games = new GameService(ledger, hub, {
     minBet: config.MIN_BET,
     maxBet: config.MAX_BET,

@@ -9,6 +9,8 @@ import type { Game } from '../games/game';
 import type { Rng } from '../games/rng';
 import { AppError } from '../http/errors';
 import { eventId, messages } from '../realtime/events';
+import type { Dialect } from '../storage';
+import { Params } from '../storage/params';
 import { GroupCommit } from './group-commit';
 import { fromMinor } from './money';
 
@@ -32,19 +34,47 @@ export type PlayOutcome = {
 const insufficientFunds = () => new AppError(402, 'insufficient_funds', 'the bet is more than the balance');
 const keyReused = () => new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request');
 
+type EventRow = { user_id: number; seq: number; game_type: string; bet: number; payout: number; payload: string; created_at: number };
+type KeyRow = { user_id: number; key: string; request_hash: string; status: number; response: string; created_at: number };
+
+/** Everything a settled play produces: its event row, its response and what to publish. */
+function settle(request: PlayRequest, result: Record<string, unknown>, payoutMinor: number, balanceMinor: number, seq: number, at: Date): { eventRow: EventRow; outcome: PlayOutcome } {
+  const { userId, game, betMinor } = request;
+  const id = eventId(userId, seq);
+  const ts = at.toISOString();
+  const bet = fromMinor(betMinor);
+  const balance = fromMinor(balanceMinor);
+  const fullResult = { ...result, payout: fromMinor(payoutMinor) };
+  const gameEvent = messages.gameEvent({ event_id: id, game_type: game.type, user_id: userId, bet, result: fullResult, ts });
+  const response = JSON.stringify({ event_id: id, game_type: game.type, bet, result: fullResult, balance });
+  const balanceUpdate = messages.balanceUpdate({ user_id: userId, balance, delta: fromMinor(payoutMinor - betMinor), reason: game.type, event_id: id, ts });
+  return {
+    eventRow: { user_id: userId, seq, game_type: game.type, bet: betMinor, payout: payoutMinor, payload: gameEvent, created_at: at.getTime() },
+    outcome: { response, replayed: false, published: { userId, gameEvent, balanceUpdate } },
+  };
+}
+
 /** How long an Idempotency-Key's response is kept (API.md: at least 24 hours). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /** What one play's statements decided, before its transaction commits. */
 type Applied = PlayOutcome | AppError | { storedKey: true };
 
+/** An account as a batch reads it and then moves it along, play by play. */
+type Account = { balance: number; seq: number; readSeq: number };
+
 export class Ledger {
   /** Plays under way per "<user>\n<key>": concurrent duplicates wait for the first. */
   private readonly inFlight = new Map<string, Promise<PlayOutcome>>();
   private readonly writer: GroupCommit<PlayRequest, Applied>;
 
-  constructor(private readonly sql: SQL, private readonly rng: Rng, options: { concurrency?: number } = {}) {
-    this.writer = new GroupCommit(sql, (tx, request) => this.apply(tx, request), {
+  constructor(
+    private readonly sql: SQL,
+    private readonly rng: Rng,
+    private readonly dialect: Dialect,
+    options: { concurrency?: number } = {},
+  ) {
+    this.writer = new GroupCommit(sql, (tx, requests) => (requests.length === 1 ? this.applyOne(tx, requests[0]!).then((one) => [one]) : this.applyBatch(tx, requests)), {
       maxBatch: 256,
       concurrency: options.concurrency ?? 1,
       // One lock order for every batch, so concurrent batches on PostgreSQL cannot deadlock.
@@ -86,10 +116,10 @@ export class Ledger {
   }
 
   /**
-   * One play's statements inside a (possibly shared) transaction. Refusals are returned, never
-   * thrown, so they cannot abort the other plays of the batch; a refused play writes nothing.
+   * A play alone: the balance check is the UPDATE's own WHERE, so it holds whatever else runs.
+   * Refusals are returned, never thrown; a refused play writes nothing.
    */
-  private async apply(tx: SQL, request: PlayRequest): Promise<Applied> {
+  private async applyOne(tx: SQL, request: PlayRequest): Promise<Applied> {
     const { userId, game, input, betMinor, idempotency } = request;
     if (idempotency) {
       // Claim the key first: if it is taken, nothing else of this play runs. On PostgreSQL a
@@ -110,25 +140,93 @@ export class Ledger {
       if (idempotency) await tx`DELETE FROM idempotency_keys WHERE user_id = ${userId} AND key = ${idempotency.key}`;
       return insufficientFunds();
     }
-
-    const seq = Number(account.event_seq);
-    const balance = fromMinor(Number(account.balance));
-    const id = eventId(userId, seq);
-    const ts = new Date().toISOString();
-    const bet = fromMinor(betMinor);
-    const fullResult = { ...result, payout: fromMinor(payoutMinor) };
-    const gameEvent = messages.gameEvent({ event_id: id, game_type: game.type, user_id: userId, bet, result: fullResult, ts });
-    await tx`
-      INSERT INTO events (user_id, seq, game_type, bet, payout, payload, created_at)
-      VALUES (${userId}, ${seq}, ${game.type}, ${betMinor}, ${payoutMinor}, ${gameEvent}, ${Date.now()})`;
-
-    const response = JSON.stringify({ event_id: id, game_type: game.type, bet, result: fullResult, balance });
+    const play = settle(request, result, payoutMinor, Number(account.balance), Number(account.event_seq), new Date());
+    await tx`INSERT INTO events ${tx(play.eventRow)}`;
     if (idempotency) {
-      await tx`UPDATE idempotency_keys SET status = 200, response = ${response} WHERE user_id = ${userId} AND key = ${idempotency.key}`;
+      await tx`UPDATE idempotency_keys SET status = 200, response = ${play.outcome.response} WHERE user_id = ${userId} AND key = ${idempotency.key}`;
     }
-    const delta = fromMinor(payoutMinor - betMinor);
-    const balanceUpdate = messages.balanceUpdate({ user_id: userId, balance, delta, reason: game.type, event_id: id, ts });
-    return { response, replayed: false, published: { userId, gameEvent, balanceUpdate } };
+    return play.outcome;
+  }
+
+  /**
+   * Many plays with a fixed number of statements: read the accounts once (locked on
+   * PostgreSQL), settle each play in order against the running balances, then write every
+   * account, every event and every key with one statement each. The account write is guarded
+   * by each account's sequence as read: if anything moved one meanwhile, the batch throws and
+   * each play is retried alone by `applyOne`.
+   */
+  private async applyBatch(tx: SQL, requests: PlayRequest[]): Promise<Applied[]> {
+    const taken = await this.takenKeys(tx, requests);
+    const accounts = await this.readAccounts(tx, requests);
+    const now = new Date();
+    const results: Applied[] = [];
+    const eventRows: EventRow[] = [];
+    const keyRows: KeyRow[] = [];
+    for (const request of requests) {
+      const { userId, idempotency, betMinor } = request;
+      if (idempotency && taken.has(`${userId}\n${idempotency.key}`)) {
+        results.push({ storedKey: true });
+        continue;
+      }
+      const account = accounts.get(userId);
+      if (!account || account.balance < betMinor) {
+        results.push(insufficientFunds());
+        continue;
+      }
+      const { result, payoutMinor } = request.game.play(request.input, betMinor, this.rng);
+      account.balance += payoutMinor - betMinor;
+      account.seq += 1;
+      const play = settle(request, result, payoutMinor, account.balance, account.seq, now);
+      eventRows.push(play.eventRow);
+      if (idempotency) {
+        keyRows.push({ user_id: userId, key: idempotency.key, request_hash: idempotency.requestHash, status: 200, response: play.outcome.response, created_at: now.getTime() });
+      }
+      results.push(play.outcome);
+    }
+    await this.writeAccounts(tx, accounts);
+    if (eventRows.length > 0) await tx`INSERT INTO events ${tx(eventRows)}`;
+    if (keyRows.length > 0) await tx`INSERT INTO idempotency_keys ${tx(keyRows)}`;
+    return results;
+  }
+
+  /** The "<user>\n<key>" pairs of the batch's Idempotency-Keys that are already stored. */
+  private async takenKeys(tx: SQL, requests: PlayRequest[]): Promise<Set<string>> {
+    const keys = [...new Set(requests.flatMap((r) => (r.idempotency ? [r.idempotency.key] : [])))];
+    if (keys.length === 0) return new Set();
+    const rows = await tx`SELECT user_id, key FROM idempotency_keys WHERE key IN ${tx(keys)}`;
+    return new Set(rows.map((row: { user_id: number | string; key: string }) => `${Number(row.user_id)}\n${row.key}`));
+  }
+
+  private async readAccounts(tx: SQL, requests: PlayRequest[]): Promise<Map<number, Account>> {
+    const params = new Params(this.dialect);
+    const ids = [...new Set(requests.map((r) => r.userId))].map((id) => params.add(id));
+    // PostgreSQL: lock the rows in id order (SQLite has one writer and no FOR UPDATE).
+    const lock = this.dialect === 'postgres' ? ' ORDER BY id FOR UPDATE' : '';
+    const rows = await tx.unsafe(`SELECT id, balance, event_seq FROM users WHERE id IN (${ids.join(', ')})${lock}`, params.values);
+    return new Map(
+      rows.map((row: { id: number | string; balance: number | string; event_seq: number | string }) => {
+        const seq = Number(row.event_seq);
+        return [Number(row.id), { balance: Number(row.balance), seq, readSeq: seq }];
+      }),
+    );
+  }
+
+  private async writeAccounts(tx: SQL, accounts: Map<number, Account>): Promise<void> {
+    const params = new Params(this.dialect);
+    const values: string[] = [];
+    for (const [id, account] of accounts) {
+      if (account.seq === account.readSeq) continue;
+      values.push(`(${params.add(id, 'BIGINT')}, ${params.add(account.balance, 'BIGINT')}, ${params.add(account.seq, 'BIGINT')}, ${params.add(account.readSeq, 'BIGINT')})`);
+    }
+    if (values.length === 0) return;
+    const updated = await tx.unsafe(
+      `UPDATE users SET balance = v.column2, event_seq = v.column3
+       FROM (VALUES ${values.join(', ')}) AS v
+       WHERE users.id = v.column1 AND users.event_seq = v.column4
+       RETURNING users.id`,
+      params.values,
+    );
+    if (updated.length !== values.length) throw new Error('an account changed while its batch was settled; retrying the plays one by one');
   }
 
   private async findStored(sql: SQL, userId: number, key: string): Promise<{ status: number; response: string; request_hash: string } | undefined> {

@@ -21,19 +21,21 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A job bumps the counter and logs which transaction it ran in (each tx handle gets a number). */
+/** A job bumps the counter and logs which transaction (numbered per batch) it ran in. */
 function committer(options: { fail?: (job: number) => boolean; maxBatch?: number } = {}) {
-  const transactions = new WeakMap<object, number>();
   let nextTx = 0;
   return new GroupCommit<number, number>(
     db.sql,
-    async (tx, job) => {
-      let txid = transactions.get(tx);
-      if (txid === undefined) transactions.set(tx, (txid = ++nextTx));
-      if (options.fail?.(job)) throw new Error(`job ${job} fails`);
-      const [row] = await tx`UPDATE counter SET n = n + 1 WHERE id = 1 RETURNING n`;
-      await tx`INSERT INTO log (job, txid) VALUES (${job}, ${txid})`;
-      return Number(row.n);
+    async (tx, jobs) => {
+      const txid = ++nextTx;
+      const out: number[] = [];
+      for (const job of jobs) {
+        if (options.fail?.(job)) throw new Error(`job ${job} fails`);
+        const [row] = await tx`UPDATE counter SET n = n + 1 WHERE id = 1 RETURNING n`;
+        await tx`INSERT INTO log (job, txid) VALUES (${job}, ${txid})`;
+        out.push(Number(row.n));
+      }
+      return out;
     },
     { maxBatch: options.maxBatch ?? 64, concurrency: 1 },
   );
