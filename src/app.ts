@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps) {
   let isShuttingDown = false;
 
   const app = new Elysia({ websocket: websocketSettings(config) })
-    .use(httpErrors({ maxBodyBytes: config.MAX_BODY_BYTES, logger }))
+    .use(httpErrors({ maxBodyBytes: config.MAX_BODY_BYTES, logger, logRequests: config.LOG_LEVEL === 'debug' }))
     .get('/health', async () => {
       if (isShuttingDown) return errorResponse(503, 'shutting_down', 'the server is shutting down');
       await db.sql`SELECT 1`;

@@ -54,8 +54,8 @@ async function readBounded(body: ReadableStream<Uint8Array>, maxBytes: number): 
   return Buffer.concat(parts).toString('utf8');
 }
 
-export const httpErrors = (options: { maxBodyBytes: number; logger: Logger }) =>
-  new Elysia({ name: 'http-errors' })
+export const httpErrors = (options: { maxBodyBytes: number; logger: Logger; logRequests: boolean }) => {
+  const plugin = new Elysia({ name: 'http-errors' })
     .onRequest(({ request }) => {
       // Refuse a declared oversize body before anything reads it; a chunked one is stopped by
       // the bounded parser below.
@@ -70,21 +70,27 @@ export const httpErrors = (options: { maxBodyBytes: number; logger: Logger }) =>
     // other content type arrives as text and fails the route's schema (400).
     .onParse({ as: 'global' }, async ({ request, contentType }) => {
       if (!request.body) return undefined;
-      const text = await readBounded(request.body, options.maxBodyBytes);
+      // A declared length was held to the limit in onRequest, so Bun can read it natively;
+      // only a chunked body, which declares none, is read piece by piece.
+      const isLengthDeclared = request.headers.has('content-length');
+      const text = isLengthDeclared ? await request.text() : await readBounded(request.body, options.maxBodyBytes);
       return contentType === 'application/json' ? JSON.parse(text) : text;
-    })
-    .onAfterResponse({ as: 'global' }, ({ request, set, responseValue }) => {
-      const answered = responseValue instanceof Response ? responseValue.status : set.status;
-      // Elysia reports an accepted socket upgrade as 200.
-      const isUpgrade = answered === 200 && request.headers.get('upgrade')?.toLowerCase() === 'websocket';
-      options.logger.debug('request', { method: request.method, path: redactUrl(request.url), status: isUpgrade ? 101 : answered });
     })
     .onError({ as: 'global' }, ({ code, error, request, set }) => {
       const response = errorToResponse(code, error, request, options.logger);
-      // Read by the request log above, which otherwise sees the status Elysia guessed.
+      // Read by the request log below, which otherwise sees the status Elysia guessed.
       set.status = response.status;
       return response;
     });
+  // A hook on every response costs even when its line is thrown away: only when logging them.
+  if (!options.logRequests) return plugin;
+  return plugin.onAfterResponse({ as: 'global' }, ({ request, set, responseValue }) => {
+    const answered = responseValue instanceof Response ? responseValue.status : set.status;
+    // Elysia reports an accepted socket upgrade as 200.
+    const isUpgrade = answered === 200 && request.headers.get('upgrade')?.toLowerCase() === 'websocket';
+    options.logger.debug('request', { method: request.method, path: redactUrl(request.url), status: isUpgrade ? 101 : answered });
+  });
+};
 
 function errorToResponse(code: string | number, error: unknown, request: Request, logger: Logger): Response {
   // Elysia wraps what a parser throws in a ParseError: the 413 above arrives as its cause.
