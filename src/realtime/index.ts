@@ -238,50 +238,60 @@ export function realtimeController(deps: {
   }
 
   /** Checks origin and token before the upgrade; a refusal is plain HTTP and no socket opens. */
-  const upgrade = (kind: Session['kind']) =>
-    new Elysia({ name: `realtime-${kind}-upgrade` }).resolve({ as: 'scoped' }, async ({ headers, query, set, status }) => {
+  /**
+   * Handlers shared by every socket of a kind. Elysia's WebSocket dispatcher calls
+   * `ws.data.open/message/close`; upgrading ourselves with a `data` of just the session and
+   * these shared functions keeps a socket's own state to a few hundred bytes, where Elysia's
+   * `.ws()` copies the whole request context into every socket (6.6 KB per idle socket here).
+   */
+  const userHandlers = {
+    open(ws: Socket) {
+      const session = opened(ws);
+      hub.connect(session.userId);
+      if (!send(ws, messages.wsAck(session.userId, expiresIn(session)))) return;
+      if (session.since !== undefined) void resume(ws, session, session.since);
+      else ws.subscribe(userTopic(session.userId));
+    },
+    message: (ws: Socket, message: string | Buffer) => onMessage(ws, parseClientMessage(message)),
+    close: closed,
+  };
+  const monitorHandlers = {
+    open(ws: Socket) {
+      opened(ws);
+      // Snapshot and subscribe in one synchronous step: no event falls between them.
+      if (send(ws, messages.monitorSnapshot(hub.connectedUserIds(), hub.recentEvents()))) ws.subscribe(MONITOR_TOPIC);
+    },
+    message: userHandlers.message,
+    close: closed,
+  };
+
+  /** Checks origin and token before the upgrade; a refusal is plain HTTP and no socket opens. */
+  const route = (path: string, kind: Session['kind'], handlers: typeof userHandlers) =>
+    new Elysia({ name: `realtime-${kind}` }).get(path, async ({ request, headers, query, server, status }) => {
       const outcome = await authenticate(headers, query);
       if ('status' in outcome) return status(outcome.status, errorBody(outcome.code, outcome.message));
       if (kind === 'monitor' && outcome.claims.role !== 'admin') return status(403, errorBody('forbidden', 'the monitor is for admins only'));
-      if (outcome.answerSubprotocol) set.headers['sec-websocket-protocol'] = SUBPROTOCOL;
-      return { session: newSession(kind, outcome.claims, kind === 'user' ? query.since : undefined) };
+      const upgradeHeaders: Record<string, string> = outcome.answerSubprotocol ? { 'sec-websocket-protocol': SUBPROTOCOL } : {};
+      const session = newSession(kind, outcome.claims, kind === 'user' ? query.since : undefined);
+      const isUpgraded = server?.upgrade(request, { headers: upgradeHeaders, data: { session, ...handlers } }) ?? false;
+      if (!isUpgraded) return status(426, errorBody('upgrade_required', 'this endpoint speaks WebSocket: send an Upgrade request'));
+      return undefined;
     });
 
-  const userRoute = new Elysia({ name: 'realtime-user' })
-    .use(upgrade('user'))
-    .ws('/api/games/ws', {
-      open(ws) {
-        const raw = ws.raw as unknown as Socket;
-        const session = opened(raw);
-        hub.connect(session.userId);
-        if (!send(raw, messages.wsAck(session.userId, expiresIn(session)))) return;
-        if (session.since !== undefined) void resume(raw, session, session.since);
-        else raw.subscribe(userTopic(session.userId));
-      },
-      message(ws, message) {
-        onMessage(ws.raw as unknown as Socket, message);
-      },
-      close(ws) {
-        closed(ws.raw as unknown as Socket);
-      },
-    });
+  return new Elysia({ name: 'realtime' })
+    .use(route('/api/games/ws', 'user', userHandlers))
+    .use(route('/api/games/ws/monitor', 'monitor', monitorHandlers));
+}
 
-  const monitorRoute = new Elysia({ name: 'realtime-monitor' })
-    .use(upgrade('monitor'))
-    .ws('/api/games/ws/monitor', {
-      open(ws) {
-        const raw = ws.raw as unknown as Socket;
-        opened(raw);
-        // Snapshot and subscribe in one synchronous step: no event falls between them.
-        if (send(raw, messages.monitorSnapshot(hub.connectedUserIds(), hub.recentEvents()))) raw.subscribe(MONITOR_TOPIC);
-      },
-      message(ws, message) {
-        onMessage(ws.raw as unknown as Socket, message);
-      },
-      close(ws) {
-        closed(ws.raw as unknown as Socket);
-      },
-    });
-
-  return new Elysia({ name: 'realtime' }).use(userRoute).use(monitorRoute);
+/**
+ * A client's text frame as JSON, or undefined for anything that is not JSON (binary frames
+ * included); `onMessage` answers those with `bad_json`.
+ */
+function parseClientMessage(message: string | Buffer): unknown {
+  if (typeof message !== 'string') return undefined;
+  try {
+    return JSON.parse(message);
+  } catch {
+    return undefined;
+  }
 }

@@ -53,11 +53,17 @@ describe('answers', () => {
     await expectStillServing(socket);
   });
 
-  const badJson = ['{bad', '{"type":"ping"', '{', '}', 'ping', '', ' {"type":"ping"}', '123', '"ping"', 'null', 'true', '[{"type":"ping"}]', '[]'];
+  const badJson = ['{bad', '{"type":"ping"', '{', '}', 'ping', '', '123', '"ping"', 'null', 'true', '[{"type":"ping"}]', '[]'];
   it('answers text that is not a JSON object with error bad_json, and stays open', async () => {
     const socket = track(await openUserSocket(server.url, token));
     for (const text of badJson) expect(await answer(socket, text)).toMatchObject({ type: 'error', code: 'bad_json' });
     await expectStillServing(socket);
+  });
+
+  it('reads a JSON object with whitespace around it like any other', async () => {
+    const socket = track(await openUserSocket(server.url, token));
+    expect(await answer(socket, ' {"type":"ping"}')).toMatchObject({ type: 'pong' });
+    expect(await answer(socket, '\n\t{ "type" : "ping" }\r\n')).toMatchObject({ type: 'pong' });
   });
 
   it('answers a binary frame with error bad_json, and stays open', async () => {
@@ -113,17 +119,18 @@ describe('limits', () => {
 
 describe('arbitrary input (property-based)', () => {
   /**
-   * What the contract says a text frame gets: a JSON object (it starts with "{") by its type,
-   * anything else bad_json. No arbitrary refresh carries a valid token.
+   * What the contract says a text frame gets: a JSON object by its type, anything else
+   * bad_json. No arbitrary refresh carries a valid token.
    */
   function expected(text: string): { type: string; code?: string } {
     let parsed: unknown;
     try {
-      parsed = text.startsWith('{') ? JSON.parse(text) : undefined;
+      parsed = JSON.parse(text);
     } catch {
       parsed = undefined;
     }
-    if (parsed === undefined) return { type: 'error', code: 'bad_json' };
+    const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+    if (!isObject) return { type: 'error', code: 'bad_json' };
     const type = (parsed as { type?: unknown }).type;
     if (type === 'ping') return { type: 'pong' };
     if (type === 'refresh') return { type: 'error', code: 'invalid_token' };
