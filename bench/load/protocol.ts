@@ -1,0 +1,86 @@
+/**
+ * The messages between the harness and a load agent (a child process, over Bun's IPC). Kept
+ * to plain data: the agent reports counts and percentiles, not raw samples.
+ */
+
+/** How the load generator speaks to a target's event streams. */
+export type StreamKind = "ws" | "socketio";
+
+export interface Player {
+  userId: number;
+  token: string;
+}
+
+export interface OpenIdle {
+  kind: StreamKind;
+  baseUrl: string;
+  /** Tokens of the idle users; sockets are spread over them round-robin. */
+  tokens: string[];
+  /** Total idle sockets wanted (those already open count). */
+  count: number;
+  /** Connections being opened at once. */
+  concurrency: number;
+}
+
+export interface PlaySetup {
+  kind: StreamKind;
+  baseUrl: string;
+  /** One event socket each; the play loops take turns over them. */
+  players: Player[];
+  adminToken: string;
+  monitors: number;
+}
+
+export interface PlayRun {
+  concurrency: number;
+  durationMs: number;
+  /** Hard cap on requests, whatever the duration. */
+  maxPlays: number;
+  /** How long to wait after the last response for events still on their way. */
+  drainMs: number;
+  bet: number;
+  /**
+   * Flow control for fan-out: a loop starts a play only while at most this many answered
+   * plays still have deliveries on their way, so the server never buffers without bound for
+   * a client that reads slower than it writes. Unset: no flow control.
+   */
+  maxPlaysInFlight?: number;
+}
+
+export interface PlayResult {
+  plays: number;
+  errors: number;
+  firstError?: string;
+  elapsedSeconds: number;
+  /** Request sent → that play's game_event on the player's socket. */
+  latencyMs: { p50: number; p99: number; samples: number };
+  expectedDeliveries: number;
+  userDeliveries: number;
+  monitorDeliveries: number;
+}
+
+export interface IdleState {
+  open: number;
+  /** Sockets that failed to open in this call. */
+  failed: number;
+  firstError?: string;
+}
+
+/** Each operation with its argument and its answer. */
+export interface AgentOps {
+  openIdle: { args: OpenIdle; result: IdleState };
+  trimIdle: { args: { count: number }; result: IdleState };
+  preparePlay: { args: PlaySetup; result: { players: number; monitors: number } };
+  runPlay: { args: PlayRun; result: PlayResult };
+  closePlay: { args: Record<string, never>; result: null };
+}
+
+export type AgentOp = keyof AgentOps;
+
+export interface AgentRequest<K extends AgentOp = AgentOp> {
+  id: number;
+  op: K;
+  args: AgentOps[K]["args"];
+}
+
+export type AgentResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };

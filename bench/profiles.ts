@@ -1,0 +1,65 @@
+/** How big and how long: `--quick` for a smoke run of a few seconds, `full` for the record. */
+
+export interface Profile {
+  name: "quick" | "full";
+  /** Printed with the results: how far to trust them. */
+  caveat?: string;
+  /** Each round runs every target once, in the same order (A B C A B C …). */
+  rounds: number;
+  /** Users with one event socket each, driving the plays. */
+  players: number;
+  /** Users owning the idle sockets (many sockets each; they never play). */
+  idleUsers: number;
+  /** Unmeasured plays after start-up, so that the JIT and caches are warm. */
+  warmupMs: number;
+  play: { concurrency: number; monitors: number; durationMs: number; drainMs: number; maxPlays: number };
+  /** Scale curve: idle sockets present during a play run. The largest is the memory point. */
+  idleCounts: number[];
+  connectConcurrency: number;
+  /** Pause after connecting or closing sockets before a reading. */
+  settleMs: number;
+  fanout: { monitors: number; concurrency: number; durationMs: number };
+  /** The run is aborted past `rounds` times this. */
+  roundDeadlineMs: number;
+}
+
+const FULL: Profile = {
+  name: "full",
+  rounds: 3,
+  players: 32,
+  idleUsers: 10,
+  warmupMs: 1500,
+  play: { concurrency: 32, monitors: 4, durationMs: 3000, drainMs: 1000, maxPlays: 300_000 },
+  idleCounts: [1_000, 5_000, 10_000],
+  connectConcurrency: 200,
+  settleMs: 1500,
+  fanout: { monitors: 1_000, concurrency: 8, durationMs: 3000 },
+  roundDeadlineMs: 5 * 60_000, // a round takes about 2 minutes
+};
+
+const QUICK: Profile = {
+  name: "quick",
+  caveat:
+    "quick mode checks that everything runs; its figures are not results. Memory per socket in particular: " +
+    "a garbage collection between the two readings moves RSS by more than a few hundred sockets take (even below zero).",
+  rounds: 1,
+  players: 8,
+  idleUsers: 2,
+  warmupMs: 300,
+  play: { concurrency: 8, monitors: 2, durationMs: 400, drainMs: 300, maxPlays: 50_000 },
+  idleCounts: [100, 200, 400],
+  connectConcurrency: 100,
+  settleMs: 150,
+  fanout: { monitors: 50, concurrency: 4, durationMs: 400 },
+  roundDeadlineMs: 2 * 60_000, // about 15 seconds
+};
+
+export function profileFor(quick: boolean): Profile {
+  return quick ? QUICK : FULL;
+}
+
+/** Sockets a server (or the crowd agent) may hold at once in this profile, with room to spare. */
+export function openFilesNeeded(profile: Profile): number {
+  const sockets = Math.max(...profile.idleCounts) + profile.players + Math.max(profile.play.monitors, profile.fanout.monitors);
+  return sockets + 1024;
+}

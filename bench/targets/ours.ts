@@ -1,0 +1,126 @@
+/**
+ * Our server (src/index.ts), run as `bun src/index.ts` on a SQLite file in a temporary
+ * directory that outlives restarts within one harness run, so users are created once.
+ */
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { signAccessToken } from "../lib/jwt.mjs";
+import { inBatches } from "../lib/pool.ts";
+import { leashed, startServer, type ServerProcess } from "../lib/proc.ts";
+import type { Target } from "./target.ts";
+
+const ROOT = join(import.meta.dir, "..", "..");
+const ENTRY = join(ROOT, "src", "index.ts");
+const ADMIN = { username: "bench_admin", password: "bench-admin-password" };
+const PLAYER_PASSWORD = "bench-player-password";
+/** Each signup hashes a password; on 2 cores more at once only queues. */
+const SIGNUP_CONCURRENCY = 2;
+const UNLIMITED = "1000000000";
+
+export function isOursAvailable(): boolean {
+  return existsSync(ENTRY);
+}
+
+interface TokenResponse {
+  access_token: string;
+  user: { id: number; role: string };
+}
+
+export function oursTarget(secret: string): Target {
+  let dataDir: string | undefined;
+  const userIds: number[] = [];
+
+  async function authRequest(server: ServerProcess, path: string, body: unknown): Promise<Response> {
+    return fetch(`${server.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+  }
+
+  async function expectToken(response: Response, what: string): Promise<TokenResponse> {
+    if (!response.ok) throw new Error(`${what}: ${response.status} ${(await response.text()).slice(0, 300)}`);
+    return (await response.json()) as TokenResponse;
+  }
+
+  async function signUpOrLogIn(server: ServerProcess, username: string, password: string): Promise<TokenResponse> {
+    const signup = await authRequest(server, "/api/auth/signup", { username, password });
+    if (signup.status !== 409) return expectToken(signup, `signup ${username}`);
+    return expectToken(await authRequest(server, "/api/auth/login", { username, password }), `login ${username}`);
+  }
+
+  return {
+    name: "ours",
+    description: "src/index.ts: Elysia, SQLite ledger, hub + memory broker",
+    streams: "ws",
+
+    async start() {
+      dataDir ??= await mkdtemp(join(tmpdir(), "bench-ours-"));
+      return startServer({
+        name: "ours",
+        cmd: leashed("bun", ENTRY),
+        cwd: ROOT,
+        timeoutMs: 30_000,
+        env: {
+          PORT: "0",
+          HOST: "127.0.0.1",
+          NODE_ENV: "production",
+          DATABASE_URL: `sqlite://${join(dataDir, "bench.sqlite")}`,
+          JWT_SECRET: secret,
+          JWT_TTL_SECONDS: "3600",
+          INITIAL_BALANCE: UNLIMITED,
+          ADMIN_USERNAME: ADMIN.username,
+          ADMIN_PASSWORD: ADMIN.password,
+          // A benchmark user plays far beyond a person's pace, and all users sign up from one
+          // address: lift the per-user play limit and the per-address account limit.
+          PLAY_RATE_PER_SECOND: UNLIMITED,
+          PLAY_BURST: UNLIMITED,
+          AUTH_RATE_PER_MINUTE: UNLIMITED,
+          AUTH_BURST: UNLIMITED,
+          // The peers write nothing per request either.
+          LOG_LEVEL: "warn",
+          // Only signups and logins hash passwords; none is measured, so make them cheap.
+          PASSWORD_MEMORY_KIB: "1024",
+        },
+      });
+    },
+
+    async prepareUsers(server, count) {
+      const missing = count - userIds.length;
+      if (missing > 0) {
+        const created: number[] = new Array(missing);
+        const offset = userIds.length;
+        const errors = await inBatches(missing, SIGNUP_CONCURRENCY, async (i) => {
+          const { user } = await signUpOrLogIn(server, `bench_${offset + i}`, PLAYER_PASSWORD);
+          created[i] = user.id;
+        });
+        if (errors.length > 0) throw new Error(`${errors.length} of ${missing} users could not be prepared: ${String(errors[0])}`);
+        userIds.push(...created);
+      }
+      return userIds.slice(0, count);
+    },
+
+    async prepareAdmin(server) {
+      const login = await expectToken(await authRequest(server, "/api/auth/login", ADMIN), "admin login");
+      if (login.user.role !== "admin") throw new Error(`ADMIN_USERNAME did not make ${ADMIN.username} an admin`);
+      // The harness signs its own tokens (no login per socket); make sure the server takes them.
+      const me = await fetch(`${server.url}/api/auth/me`, {
+        headers: { authorization: `Bearer ${signAccessToken(secret, login.user.id, "admin")}` },
+        signal: AbortSignal.timeout(15_000),
+      });
+      if (!me.ok) throw new Error(`our server refuses the harness's tokens: GET /api/auth/me → ${me.status} ${await me.text()}`);
+      return login.user.id;
+    },
+
+    mintToken: (userId, role) => signAccessToken(secret, userId, role),
+
+    async dispose() {
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      dataDir = undefined;
+      userIds.length = 0;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The reference implementations in bench/peers/. They keep no users: any id in a valid token
+ * is a user, so preparing users costs nothing.
+ */
+import { join } from "node:path";
+import { signAccessToken } from "../lib/jwt.mjs";
+import { leashed, startServer } from "../lib/proc.ts";
+import type { StreamKind } from "../load/protocol.ts";
+import type { Target } from "./target.ts";
+
+const PEERS_DIR = join(import.meta.dir, "..", "peers");
+const ADMIN_ID = 1_000_000;
+
+function peerTarget(spec: { name: string; description: string; cmd: string[]; streams: StreamKind; secret: string }): Target {
+  return {
+    name: spec.name,
+    description: spec.description,
+    streams: spec.streams,
+    start: () =>
+      startServer({
+        name: spec.name,
+        cmd: spec.cmd,
+        cwd: PEERS_DIR,
+        env: { PORT: "0", JWT_SECRET: spec.secret, NODE_ENV: "production" },
+      }),
+    prepareUsers: async (_server, count) => Array.from({ length: count }, (_, i) => i + 1),
+    prepareAdmin: async () => ADMIN_ID,
+    mintToken: (userId, role) => signAccessToken(spec.secret, userId, role),
+    dispose: async () => {},
+  };
+}
+
+export function ceilingTarget(secret: string): Target {
+  return peerTarget({
+    name: "ceiling",
+    description: "raw Bun.serve, the same wire work per play, no framework, no persistence",
+    cmd: leashed("bun", join(PEERS_DIR, "ceiling.ts")),
+    streams: "ws",
+    secret,
+  });
+}
+
+export function nodeWsTarget(secret: string): Target {
+  return peerTarget({
+    name: "node-ws",
+    description: "Node node:http + ws, fan-out by looping over each socket in JavaScript",
+    cmd: leashed("node", join(PEERS_DIR, "node-ws.mjs")),
+    streams: "ws",
+    secret,
+  });
+}
+
+export function socketIoTarget(secret: string): Target {
+  return peerTarget({
+    name: "socket.io",
+    description: "Node node:http + Socket.IO 4, rooms user:<id> and monitor",
+    cmd: leashed("node", join(PEERS_DIR, "socketio.mjs")),
+    streams: "socketio",
+    secret,
+  });
+}
