@@ -29,6 +29,8 @@ type Queued<Job, Result> = { job: Job; resolve: (result: Result) => void; reject
 export class GroupCommit<Job, Result> {
   private queue: Queued<Job, Result>[] = [];
   private active = 0;
+  /** Drains scheduled for the next turn of the event loop. */
+  private starting = 0;
   private idle: (() => void)[] = [];
 
   constructor(
@@ -42,13 +44,22 @@ export class GroupCommit<Job, Result> {
   submit(job: Job): Promise<Result> {
     return new Promise((resolve, reject) => {
       this.queue.push({ job, resolve, reject });
-      if (this.active < this.options.concurrency) void this.drain();
+      if (this.active + this.starting < this.options.concurrency) {
+        // Start on the next turn of the event loop, not now: SQLite runs a transaction on this
+        // thread without reading the network, so requests that arrive in this turn must be
+        // queued before it starts, or every batch would hold one play.
+        this.starting++;
+        setImmediate(() => {
+          this.starting--;
+          void this.drain();
+        });
+      }
     });
   }
 
   /** Resolves once every submitted job has finished. */
   settled(): Promise<void> {
-    if (this.active === 0 && this.queue.length === 0) return Promise.resolve();
+    if (this.active === 0 && this.starting === 0 && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
   }
 
@@ -62,7 +73,7 @@ export class GroupCommit<Job, Result> {
       }
     } finally {
       this.active--;
-      if (this.active === 0 && this.queue.length === 0) for (const resolve of this.idle.splice(0)) resolve();
+      if (this.active === 0 && this.starting === 0 && this.queue.length === 0) for (const resolve of this.idle.splice(0)) resolve();
     }
   }
 

@@ -58,6 +58,18 @@ describe('GroupCommit', () => {
     expect(transactions).toBeLessThan(200 / 10);
   });
 
+  it('batches jobs submitted across awaits within one turn of the event loop', async () => {
+    // As HTTP handlers do: each reaches submit() after awaits of its own (body, token).
+    const writer = committer();
+    const submitAfter = async (job: number, awaits: number) => {
+      for (let i = 0; i < awaits; i++) await Promise.resolve();
+      return writer.submit(job);
+    };
+    await Promise.all([submitAfter(0, 0), submitAfter(1, 3), submitAfter(2, 10)]);
+    const transactions = await db.sql`SELECT DISTINCT txid FROM log`;
+    expect(transactions.length).toBe(1);
+  });
+
   it('never puts more than maxBatch jobs in one transaction', async () => {
     const writer = committer({ maxBatch: 8 });
     await Promise.all(Array.from({ length: 50 }, (_, i) => writer.submit(i)));
