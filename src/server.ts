@@ -29,7 +29,10 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
   // MAX_BODY_BYTES is enforced by src/http with a JSON 413; Bun's own cap is only a backstop.
   app.listen({ port: config.PORT, hostname: config.HOST, maxRequestBodySize: BODY_CEILING_BYTES });
   const server = app.server!;
-  await hub.start((topic, message) => server.publish(topic, message));
+  await hub.start((topic, message) => {
+    built.registry.noteTraffic();
+    return server.publish(topic, message);
+  });
   const purge = setInterval(() => void ledger.purgeExpiredKeys().catch((error) => logger.warn('idempotency purge failed', { error: String(error) })), IDEMPOTENCY_PURGE_INTERVAL_MS);
   purge.unref();
 

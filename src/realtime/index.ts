@@ -55,17 +55,52 @@ export class SocketRegistry {
     this.sweeper.unref();
   }
 
+  /** Something was sent since the last sweep, so a buffer may have grown. */
+  private hasTraffic = false;
+  /** No socket's token expires before this (epoch ms): until then expiry needs no scan. */
+  private nextExpiry = Number.POSITIVE_INFINITY;
+
+  add(ws: Socket): void {
+    this.sockets.add(ws);
+    this.nextExpiry = Math.min(this.nextExpiry, ws.data.session.expiresAt);
+  }
+
+  /** Called for every publish to Bun's topics. */
+  noteTraffic(): void {
+    this.hasTraffic = true;
+  }
+
+  /** Sends one message; a socket whose buffer overflowed is closed 4002 rather than left with a gap. */
+  send(ws: Socket, message: string): boolean {
+    this.hasTraffic = true;
+    const status = ws.send(message);
+    if (status === 0) {
+      ws.close(CloseCode.TOO_SLOW, 'too slow to keep up');
+      return false;
+    }
+    return true;
+  }
+
   /**
    * Bun drops a publish for a subscriber whose buffer is past `backpressureLimit` without a word;
    * closing a socket well before that (4002) means it never silently misses a message, and it
-   * resumes with `since`.
+   * resumes with `since`. An idle server skips the pass: buffers only grow when something is
+   * sent, and refreshes only move expiries later, so `nextExpiry` stays a safe lower bound.
    */
   private sweep(now = Date.now()): void {
+    const checkBuffers = this.hasTraffic;
+    if (!checkBuffers && now < this.nextExpiry) return;
+    this.hasTraffic = false;
+    let nextExpiry = Number.POSITIVE_INFINITY;
     for (const ws of this.sockets) {
-      const session = ws.data.session;
-      if (now >= session.expiresAt) ws.close(CloseCode.TOKEN_EXPIRED, 'token expired');
-      else if (ws.getBufferedAmount() > this.slowSocketBytes) ws.close(CloseCode.TOO_SLOW, 'too slow to keep up');
+      const { expiresAt } = ws.data.session;
+      if (now >= expiresAt) ws.close(CloseCode.TOKEN_EXPIRED, 'token expired');
+      else {
+        nextExpiry = Math.min(nextExpiry, expiresAt);
+        if (checkBuffers && ws.getBufferedAmount() > this.slowSocketBytes) ws.close(CloseCode.TOO_SLOW, 'too slow to keep up');
+      }
     }
+    this.nextExpiry = nextExpiry;
   }
 
   /** Closes every socket with `code` (shutdown). */
@@ -78,15 +113,6 @@ export class SocketRegistry {
   }
 }
 
-/** Sends one message; a socket whose buffer overflowed is closed 4002 rather than left with a gap. */
-function send(ws: Socket, message: string): boolean {
-  const status = ws.send(message);
-  if (status === 0) {
-    ws.close(CloseCode.TOO_SLOW, 'too slow to keep up');
-    return false;
-  }
-  return true;
-}
 
 export function realtimeController(deps: {
   hub: Hub;
@@ -129,7 +155,7 @@ export function realtimeController(deps: {
     const topic = userTopic(session.userId);
     const position = parseEventId(since);
     if (!position || position.userId !== session.userId) {
-      send(ws, messages.error(WsErrorCode.RESYNC_REQUIRED, 'unknown event id: reload your state over REST'));
+      registry.send(ws, messages.error(WsErrorCode.RESYNC_REQUIRED, 'unknown event id: reload your state over REST'));
       ws.subscribe(topic);
       return;
     }
@@ -147,13 +173,13 @@ export function realtimeController(deps: {
       const isTooOld = missed.length > options.resumeMaxEvents;
       const isResync = isUnknown || isTooOld;
       if (isResync) {
-        send(ws, messages.error(WsErrorCode.RESYNC_REQUIRED, isUnknown ? 'unknown event id: reload your state over REST' : 'too many missed events to replay: reload your state over REST'));
+        registry.send(ws, messages.error(WsErrorCode.RESYNC_REQUIRED, isUnknown ? 'unknown event id: reload your state over REST' : 'too many missed events to replay: reload your state over REST'));
       }
       // After a resync the client reloads over REST, which holds everything read here.
       let lastSent = isResync ? latest : position.seq;
       if (!isResync) {
         for (const event of missed) {
-          if (!send(ws, event.payload)) return;
+          if (!registry.send(ws, event.payload)) return;
           lastSent = event.seq;
         }
       }
@@ -179,7 +205,7 @@ export function realtimeController(deps: {
           if (seq <= lastSent) return;
           lastSent = seq;
         }
-        send(ws, message);
+        registry.send(ws, message);
       };
       isRelaying = true;
       for (const message of pending) relay(message);
@@ -199,16 +225,16 @@ export function realtimeController(deps: {
     }
     const isObject = typeof message === 'object' && message !== null && !Array.isArray(message) && !ArrayBuffer.isView(message);
     if (!isObject) {
-      send(ws, messages.error(WsErrorCode.BAD_JSON, 'messages are JSON objects with a "type"'));
+      registry.send(ws, messages.error(WsErrorCode.BAD_JSON, 'messages are JSON objects with a "type"'));
       return;
     }
     const { type } = message as { type?: unknown };
     if (type === 'ping') {
-      send(ws, messages.pong());
+      registry.send(ws, messages.pong());
     } else if (type === 'refresh') {
       void refresh(ws, session, (message as { token?: unknown }).token);
     } else {
-      send(ws, messages.error(WsErrorCode.UNKNOWN_TYPE, 'known types: ping, refresh'));
+      registry.send(ws, messages.error(WsErrorCode.UNKNOWN_TYPE, 'known types: ping, refresh'));
     }
   }
 
@@ -217,15 +243,15 @@ export function realtimeController(deps: {
     if (!session.isOpen) return;
     const isSameUser = claims !== undefined && claims.userId === session.userId && (session.kind === 'user' || claims.role === 'admin');
     if (!isSameUser) {
-      send(ws, messages.error(WsErrorCode.INVALID_TOKEN, 'refresh needs a valid access token for the same user'));
+      registry.send(ws, messages.error(WsErrorCode.INVALID_TOKEN, 'refresh needs a valid access token for the same user'));
       return;
     }
     session.expiresAt = claims.expiresAt;
-    send(ws, messages.refreshed(expiresIn(session)));
+    registry.send(ws, messages.refreshed(expiresIn(session)));
   }
 
   function opened(ws: Socket): Session {
-    registry.sockets.add(ws);
+    registry.add(ws);
     return ws.data.session;
   }
 
@@ -248,7 +274,7 @@ export function realtimeController(deps: {
     open(ws: Socket) {
       const session = opened(ws);
       hub.connect(session.userId);
-      if (!send(ws, messages.wsAck(session.userId, expiresIn(session)))) return;
+      if (!registry.send(ws, messages.wsAck(session.userId, expiresIn(session)))) return;
       if (session.since !== undefined) void resume(ws, session, session.since);
       else ws.subscribe(userTopic(session.userId));
     },
@@ -259,7 +285,7 @@ export function realtimeController(deps: {
     open(ws: Socket) {
       opened(ws);
       // Snapshot and subscribe in one synchronous step: no event falls between them.
-      if (send(ws, messages.monitorSnapshot(hub.connectedUserIds(), hub.recentEvents()))) ws.subscribe(MONITOR_TOPIC);
+      if (registry.send(ws, messages.monitorSnapshot(hub.connectedUserIds(), hub.recentEvents()))) ws.subscribe(MONITOR_TOPIC);
     },
     message: userHandlers.message,
     close: closed,
