@@ -6,6 +6,7 @@ import { SQL } from 'bun';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sqliteFile } from '../config';
+import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { migrations, type Dialect } from './migrations';
 
 export type { Dialect } from './migrations';
@@ -13,6 +14,8 @@ export type { Dialect } from './migrations';
 export type Database = {
   sql: SQL;
   dialect: Dialect;
+  /** SQLite files only: the Worker that checkpoints the write-ahead log. */
+  checkpointer?: Checkpointer;
   close(): Promise<void>;
 };
 
@@ -36,10 +39,15 @@ export async function openDatabase(url: string): Promise<Database> {
     await sql.unsafe('PRAGMA foreign_keys = ON');
   }
   await migrate(sql, dialect);
+  const checkpointer = file ? await startCheckpointer(sql, url) : undefined;
   return {
     sql,
     dialect,
-    close: () => sql.close(),
+    checkpointer,
+    async close() {
+      await sql.close();
+      await checkpointer?.stop();
+    },
   };
 }
 
