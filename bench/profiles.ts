@@ -45,13 +45,14 @@ const QUICK: Profile = {
   rounds: 1,
   players: 8,
   idleUsers: 2,
-  warmupMs: 300,
-  play: { concurrency: 8, monitors: 2, durationMs: 400, drainMs: 300, maxPlays: 50_000 },
-  idleCounts: [100, 200, 400],
+  warmupMs: 200,
+  play: { concurrency: 8, monitors: 2, durationMs: 300, drainMs: 200, maxPlays: 50_000 },
+  // One point of the scale curve: every scenario runs, none is a result at this size.
+  idleCounts: [400],
   connectConcurrency: 100,
-  settleMs: 150,
-  fanout: { monitors: 50, concurrency: 4, durationMs: 400 },
-  roundDeadlineMs: 2 * 60_000, // about 15 seconds
+  settleMs: 100,
+  fanout: { monitors: 50, concurrency: 4, durationMs: 300 },
+  roundDeadlineMs: 2 * 60_000, // about 8 seconds
 };
 
 export function profileFor(quick: boolean): Profile {

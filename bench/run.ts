@@ -1,6 +1,6 @@
 /**
  * The benchmark harness: `bun run bench` (full, about 7 minutes on 2 cores) or
- * `bun run bench --quick` (a smoke run of about 15 seconds). Options: `--rounds=N`,
+ * `bun run bench --quick` (a smoke run of about 9 seconds). Options: `--rounds=N`,
  * `--targets=ceiling,ours,node-ws,socket.io`.
  *
  * Targets run one after the other, round after round (A B C A B C …); every figure is then
