@@ -113,7 +113,6 @@ export class SocketRegistry {
   }
 }
 
-
 export function realtimeController(deps: {
   hub: Hub;
   tokens: TokenService;
