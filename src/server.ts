@@ -51,6 +51,9 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
         const drained = server.stop(false);
         built.registry.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
         await Promise.race([drained, Bun.sleep(config.SHUTDOWN_GRACE_MS)]);
+        // Whatever the grace period left running, a play the ledger took finishes before the
+        // database closes: no play half-done, and none failed by the close.
+        await built.ledger.settled();
         built.registry.stop();
         built.games.close();
         built.auth.close();

@@ -14,9 +14,10 @@ import { join } from 'node:path';
 import { api, type Api } from '../support/client';
 import { auditLedger } from '../support/ledger-audit';
 import { spawnServer } from '../support/process';
-import { ADMIN, tempDir } from '../support/server';
+import { ADMIN, startTestServer, tempDir } from '../support/server';
 import { openMonitor, openUserSocket, type TestSocket } from '../support/socket';
 import { waitUntil } from '../support/streams';
+import { slot } from '../../src/games/slot';
 
 /** Resolves once a TCP connection to `url` is accepted (true) or refused (false). */
 function acceptsConnections(url: string): Promise<boolean> {
@@ -119,4 +120,23 @@ describe('graceful shutdown', () => {
       }
     }, 30_000);
   }
+});
+
+describe('stopping with plays still queued for the ledger', () => {
+  it('finishes every play handed to the ledger before closing the database, even with no grace period', async () => {
+    const server = await startTestServer({ SHUTDOWN_GRACE_MS: '0' });
+    const player = await api(server.url).signup();
+    // More plays than one batch holds, handed over at once: most are still queued at stop().
+    const plays = Array.from({ length: 600 }, () =>
+      server.app.ledger.play({ userId: player.user.id, game: slot, input: { bet: 0.01 }, betMinor: 1 }),
+    );
+    await server.stop();
+    const outcomes = await Promise.allSettled(plays);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
+
+    const audit = auditLedger(join(server.dir, 'games.sqlite'), 100_000);
+    expect(audit.problems).toEqual([]);
+    expect(audit.events).toBe(600);
+    await server.close();
+  });
 });
