@@ -50,7 +50,11 @@ export const ServerMessage = t.Union([WsAck, GameEvent, BalanceUpdate, MonitorSn
 export type ServerMessage = Static<typeof ServerMessage>;
 export type GameEvent = Static<typeof GameEvent>;
 
-/** What clients may send. Anything else is answered with `unknown_type` or `bad_json`. */
+/**
+ * What clients may send, checked by the socket handler itself. Text that is not a JSON object is
+ * answered `bad_json`, a refresh without a usable token `invalid_token`, anything else
+ * `unknown_type`.
+ */
 export const ClientMessage = t.Union([
   t.Object({ type: t.Literal('ping') }),
   t.Object({ type: t.Literal('refresh'), token: t.String({ maxLength: 4096 }) }),

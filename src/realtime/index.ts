@@ -3,6 +3,7 @@
  * no socket opened); user sockets subscribe to `user:<id>`, monitors to `monitor`, and Bun's
  * topics do the fan-out natively.
  */
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Elysia } from 'elysia';
 import type { ServerWebSocket } from 'bun';
 import type { AccessClaims, TokenService } from '../auth/tokens';
@@ -10,7 +11,7 @@ import { bearerToken } from '../auth/tokens';
 import { errorBody } from '../http/errors';
 import { TokenBucket } from '../http/rate-limit';
 import { CloseCode, WsErrorCode } from './close-codes';
-import { messages, parseEventId, GAME_EVENT_PREFIX } from './events';
+import { ClientMessage, messages, parseEventId, GAME_EVENT_PREFIX } from './events';
 import type { EventHistory } from './history';
 import { MONITOR_TOPIC, userTopic, type Hub } from './hub';
 
@@ -41,6 +42,8 @@ type Socket = ServerWebSocket<{ session: Session }>;
 export const SUBPROTOCOL = 'games.v1';
 const BEARER_PROTOCOL_PREFIX = 'bearer.';
 const SWEEP_INTERVAL_MS = 200;
+/** What clients may send, from the one schema in events.ts, compiled once. */
+const isClientMessage = TypeCompiler.Compile(ClientMessage);
 
 type Refusal = { status: 401 | 403; code: string; message: string };
 type Accepted = { claims: AccessClaims; answerSubprotocol: boolean };
@@ -222,27 +225,35 @@ export function realtimeController(deps: {
       ws.close(CloseCode.POLICY_VIOLATION, 'message budget exceeded');
       return;
     }
-    const isObject = typeof message === 'object' && message !== null && !Array.isArray(message) && !ArrayBuffer.isView(message);
+    const isObject = typeof message === 'object' && message !== null && !Array.isArray(message);
     if (!isObject) {
       registry.send(ws, messages.error(WsErrorCode.BAD_JSON, 'messages are JSON objects with a "type"'));
       return;
     }
-    const { type } = message as { type?: unknown };
-    if (type === 'ping') {
-      registry.send(ws, messages.pong());
-    } else if (type === 'refresh') {
-      void refresh(ws, session, (message as { token?: unknown }).token);
-    } else {
-      registry.send(ws, messages.error(WsErrorCode.UNKNOWN_TYPE, 'known types: ping, refresh'));
+    if (!isClientMessage.Check(message)) {
+      // A refresh without a usable token is a refused refresh, not an unknown message.
+      const isRefresh = (message as { type?: unknown }).type === 'refresh';
+      registry.send(ws, isRefresh ? invalidToken() : messages.error(WsErrorCode.UNKNOWN_TYPE, 'known types: ping, refresh'));
+      return;
+    }
+    switch (message.type) {
+      case 'ping':
+        registry.send(ws, messages.pong());
+        break;
+      case 'refresh':
+        void refresh(ws, session, message.token);
+        break;
     }
   }
 
-  async function refresh(ws: Socket, session: Session, token: unknown): Promise<void> {
-    const claims = typeof token === 'string' ? await tokens.verify(token) : undefined;
+  const invalidToken = () => messages.error(WsErrorCode.INVALID_TOKEN, 'refresh needs a valid access token for the same user');
+
+  async function refresh(ws: Socket, session: Session, token: string): Promise<void> {
+    const claims = await tokens.verify(token);
     if (!session.isOpen) return;
     const isSameUser = claims !== undefined && claims.userId === session.userId && (session.kind === 'user' || claims.role === 'admin');
     if (!isSameUser) {
-      registry.send(ws, messages.error(WsErrorCode.INVALID_TOKEN, 'refresh needs a valid access token for the same user'));
+      registry.send(ws, invalidToken());
       return;
     }
     session.expiresAt = claims.expiresAt;
