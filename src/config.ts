@@ -3,7 +3,7 @@
  * validated at start-up, and a bad value stops the server with a message that names the
  * variable and what it expects (API.md, "Running it").
  */
-import { Type as t, type Static, type TSchema } from '@sinclair/typebox';
+import { Type as t, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -55,7 +55,9 @@ const settings = {
 const SECRET_SETTINGS = new Set(['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL']);
 
 type Settings = typeof settings;
-export type Config = { [K in keyof Settings]: Static<Settings[K]['schema']> } & {
+/** An optional setting may be absent: its type says so. */
+type SettingValue<S extends TSchema> = S extends TOptional<infer Inner> ? Static<Inner> | undefined : Static<S>;
+export type Config = { [K in keyof Settings]: SettingValue<Settings[K]['schema']> } & {
   /** The HS256 secret actually in use (from JWT_SECRET or generated). */
   JWT_SECRET: string;
 };
