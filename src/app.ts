@@ -14,8 +14,7 @@ import { GameService } from './games/service';
 import { errorResponse } from './http/errors';
 import { httpErrors } from './http';
 import { createLogger, type Logger } from './log';
-import type { Broker } from './realtime/broker/broker';
-import { MemoryBroker } from './realtime/broker/memory';
+import { createBroker, type Broker } from './realtime/broker';
 import { EventHistory } from './realtime/history';
 import { Hub } from './realtime/hub';
 import { realtimeController, SocketRegistry } from './realtime';
@@ -59,7 +58,7 @@ export function createApp(deps: AppDeps) {
     loginMaxFailures: config.LOGIN_MAX_FAILURES,
     loginLockoutSeconds: config.LOGIN_LOCKOUT_SECONDS,
   });
-  const hub = new Hub(deps.broker ?? new MemoryBroker(), config.RECENT_EVENTS);
+  const hub = new Hub(deps.broker ?? createBroker(config), config.RECENT_EVENTS);
   const history = new EventHistory(db.sql);
   const ledger = new Ledger(db.sql, deps.rng ?? cryptoRng(), db.dialect, { concurrency: db.dialect === 'sqlite' ? 1 : 4 });
   const games = new GameService(ledger, hub, {

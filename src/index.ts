@@ -3,10 +3,8 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
 import { startServer } from './server';
 
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
+/** A configuration the server cannot run with ends the process with its message, not a stack. */
+function exitOnConfigError(error: unknown): never {
   if (error instanceof ConfigError) {
     console.error(`configuration error: ${error.message}`);
     process.exit(78); // EX_CONFIG
@@ -14,10 +12,17 @@ try {
   throw error;
 }
 
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  exitOnConfigError(error);
+}
+
 const logger = createLogger(config.LOG_LEVEL);
-const server = await startServer(config, { logger });
+const server = await startServer(config, { logger }).catch(exitOnConfigError);
 console.log(`listening on ${server.url}`);
-logger.info('started', { port: server.port, database: config.DATABASE_URL.split(':')[0], broker: config.REDIS_URL ? 'redis' : 'memory' });
+logger.info('started', { port: server.port, database: config.DATABASE_URL.split(':')[0], broker: server.app.hub.brokerName });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {

@@ -5,6 +5,7 @@
 import { createApp, type AppDeps } from './app';
 import type { Config } from './config';
 import { BODY_CEILING_BYTES } from './http';
+import { createBroker } from './realtime/broker';
 import { openDatabase } from './storage';
 import { CloseCode } from './realtime/close-codes';
 
@@ -19,8 +20,10 @@ export type RunningServer = {
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 export async function startServer(config: Config, overrides: Omit<Partial<AppDeps>, 'config'> = {}): Promise<RunningServer> {
+  // Before the database: a broker the configuration cannot have stops start-up at once.
+  const broker = overrides.broker ?? createBroker(config);
   const db = overrides.db ?? (await openDatabase(config.DATABASE_URL));
-  const built = createApp({ ...overrides, config, db });
+  const built = createApp({ ...overrides, broker, config, db });
   const { app, hub, history, auth, ledger, logger } = built;
 
   if (config.ADMIN_USERNAME && config.ADMIN_PASSWORD) await auth.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD);

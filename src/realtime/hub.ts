@@ -27,6 +27,11 @@ export class Hub {
     this.recent = new RingBuffer(recentEvents);
   }
 
+  /** The broker backend's name ("memory", "redis"), for logs. */
+  get brokerName(): string {
+    return this.broker.name;
+  }
+
   /** Starts taking deliveries from the broker and sending them to `publishLocal`'s topics. */
   async start(publishLocal: TopicPublisher): Promise<void> {
     this.publishLocal = publishLocal;

@@ -3,6 +3,8 @@
  * through it and reacts only to what it delivers, so one instance and many behave alike.
  */
 export interface Broker {
+  /** The backend, for logs and health: "memory" or "redis". */
+  readonly name: string;
   /**
    * Sends `message` on `topic` to every instance, this one included. Messages published from one
    * instance are delivered in the order they were published.
