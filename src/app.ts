@@ -107,7 +107,6 @@ export function createApp(deps: AppDeps) {
     games,
     registry,
     history,
-    tokens,
     logger,
     markShuttingDown() {
       isShuttingDown = true;
