@@ -3,40 +3,24 @@
  * the balance stays, and no game_event reaches the player's socket.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { api, type Api } from '../support/client';
-import { startTestServer, type TestServer } from '../support/server';
-import { openUserSocket, upgradeStatus, type TestSocket } from '../support/socket';
+import { serverWithPlayer, type Api } from '../support/client';
+import type { TestServer } from '../support/server';
+import { upgradeStatus } from '../support/socket';
 
+let fixture: Awaited<ReturnType<typeof serverWithPlayer>>;
 let server: TestServer;
 let client: Api;
 let player: Awaited<ReturnType<Api['signup']>>;
-let socket: TestSocket;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  client = api(server.url);
-  player = await client.signup();
-  socket = await openUserSocket(server.url, player.access_token);
+  fixture = await serverWithPlayer();
+  ({ server, client, player } = fixture);
 });
 
-afterAll(async () => {
-  socket.close();
-  await server.close();
-});
+afterAll(() => fixture.close());
 
-/** Runs `act`, then proves it charged nothing and emitted nothing. */
-async function expectNothingChanged(act: () => Promise<unknown>): Promise<void> {
-  const before = await client.balance(player.access_token);
-  const eventsBefore = socket.all('game_event').length;
-  await act();
-  // A play that did go through would have published before its response; a probe play's event
-  // arriving first proves nothing else was queued ahead of it.
-  const probe = await client.play(player.access_token, 'slot', { bet: 0.01 });
-  const probeEvent = await socket.next((m) => m.type === 'game_event' && m.event_id === probe.json.event_id);
-  expect(socket.all('game_event').length).toBe(eventsBefore + 1);
-  expect(probeEvent.event_id).toBe(probe.json.event_id);
-  expect(await client.balance(player.access_token)).toBeCloseTo(before - 0.01 + probe.json.result.payout, 2);
-}
+/** Runs `act` and proves it charged nothing and emitted nothing (tests/support/client.ts). */
+const expectNothingChanged = (act: () => Promise<unknown>) => fixture.nothingCharged(act);
 
 describe('authentication refusals', () => {
   const forged = (token: string) => token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
