@@ -1,18 +1,29 @@
 /** The auth controller (/api/auth) and the guard that turns a bearer token into a user. */
 import { Elysia } from 'elysia';
 import type { Server } from 'bun';
-import { tooManyRequests, unauthorized } from '../http/errors';
+import { forbidden, tooManyRequests, unauthorized } from '../http/errors';
 import { KeyedRateLimiter } from '../http/rate-limit';
 import { Credentials, LoginBody, RefreshBody } from './model';
 import type { AuthService } from './service';
 import { bearerToken, type TokenService } from './tokens';
 
-/** Resolves `auth` ({ userId, role, expiresAt }) for every route registered after it; 401 otherwise. */
+/**
+ * Derives `auth` ({ userId, role, expiresAt }) for every route registered after it; 401
+ * otherwise. `derive`, not `resolve`: resolve runs after body validation, so a request with no
+ * token and a bad body would get 400 instead of 401.
+ */
 export const authGuard = (tokens: TokenService) =>
-  new Elysia({ name: 'auth-guard' }).resolve({ as: 'scoped' }, async ({ headers }) => {
+  new Elysia({ name: 'auth-guard' }).derive({ as: 'scoped' }, async ({ headers }) => {
     const auth = await tokens.verify(bearerToken(headers.authorization));
     if (!auth) throw unauthorized();
     return { auth };
+  });
+
+/** `authGuard`, then 403 for anyone who is not an admin. */
+export const adminGuard = (tokens: TokenService) =>
+  new Elysia({ name: 'admin-guard' }).use(authGuard(tokens)).derive({ as: 'scoped' }, ({ auth }) => {
+    if (auth.role !== 'admin') throw forbidden('this endpoint is for admins only');
+    return {};
   });
 
 const clientAddress = (request: Request, server: Server<unknown> | null) => server?.requestIP(request)?.address ?? 'unknown';

@@ -37,6 +37,17 @@ describe('authentication refusals', () => {
     });
   });
 
+  it('authenticates before it validates: no token and a bad body is 401, not 400', async () => {
+    await expectNothingChanged(async () => {
+      for (const token of [undefined, forged(player.access_token)]) {
+        const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+        const response = await client.request('POST', '/api/games/slot/spin', { body: { bet: 'lots' }, headers });
+        expect(response.status).toBe(401);
+        expect(response.json.error.code).toBe('unauthorized');
+      }
+    });
+  });
+
   it('refuses /api/auth/me without a valid token', async () => {
     expect((await client.get('/api/auth/me')).status).toBe(401);
     expect((await client.get('/api/auth/me', forged(player.access_token))).json.error.code).toBe('unauthorized');
