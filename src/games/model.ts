@@ -5,3 +5,7 @@ import { Type as t } from '@sinclair/typebox';
  * within MIN_BET..MAX_BET) are configuration, checked by `parseBet` in the ledger's terms.
  */
 export const Bet = t.Number({ description: 'amount staked, at most two decimals' });
+
+/** The games the server offers, by type: the one list the wire schemas and the catalogue share. */
+export const GameType = t.Union([t.Literal('slot'), t.Literal('rps'), t.Literal('gacha'), t.Literal('crash')]);
+export type GameType = typeof GameType.static;
