@@ -24,9 +24,8 @@ export async function apiErrorOf(response: Response): Promise<ApiError> {
   const text = await response.text();
   const retryAfterHeader = Number(response.headers.get('retry-after'));
   const retryAfter = Number.isFinite(retryAfterHeader) && retryAfterHeader > 0 ? retryAfterHeader : undefined;
-  const body = parseJson(text) as { error?: { code?: unknown; message?: unknown } } | undefined;
-  const isErrorBody = typeof body?.error?.code === 'string' && typeof body.error.message === 'string';
-  if (isErrorBody) return new ApiError(response.status, body!.error!.code as string, body!.error!.message as string, retryAfter);
+  const error = (parseJson(text) as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  if (typeof error?.code === 'string' && typeof error.message === 'string') return new ApiError(response.status, error.code, error.message, retryAfter);
   return new ApiError(response.status, `http_${response.status}`, text.slice(0, 200) || response.statusText, retryAfter);
 }
 

@@ -15,11 +15,13 @@ export type MessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, 
 /** The subprotocol the server answers; the token travels beside it as `bearer.<token>`. */
 export const SUBPROTOCOL = 'games.v1';
 
+/** Invalid UTF-8 in a text frame: closed by Bun itself, so not in the server's table. */
+const INVALID_PAYLOAD = 1007;
 /**
  * Closes after which reconnecting cannot help: the client itself broke a rule (message budget,
  * invalid UTF-8, message too big), and would break it again.
  */
-const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.POLICY_VIOLATION, 1007, CloseCode.MESSAGE_TOO_BIG]);
+const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.POLICY_VIOLATION, INVALID_PAYLOAD, CloseCode.MESSAGE_TOO_BIG]);
 /** A socket that never opened this many times in a row gets a fresh token: a refused upgrade (401) looks like any other failure to a WebSocket. */
 const UNOPENED_FAILURES_BEFORE_FRESH_TOKEN = 2;
 

@@ -69,6 +69,10 @@ describe('GameClient', () => {
     expect([taken.status, taken.code]).toEqual([409, 'username_taken']);
     const wrongPassword = await refusal(new GameClient(shared.server.url).login(username, 'wrong-password'));
     expect(wrongPassword.status).toBe(401);
+    // The types refuse what the server refuses: a play without its game's fields.
+    // @ts-expect-error rps needs a choice
+    const noChoice = await refusal(client.play('rps', { bet: 1 }));
+    expect([noChoice.status, noChoice.code]).toEqual([400, 'invalid_choice']);
     const badBet = await refusal(client.slot({ bet: -1 }));
     expect([badBet.status, badBet.code]).toEqual([400, 'invalid_bet']);
     const tooMuch = await refusal(client.crash({ bet: 101, cashout: 2 }));
