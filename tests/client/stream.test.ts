@@ -123,11 +123,40 @@ describe('GameStream', () => {
     const seen = record(stream);
     await seen.until(() => seen.disconnects.length >= 6, 'six failed attempts');
     expect(seen.disconnects.slice(0, 6).map((d) => d.reconnectInMs)).toEqual([0, 1, 3, 7, 7, 7]);
+    expect(new Set(seen.disconnects.map((d) => d.code))).toEqual(new Set([1006]));
     stream.close();
     const attempts = seen.disconnects.length;
     await Bun.sleep(50);
     expect(seen.disconnects.length).toBe(attempts);
     expect(stream.state).toBe('closed');
+  });
+
+  it('offers the token as a subprotocol beside games.v1, and drops frames that are not API messages', async () => {
+    const offered: (string | null)[] = [];
+    const fake = Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      fetch(request, server) {
+        offered.push(request.headers.get('sec-websocket-protocol'));
+        return server.upgrade(request, { headers: { 'sec-websocket-protocol': 'games.v1' }, data: undefined }) ? undefined : new Response('no', { status: 400 });
+      },
+      websocket: {
+        open(ws) {
+          ws.send('not json');
+          ws.send(JSON.stringify({ type: 'game_event', v: 1 }));
+          ws.send(JSON.stringify({ type: 'ws_ack', v: 1, user_id: 7, expires_in: 900, ts: new Date().toISOString() }));
+        },
+        message() {},
+      },
+    });
+    cleanups.push(() => fake.stop(true));
+    const stream = opened(new GameStream({ url: `http://127.0.0.1:${fake.port}`, getToken: async () => 'a.b.c' }));
+    const seen = record(stream);
+    await seen.until(() => stream.state === 'open', 'the stream to open');
+
+    expect(offered).toEqual(['games.v1, bearer.a.b.c']);
+    expect(seen.invalid.map((i) => i.data)).toEqual(['not json', '{"type":"game_event","v":1}']);
+    expect(seen.messages.map((m) => m.type)).toEqual(['ws_ack']);
   });
 });
 
