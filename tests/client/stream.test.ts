@@ -114,7 +114,7 @@ describe('GameStream', () => {
     expect(seen.disconnects).toEqual([]);
     expect(stream.state).toBe('closed');
     expect(connections).toBe(1);
-    expect(server.app.registry.sockets.size).toBe(0);
+    expect(server.app.registry.size).toBe(0);
   });
 
   it('backs off exponentially with full jitter while the server is away, and close() stops it', async () => {
