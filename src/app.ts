@@ -14,6 +14,9 @@ import { GameService } from './games/service';
 import { errorResponse } from './http/errors';
 import { httpErrors } from './http';
 import { createLogger, type Logger } from './log';
+import { observabilityController, type Ping } from './observability';
+import { Metrics } from './observability/metrics';
+import { requestObserver } from './observability/requests';
 import { createBroker, type Broker } from './realtime/broker';
 import { EventHistory } from './realtime/history';
 import { Hub } from './realtime/hub';
@@ -28,6 +31,8 @@ export type AppDeps = {
   rng?: Rng;
   broker?: Broker;
   logger?: Logger;
+  /** Asked by /ready beside the database; undefined when there is no Redis. */
+  redisPing?: Ping;
 };
 
 /** Bun's per-server WebSocket settings (per-route ones are ignored: shared/NOTES.md). */
@@ -47,6 +52,8 @@ function websocketSettings(config: Config) {
 export function createApp(deps: AppDeps) {
   const { config, db } = deps;
   const logger = deps.logger ?? createLogger(config.LOG_LEVEL);
+  const metrics = new Metrics();
+  const requests = requestObserver({ logger, metrics });
   const tokens = createTokenService({ secret: config.JWT_SECRET, ttlSeconds: config.JWT_TTL_SECONDS });
   const refreshTokens = new RefreshTokenStore(db.sql, config.REFRESH_TTL_SECONDS * 1000);
   const auth = new AuthService({
@@ -58,20 +65,30 @@ export function createApp(deps: AppDeps) {
     loginMaxFailures: config.LOGIN_MAX_FAILURES,
     loginLockoutSeconds: config.LOGIN_LOCKOUT_SECONDS,
   });
-  const hub = new Hub(deps.broker ?? createBroker(config), config.RECENT_EVENTS);
+  const hub = new Hub(deps.broker ?? createBroker(config), config.RECENT_EVENTS, metrics);
   const history = new EventHistory(db.sql);
-  const ledger = new Ledger(db.sql, deps.rng ?? cryptoRng(), db.dialect, { concurrency: db.dialect === 'sqlite' ? 1 : 4 });
+  const ledger = new Ledger(db.sql, deps.rng ?? cryptoRng(), db.dialect, { concurrency: db.dialect === 'sqlite' ? 1 : 4, metrics });
   const games = new GameService(ledger, hub, {
     minBet: config.MIN_BET,
     maxBet: config.MAX_BET,
     playRatePerSecond: config.PLAY_RATE_PER_SECOND,
     playBurst: config.PLAY_BURST,
   });
-  const registry = new SocketRegistry(config.WS_SLOW_BYTES);
+  const registry = new SocketRegistry(config.WS_SLOW_BYTES, metrics);
   let isShuttingDown = false;
 
   const app = new Elysia({ websocket: websocketSettings(config) })
-    .use(httpErrors({ maxBodyBytes: config.MAX_BODY_BYTES, logger, logRequests: config.LOG_LEVEL === 'debug' }))
+    .use(requests.plugin)
+    .use(httpErrors({ maxBodyBytes: config.MAX_BODY_BYTES, logger, onAnsweredEarly: requests.finish }))
+    .use(
+      observabilityController({
+        metrics,
+        metricsToken: config.METRICS_TOKEN,
+        database: () => db.sql`SELECT 1`,
+        redis: deps.redisPing,
+        isShuttingDown: () => isShuttingDown,
+      }),
+    )
     .get('/health', async () => {
       if (isShuttingDown) return errorResponse(503, 'shutting_down', 'the server is shutting down');
       await db.sql`SELECT 1`;
@@ -88,6 +105,8 @@ export function createApp(deps: AppDeps) {
         tokens,
         history,
         registry,
+        metrics,
+        logger,
         options: {
           allowQueryToken: config.ALLOW_QUERY_TOKEN,
           allowedOrigins: config.ALLOWED_ORIGINS,
@@ -108,6 +127,7 @@ export function createApp(deps: AppDeps) {
     registry,
     history,
     logger,
+    metrics,
     markShuttingDown() {
       isShuttingDown = true;
     },

@@ -48,11 +48,13 @@ const settings = {
   RESUME_MAX_EVENTS: { schema: Positive, default: 1000, expects: 'a positive integer' },
   SHUTDOWN_GRACE_MS: { schema: t.Integer({ minimum: 0 }), default: 10_000, expects: 'milliseconds' },
   PASSWORD_MEMORY_KIB: { schema: t.Integer({ minimum: 1024 }), default: 19_456, expects: 'KiB, at least 1024' },
+  // Unset: /metrics is public (bind it to a private network). Set: it needs `Authorization: Bearer <it>`.
+  METRICS_TOKEN: { schema: t.Optional(t.String({ minLength: 16, maxLength: 256 })), default: undefined, expects: 'a bearer token of 16 to 256 characters' },
   LOG_LEVEL: { schema: t.Union([t.Literal('debug'), t.Literal('info'), t.Literal('warn'), t.Literal('error'), t.Literal('silent')]), default: 'info', expects: 'debug, info, warn, error or silent' },
 } satisfies Record<string, { schema: TSchema; default: unknown; expects: string }>;
 
 /** Never echoed back in an error message. */
-const SECRET_SETTINGS = new Set(['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL']);
+const SECRET_SETTINGS = new Set(['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN']);
 
 type Settings = typeof settings;
 /** An optional setting may be absent: its type says so. */
@@ -80,8 +82,11 @@ function coerce(raw: string, schema: TSchema): unknown {
   return raw;
 }
 
-/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/**
+ * Reads and validates the environment; throws ConfigError naming the first bad variable.
+ * Warnings go to `warn` (the caller logs them: no logger exists before the configuration).
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, warn: (message: string) => void = () => {}): Config {
   const values: Record<string, unknown> = {};
   for (const [name, setting] of Object.entries(settings)) {
     const raw = env[name];
@@ -101,7 +106,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.REDIS_URL && !config.DATABASE_URL.startsWith('postgres')) {
     throw new ConfigError('REDIS_URL needs a shared postgres:// DATABASE_URL: instances must share one database');
   }
-  config.JWT_SECRET = resolveJwtSecret(env.JWT_SECRET, config);
+  config.JWT_SECRET = resolveJwtSecret(env.JWT_SECRET, config, warn);
   return config;
 }
 
@@ -112,7 +117,7 @@ const MIN_PRODUCTION_SECRET_BYTES = 32;
  * unset secret is generated once and kept beside the SQLite file, so tokens survive restarts;
  * with no file to keep it beside (":memory:", PostgreSQL) it lives as long as the process.
  */
-function resolveJwtSecret(given: string | undefined, config: Config): string {
+function resolveJwtSecret(given: string | undefined, config: Config, warn: (message: string) => void): string {
   const isProduction = config.NODE_ENV === 'production';
   if (given) {
     if (isProduction && Buffer.byteLength(given) < MIN_PRODUCTION_SECRET_BYTES) {
@@ -124,7 +129,7 @@ function resolveJwtSecret(given: string | undefined, config: Config): string {
   const file = sqliteFile(config.DATABASE_URL);
   const generated = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
   if (!file) {
-    config.LOG_LEVEL !== 'silent' && console.warn('warning: JWT_SECRET is not set; using a generated secret for this process only');
+    warn('JWT_SECRET is not set; using a generated secret for this process only');
     return generated;
   }
   const secretFile = join(dirname(file), 'jwt-secret');
@@ -132,7 +137,7 @@ function resolveJwtSecret(given: string | undefined, config: Config): string {
   try {
     // 'wx': of two processes starting together on one directory, one writes and both read it.
     writeFileSync(secretFile, generated, { mode: 0o600, flag: 'wx' });
-    config.LOG_LEVEL !== 'silent' && console.warn(`warning: JWT_SECRET is not set; generated one and kept it in ${secretFile} (set JWT_SECRET in production)`);
+    warn(`JWT_SECRET is not set; generated one and kept it in ${secretFile} (set JWT_SECRET in production)`);
     return generated;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -141,7 +146,7 @@ function resolveJwtSecret(given: string | undefined, config: Config): string {
   if (Buffer.byteLength(stored) < MIN_PRODUCTION_SECRET_BYTES) {
     throw new ConfigError(`JWT_SECRET is not set and ${secretFile} holds no usable secret (under ${MIN_PRODUCTION_SECRET_BYTES} bytes): delete the file or set JWT_SECRET`);
   }
-  config.LOG_LEVEL !== 'silent' && console.warn(`warning: JWT_SECRET is not set; using the generated one kept in ${secretFile} (set JWT_SECRET in production)`);
+  warn(`JWT_SECRET is not set; using the generated one kept in ${secretFile} (set JWT_SECRET in production)`);
   return stored;
 }
 

@@ -6,29 +6,39 @@ import { startServer } from './server';
 /** A configuration the server cannot run with ends the process with its message, not a stack. */
 function exitOnConfigError(error: unknown): never {
   if (error instanceof ConfigError) {
-    console.error(`configuration error: ${error.message}`);
+    // Before the configuration there is no LOG_LEVEL: this one line is always printed.
+    createLogger('error').error(`configuration error: ${error.message}`);
     process.exit(78); // EX_CONFIG
   }
   throw error;
 }
 
+// Held until the logger exists, which needs the configuration's LOG_LEVEL.
+const warnings: string[] = [];
 let config;
 try {
-  config = loadConfig();
+  config = loadConfig(process.env, (message) => warnings.push(message));
 } catch (error) {
   exitOnConfigError(error);
 }
 
 const logger = createLogger(config.LOG_LEVEL);
+for (const message of warnings) logger.warn(message);
 const server = await startServer(config, { logger }).catch(exitOnConfigError);
-console.log(`listening on ${server.url}`);
-logger.info('started', { port: server.port, database: config.DATABASE_URL.split(':')[0], broker: server.app.hub.brokerName });
+logger.announce(`listening on ${server.url}`, { port: server.port, database: config.DATABASE_URL.split(':')[0], broker: server.app.hub.brokerName });
 
+let isStopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
-    logger.info('shutting down', { signal });
+    // A second signal while stopping changes nothing: one stop, logged once.
+    if (isStopping) return;
+    isStopping = true;
+    logger.announce('shutting down', { signal });
     server.stop().then(
-      () => process.exit(0),
+      () => {
+        logger.announce('stopped');
+        process.exit(0);
+      },
       (error) => {
         logger.error('shutdown failed', { error: String(error) });
         process.exit(1);

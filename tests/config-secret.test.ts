@@ -2,7 +2,7 @@
  * The JWT secret: production brings its own of at least 32 bytes; development generates one,
  * keeps it beside the SQLite file (so tokens survive a restart) and says so.
  */
-import { afterEach, describe, expect, it, spyOn } from 'bun:test';
+import { afterEach, describe, expect, it } from 'bun:test';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
@@ -22,15 +22,11 @@ function freshDir(): string {
 
 const sqliteIn = (dir: string) => ({ DATABASE_URL: `sqlite://${join(dir, 'games.sqlite')}` });
 
-/** Loads the configuration and returns it with what it printed as warnings. */
+/** Loads the configuration and returns it with the warnings it handed its caller to log. */
 function loadWatchingWarnings(env: Record<string, string>): { secret: string; warnings: string } {
-  const warn = spyOn(console, 'warn').mockImplementation(() => {});
-  try {
-    const secret = loadConfig(env).JWT_SECRET;
-    return { secret, warnings: warn.mock.calls.map((call) => call.join(' ')).join('\n') };
-  } finally {
-    warn.mockRestore();
-  }
+  const warnings: string[] = [];
+  const secret = loadConfig(env, (message) => warnings.push(message)).JWT_SECRET;
+  return { secret, warnings: warnings.join('\n') };
 }
 
 /** The ConfigError `loadConfig(env)` throws. */

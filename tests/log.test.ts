@@ -94,9 +94,10 @@ describe('a server logging at debug', () => {
       }
     });
 
-    // It did log: each request, with the query redacted.
+    // It did log: each request by its route pattern, an unmatched one by its path with the query redacted.
     expect(printed).toContain('"msg":"request"');
-    expect(printed).toContain('/api/games/ws?<redacted>');
+    expect(printed).toContain('"route":"/api/games/ws"');
+    expect(printed).toContain('/api/nowhere?<redacted>');
     expect(printed).toContain('"status":413');
     expect(printed).toContain('"status":101');
     for (const secret of secrets) expect(printed).not.toContain(secret);

@@ -4,6 +4,7 @@
  * `server.publish` happen only where the broker delivers, so with one instance or many the
  * same code runs.
  */
+import type { Metrics } from '../observability/metrics';
 import type { Broker } from './broker/broker';
 import { GAME_EVENT_PREFIX, messages } from './events';
 import { RingBuffer } from './ring-buffer';
@@ -23,7 +24,11 @@ export class Hub {
   private readonly watchers = new Map<number, Set<(message: string) => void>>();
   private publishLocal: TopicPublisher | undefined;
 
-  constructor(private readonly broker: Broker, recentEvents: number) {
+  constructor(
+    private readonly broker: Broker,
+    recentEvents: number,
+    private readonly metrics?: Metrics,
+  ) {
     this.recent = new RingBuffer(recentEvents);
   }
 
@@ -50,19 +55,19 @@ export class Hub {
 
   /** One serialized event, the same string to the user's topic and to the monitors. */
   publishGameEvent(userId: number, gameEvent: string): void {
-    void this.broker.publish(userTopic(userId), gameEvent);
-    void this.broker.publish(MONITOR_TOPIC, gameEvent);
+    this.publish(userTopic(userId), gameEvent);
+    this.publish(MONITOR_TOPIC, gameEvent);
   }
 
   publishToUser(userId: number, message: string): void {
-    void this.broker.publish(userTopic(userId), message);
+    this.publish(userTopic(userId), message);
   }
 
   /** Counts a user's socket in; the first one announces `join` to the monitors. */
   connect(userId: number): void {
     const count = this.connections.get(userId) ?? 0;
     this.connections.set(userId, count + 1);
-    if (count === 0) void this.broker.publish(MONITOR_TOPIC, messages.presence(userId, 'join'));
+    if (count === 0) this.publish(MONITOR_TOPIC, messages.presence(userId, 'join'));
   }
 
   /** Counts a user's socket out; the last one announces `leave`. */
@@ -70,7 +75,7 @@ export class Hub {
     const count = this.connections.get(userId) ?? 0;
     if (count <= 1) {
       this.connections.delete(userId);
-      if (count === 1) void this.broker.publish(MONITOR_TOPIC, messages.presence(userId, 'leave'));
+      if (count === 1) this.publish(MONITOR_TOPIC, messages.presence(userId, 'leave'));
     } else {
       this.connections.set(userId, count - 1);
     }
@@ -99,7 +104,13 @@ export class Hub {
     };
   }
 
+  /** A publish the broker refuses is counted: its promise was never awaited by anyone. */
+  private publish(topic: string, message: string): void {
+    void this.broker.publish(topic, message)?.catch(() => this.metrics?.publishFailed());
+  }
+
   private deliver(topic: string, message: string): void {
+    this.metrics?.deliveredTo(topic === MONITOR_TOPIC ? 'monitor' : 'user');
     if (topic === MONITOR_TOPIC) {
       if (message.startsWith(GAME_EVENT_PREFIX)) this.recent.push(message);
     } else if (this.watchers.size > 0 && topic.startsWith(USER_TOPIC_PREFIX)) {

@@ -10,6 +10,8 @@ import type { AccessClaims, TokenService } from '../auth/tokens';
 import { bearerToken } from '../auth/tokens';
 import { errorBody } from '../http/errors';
 import { TokenBucket } from '../http/rate-limit';
+import type { Logger } from '../log';
+import type { Metrics } from '../observability/metrics';
 import { CloseCode, WsErrorCode } from './close-codes';
 import { ClientMessage, messages, parseEventId, GAME_EVENT_PREFIX } from './events';
 import type { EventHistory } from './history';
@@ -53,7 +55,10 @@ export class SocketRegistry {
   readonly sockets = new Set<Socket>();
   private readonly sweeper: Timer;
 
-  constructor(private readonly slowSocketBytes: number) {
+  constructor(
+    private readonly slowSocketBytes: number,
+    private readonly metrics?: Metrics,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }
@@ -78,6 +83,7 @@ export class SocketRegistry {
     this.hasTraffic = true;
     const status = ws.send(message);
     if (status === 0) {
+      this.metrics?.serverClosed('too_slow');
       ws.close(CloseCode.TOO_SLOW, 'too slow to keep up');
       return false;
     }
@@ -100,7 +106,10 @@ export class SocketRegistry {
       if (now >= expiresAt) ws.close(CloseCode.TOKEN_EXPIRED, 'token expired');
       else {
         nextExpiry = Math.min(nextExpiry, expiresAt);
-        if (checkBuffers && ws.getBufferedAmount() > this.slowSocketBytes) ws.close(CloseCode.TOO_SLOW, 'too slow to keep up');
+        if (checkBuffers && ws.getBufferedAmount() > this.slowSocketBytes) {
+          this.metrics?.serverClosed('too_slow');
+          ws.close(CloseCode.TOO_SLOW, 'too slow to keep up');
+        }
       }
     }
     this.nextExpiry = nextExpiry;
@@ -121,9 +130,11 @@ export function realtimeController(deps: {
   tokens: TokenService;
   history: EventHistory;
   registry: SocketRegistry;
+  metrics: Metrics;
+  logger: Logger;
   options: RealtimeOptions;
 }) {
-  const { hub, tokens, history, registry, options } = deps;
+  const { hub, tokens, history, registry, metrics, logger, options } = deps;
 
   async function authenticate(headers: Record<string, string | undefined>, query: Record<string, string | undefined>): Promise<Refusal | Accepted> {
     const origin = headers.origin;
@@ -222,6 +233,7 @@ export function realtimeController(deps: {
   function onMessage(ws: Socket, message: unknown): void {
     const session = ws.data.session;
     if (!session.budget.take()) {
+      metrics.serverClosed('message_budget');
       ws.close(CloseCode.POLICY_VIOLATION, 'message budget exceeded');
       return;
     }
@@ -262,11 +274,16 @@ export function realtimeController(deps: {
 
   function opened(ws: Socket): Session {
     registry.add(ws);
-    return ws.data.session;
+    const { session } = ws.data;
+    metrics.socketOpened(session.kind);
+    logger.info('socket open', { kind: session.kind, user_id: session.userId });
+    return session;
   }
 
-  function closed(ws: Socket): void {
+  function closed(ws: Socket, code: number): void {
     const session = ws.data.session;
+    metrics.socketClosed(session.kind);
+    logger.info('socket close', { kind: session.kind, user_id: session.userId, code });
     session.isOpen = false;
     session.stopWatching?.();
     registry.sockets.delete(ws);

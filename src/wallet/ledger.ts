@@ -8,6 +8,7 @@ import type { SQL } from 'bun';
 import type { Game } from '../games/game';
 import type { Rng } from '../games/rng';
 import { AppError } from '../http/errors';
+import type { Metrics } from '../observability/metrics';
 import { eventId, messages } from '../realtime/events';
 import type { Dialect } from '../storage';
 import { Params } from '../storage/params';
@@ -27,8 +28,8 @@ export type PlayOutcome = {
   response: string;
   /** True when this answers a repeated Idempotency-Key: nothing was charged or emitted. */
   replayed: boolean;
-  /** For a new play: the serialized messages to publish. */
-  published?: { userId: number; gameEvent: string; balanceUpdate: string };
+  /** For a new play: the serialized messages to publish, and its payout for the metrics. */
+  published?: { userId: number; gameEvent: string; balanceUpdate: string; payoutMinor: number };
 };
 
 const insufficientFunds = () => new AppError(402, 'insufficient_funds', 'the bet is more than the balance');
@@ -50,7 +51,7 @@ function settle(request: PlayRequest, result: Record<string, unknown>, payoutMin
   const balanceUpdate = messages.balanceUpdate({ user_id: userId, balance, delta: fromMinor(payoutMinor - betMinor), reason: game.type, event_id: id, ts });
   return {
     eventRow: { user_id: userId, seq, game_type: game.type, bet: betMinor, payout: payoutMinor, payload: gameEvent, created_at: at.getTime() },
-    outcome: { response, replayed: false, published: { userId, gameEvent, balanceUpdate } },
+    outcome: { response, replayed: false, published: { userId, gameEvent, balanceUpdate, payoutMinor } },
   };
 }
 
@@ -72,13 +73,14 @@ export class Ledger {
     private readonly sql: SQL,
     private readonly rng: Rng,
     private readonly dialect: Dialect,
-    options: { concurrency?: number } = {},
+    private readonly options: { concurrency?: number; metrics?: Metrics } = {},
   ) {
     this.writer = new GroupCommit(sql, (tx, requests) => (requests.length === 1 ? this.applyOne(tx, requests[0]!).then((one) => [one]) : this.applyBatch(tx, requests)), {
       maxBatch: 256,
       concurrency: options.concurrency ?? 1,
       // One lock order for every batch, so concurrent batches on PostgreSQL cannot deadlock.
       order: (a, b) => a.userId - b.userId,
+      onCommit: (plays, seconds) => options.metrics?.ledgerCommitted(plays, seconds),
     });
   }
 
@@ -106,6 +108,7 @@ export class Ledger {
   private async transact(request: PlayRequest): Promise<PlayOutcome> {
     const applied = await this.writer.submit(request);
     if (applied instanceof AppError) throw applied;
+    if ('published' in applied && applied.published) this.options.metrics?.played(request.game.type, request.betMinor, applied.published.payoutMinor);
     if ('storedKey' in applied) {
       // The key was taken before this play ran (an earlier request, or another instance's).
       const stored = await this.findStored(this.sql, request.userId, request.idempotency!.key);
