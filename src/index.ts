@@ -25,7 +25,6 @@ try {
 const logger = createLogger(config.LOG_LEVEL);
 for (const message of warnings) logger.warn(message);
 const server = await startServer(config, { logger }).catch(exitOnConfigError);
-logger.announce(`listening on ${server.url}`, { port: server.port, database: config.DATABASE_URL.split(':')[0], broker: server.app.hub.brokerName });
 
 let isStopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -46,3 +45,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     );
   });
 }
+
+// After the handlers: whoever waits for this line may signal at once.
+logger.announce(`listening on ${server.url}`, { port: server.port, database: config.DATABASE_URL.split(':')[0], broker: server.app.hub.brokerName });

@@ -2,29 +2,13 @@
  * Tokens never appear in logs: a server logging at debug sees tokens in URLs, headers, bodies
  * and socket messages, accepted and refused, and prints none of them.
  */
-import { describe, expect, it, spyOn } from 'bun:test';
+import { describe, expect, it } from 'bun:test';
 import { createLogger, redactUrl } from '../src/log';
 import { api } from './support/client';
+import { capturePrinted } from './support/printed';
 import { startTestServer, TEST_SECRET } from './support/server';
 import { openSocket, openUserSocket, upgradeStatus } from './support/socket';
 import { mintToken } from './support/tokens';
-
-/** Everything printed through console or straight to stdout/stderr while `act` runs. */
-async function capturePrinted(act: () => Promise<void>): Promise<string> {
-  const printed: string[] = [];
-  const record = (...args: unknown[]) => void printed.push(args.map(String).join(' '));
-  const spies = [
-    ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((name) => spyOn(console, name).mockImplementation(record)),
-    spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => (record(chunk), true)),
-    spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => (record(chunk), true)),
-  ];
-  try {
-    await act();
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
-  return printed.join('\n');
-}
 
 describe('redactUrl', () => {
   it('keeps the path and drops the query, which may hold a token', () => {
