@@ -7,6 +7,7 @@ import { Database } from 'bun:sqlite';
 import { describe, expect, it } from 'bun:test';
 import { join } from 'node:path';
 import { escapeLabel } from '../../src/observability/metrics';
+import type { Broker } from '../../src/realtime/broker/broker';
 import { api, GAME_NAMES, type GameName } from '../support/client';
 import { parsePrometheus, scrape, type Scrape } from '../support/prometheus';
 import { startTestServer, type TestEnv, type TestServer } from '../support/server';
@@ -26,8 +27,8 @@ function ledgerByGame(server: TestServer): Map<string, PerGame> {
 }
 
 /** Runs `act` against a fresh test server, closed afterwards whatever happens. */
-async function withServer(env: TestEnv, act: (server: TestServer) => Promise<void>): Promise<void> {
-  const server = await startTestServer(env);
+async function withServer(env: TestEnv, act: (server: TestServer) => Promise<void>, options: { broker?: Broker } = {}): Promise<void> {
+  const server = await startTestServer(env, options);
   try {
     await act(server);
   } finally {
@@ -81,6 +82,27 @@ describe('plays, bets and payouts', () => {
       expect(metrics.value('games_messages_delivered_total', { topic: 'monitor' })).toBe(total);
       expect(metrics.value('games_broker_publish_failures_total')).toBe(0);
     });
+  });
+});
+
+describe('broker publish failures', () => {
+  it('are counted, and the play that published them still stands', async () => {
+    // A broker whose every publish fails, as a Redis connection that dropped would.
+    const broker: Broker = { name: 'failing', publish: () => Promise.reject(new Error('connection lost')), start: async () => {}, stop: async () => {} };
+    await withServer(
+      {},
+      async (server) => {
+        const client = api(server.url);
+        const player = await client.signup();
+        expect((await client.play(player.access_token, 'gacha')).status).toBe(200);
+        // The game_event to the user and to the monitors, and the balance_update.
+        await eventually(server, (metrics) => expect(metrics.value('games_broker_publish_failures_total')).toBe(3));
+        const metrics = await scrape(server.url);
+        expect(metrics.value('games_plays_total', { game: 'gacha' })).toBe(1);
+        expect(metrics.find('games_messages_delivered_total')).toEqual([]);
+      },
+      { broker },
+    );
   });
 });
 
