@@ -6,6 +6,13 @@
  * results go to stderr. Also times each Metrics method per call.
  *
  * Run the same file on a checkout without the hook to get the "without" figure.
+ *
+ * Measured 2026-11-29 at load average 13 on 2 cores (other work running): CPU per play
+ * (client + server) medians 115/153/115 µs with the hook against 109/98/120 µs on the commit
+ * before it, within this machine's noise; info (lines to /dev/null) and silent alike.
+ * Isolated through `app.handle` on a route that does nothing: 4.2–5.4 µs of CPU a request
+ * with the hook against 2.8–3.4 µs without, of which 0.8–1 µs is Elysia's own cost of having
+ * any onAfterResponse hook. Metrics methods: 20–230 ns a call, render 60–185 µs.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
