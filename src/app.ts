@@ -18,6 +18,9 @@ import { httpErrors } from './http';
 import { errorResponse } from './http/errors';
 import { KeyedRateLimiter } from './http/rate-limit';
 import { createLogger, type Logger } from './log';
+import { observabilityController, type Ping } from './observability';
+import { Metrics } from './observability/metrics';
+import { requestObserver } from './observability/requests';
 import { realtimeController } from './realtime';
 import { createBroker, type Broker } from './realtime/broker';
 import { EventHistory } from './realtime/history';
@@ -37,6 +40,8 @@ export type AppDeps = {
   rng?: Rng;
   broker?: Broker;
   logger?: Logger;
+  /** Asked by /ready beside the database; undefined when there is no Redis. */
+  redisPing?: Ping;
 };
 
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -61,6 +66,8 @@ export function createApp(deps: AppDeps) {
   const { config, db } = deps;
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.LOG_LEVEL);
+  const metrics = new Metrics();
+  const requests = requestObserver({ logger, metrics });
   const tokens = createTokenService({ secret: deps.jwtSecret, ttlSeconds: config.JWT_TTL_SECONDS, now: () => clock.now() });
   const auth = new AuthService({
     sql: db.sql,
@@ -80,16 +87,24 @@ export function createApp(deps: AppDeps) {
     recentEvents: config.RECENT_EVENTS,
     missed: (userId, afterSeq, beforeSeq) => history.between(userId, afterSeq, beforeSeq),
     eventsSince: (since) => history.createdSince(since, CATCH_UP_MAX_EVENTS),
-    onError: (what, error) => logger.warn(`hub: ${what} failed`, { error: String(error) }),
+    onError: (what, error) => {
+      if (what === 'publish') metrics.publishFailed();
+      logger.warn(`hub: ${what} failed`, { error: String(error) });
+    },
     now: () => clock.now(),
   });
+  const published = publishPlay(hub);
   const ledger = new Ledger(db.sql, deps.rng ?? cryptoRng(), db.dialect, {
     concurrency: db.dialect === 'sqlite' ? 1 : 4,
     render: renderPlay,
-    onSettled: publishPlay(hub),
+    onSettled: (play, texts) => {
+      metrics.played(play.gameType, play.betMinor, play.payoutMinor);
+      published(play, texts);
+    },
+    onCommit: (plays, seconds) => metrics.ledgerCommitted(plays, seconds),
   });
   const games = new GameService(ledger, playLimiter, { minBet: config.MIN_BET, maxBet: config.MAX_BET });
-  const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock);
+  const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock, metrics);
   const quota = new SocketQuota(
     {
       perUser: config.WS_MAX_SOCKETS_PER_USER,
@@ -104,7 +119,17 @@ export function createApp(deps: AppDeps) {
   let isShuttingDown = false;
 
   const app = new Elysia({ websocket: websocketSettings(config) })
-    .use(httpErrors({ maxBodyBytes: config.MAX_BODY_BYTES, logger, logRequests: config.LOG_LEVEL === 'debug' }))
+    .use(requests.plugin)
+    .use(httpErrors({ maxBodyBytes: config.MAX_BODY_BYTES, logger, onAnsweredEarly: requests.finish }))
+    .use(
+      observabilityController({
+        metrics,
+        metricsToken: config.METRICS_TOKEN,
+        database: () => db.sql`SELECT 1`,
+        redis: deps.redisPing,
+        isShuttingDown: () => isShuttingDown,
+      }),
+    )
     .get('/health', async () => {
       if (isShuttingDown) return errorResponse(503, 'shutting_down', 'the server is shutting down');
       await db.sql`SELECT 1`;
@@ -123,6 +148,8 @@ export function createApp(deps: AppDeps) {
         history,
         registry,
         quota,
+        metrics,
+        logger,
         policy: { allowQueryToken: config.ALLOW_QUERY_TOKEN, allowedOrigins: config.ALLOWED_ORIGINS },
         resumeMaxEvents: config.RESUME_MAX_EVENTS,
       }),
@@ -137,6 +164,7 @@ export function createApp(deps: AppDeps) {
     registry,
     history,
     logger,
+    metrics,
     clock,
     markShuttingDown() {
       isShuttingDown = true;

@@ -36,6 +36,7 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
   const server = app.server!;
   await hub.start((topic, message) => {
     built.registry.noteTraffic();
+    built.metrics.deliveredTo(topic.startsWith('monitor') ? 'monitor' : 'user');
     return server.publish(topic, message);
   });
 

@@ -54,15 +54,23 @@ async function readBounded(body: ReadableStream<Uint8Array>, maxBytes: number): 
   return Buffer.concat(parts).toString('utf8');
 }
 
-export const httpErrors = (options: { maxBodyBytes: number; logger: Logger; logRequests: boolean }) => {
-  const plugin = new Elysia({ name: 'http-errors' })
-    .onRequest(({ request }) => {
+export type HttpErrorOptions = {
+  maxBodyBytes: number;
+  logger: Logger;
+  /** Told of a request answered in onRequest (the 413 below), which no later hook sees. */
+  onAnsweredEarly?: (context: { request: Request }, status: number) => void;
+};
+
+export const httpErrors = (options: HttpErrorOptions) =>
+  new Elysia({ name: 'http-errors' })
+    .onRequest((context) => {
+      const { request } = context;
       // Refuse a declared oversize body before anything reads it; a chunked one is stopped by
       // the bounded parser below.
       const length = Number(request.headers.get('content-length') ?? 0);
       if (length > options.maxBodyBytes) {
         const { status, code, message, headers } = payloadTooLarge(options.maxBodyBytes);
-        options.logger.debug('request', { method: request.method, path: redactUrl(request.url), status });
+        options.onAnsweredEarly?.(context, status);
         return errorResponse(status, code, message, headers);
       }
     })
@@ -78,19 +86,10 @@ export const httpErrors = (options: { maxBodyBytes: number; logger: Logger; logR
     })
     .onError({ as: 'global' }, ({ code, error, request, set }) => {
       const response = errorToResponse(code, error, request, options.logger);
-      // Read by the request log below, which otherwise sees the status Elysia guessed.
+      // Read by the request log (src/observability/requests.ts), which would see Elysia's guess.
       set.status = response.status;
       return response;
     });
-  // A hook on every response costs even when its line is thrown away: only when logging them.
-  if (!options.logRequests) return plugin;
-  return plugin.onAfterResponse({ as: 'global' }, ({ request, set, responseValue }) => {
-    const answered = responseValue instanceof Response ? responseValue.status : set.status;
-    // Elysia reports an accepted socket upgrade as 200.
-    const isUpgrade = answered === 200 && request.headers.get('upgrade')?.toLowerCase() === 'websocket';
-    options.logger.debug('request', { method: request.method, path: redactUrl(request.url), status: isUpgrade ? 101 : answered });
-  });
-};
 
 function errorToResponse(code: string | number, error: unknown, request: Request, logger: Logger): Response {
   // Elysia wraps what a parser throws in a ParseError: the 413 above arrives as its cause.

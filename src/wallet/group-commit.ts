@@ -33,6 +33,8 @@ export type GroupCommitOptions<Job, Result> = {
    * order: whatever is released from here needs no promise timing to stay in order.
    */
   committed?: (jobs: readonly Job[], results: readonly Result[]) => void;
+  /** Told of each committed transaction: its jobs and its seconds from BEGIN to COMMIT. */
+  onCommit?: (jobs: number, seconds: number) => void;
 };
 
 type Queued<Job, Result> = { job: Job; resolve: (result: Result) => void; reject: (error: unknown) => void };
@@ -114,8 +116,10 @@ export class GroupCommit<Job, Result> {
 
   private async run(batch: Queued<Job, Result>[]): Promise<void> {
     let results: Result[];
+    const startedAt = performance.now();
     try {
       results = await this.sql.begin((tx) => this.apply(tx, batch.map((item) => item.job)));
+      this.options.onCommit?.(batch.length, (performance.now() - startedAt) / 1000);
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
       for (const item of batch) await this.run([item]);
