@@ -58,7 +58,7 @@ export function createApp(deps: AppDeps) {
     loginMaxFailures: config.LOGIN_MAX_FAILURES,
     loginLockoutSeconds: config.LOGIN_LOCKOUT_SECONDS,
   });
-  const hub = new Hub(deps.broker ?? createBroker(config), config.RECENT_EVENTS);
+  const hub = new Hub(deps.broker ?? createBroker(config), config.RECENT_EVENTS, logger);
   const history = new EventHistory(db.sql);
   const ledger = new Ledger(db.sql, deps.rng ?? cryptoRng(), db.dialect, { concurrency: db.dialect === 'sqlite' ? 1 : 4 });
   const games = new GameService(ledger, hub, {

@@ -4,6 +4,7 @@
  * `server.publish` happen only where the broker delivers, so with one instance or many the
  * same code runs.
  */
+import type { Logger } from '../log';
 import type { Broker } from './broker/broker';
 import { GAME_EVENT_PREFIX, messages } from './events';
 import { RingBuffer } from './ring-buffer';
@@ -22,9 +23,19 @@ export class Hub {
   /** Sockets catching up with `since`: they get their user's messages here until subscribed. */
   private readonly watchers = new Map<number, Set<(message: string) => void>>();
   private publishLocal: TopicPublisher | undefined;
+  /** Publishes the broker could not hand to other instances (this one still got them). */
+  publishFailures = 0;
 
-  constructor(private readonly broker: Broker, recentEvents: number) {
+  constructor(private readonly broker: Broker, recentEvents: number, private readonly logger?: Pick<Logger, 'warn'>) {
     this.recent = new RingBuffer(recentEvents);
+  }
+
+  /** The broker delivered it here already; a rejection means other instances may miss it. */
+  private publish(topic: string, message: string): void {
+    this.broker.publish(topic, message).catch((error: unknown) => {
+      this.publishFailures++;
+      this.logger?.warn('broker publish failed', { broker: this.broker.name, topic, error: String(error) });
+    });
   }
 
   /** The broker backend's name ("memory", "redis"), for logs. */
@@ -50,19 +61,19 @@ export class Hub {
 
   /** One serialized event, the same string to the user's topic and to the monitors. */
   publishGameEvent(userId: number, gameEvent: string): void {
-    void this.broker.publish(userTopic(userId), gameEvent);
-    void this.broker.publish(MONITOR_TOPIC, gameEvent);
+    this.publish(userTopic(userId), gameEvent);
+    this.publish(MONITOR_TOPIC, gameEvent);
   }
 
   publishToUser(userId: number, message: string): void {
-    void this.broker.publish(userTopic(userId), message);
+    this.publish(userTopic(userId), message);
   }
 
   /** Counts a user's socket in; the first one announces `join` to the monitors. */
   connect(userId: number): void {
     const count = this.connections.get(userId) ?? 0;
     this.connections.set(userId, count + 1);
-    if (count === 0) void this.broker.publish(MONITOR_TOPIC, messages.presence(userId, 'join'));
+    if (count === 0) this.publish(MONITOR_TOPIC, messages.presence(userId, 'join'));
   }
 
   /** Counts a user's socket out; the last one announces `leave`. */
@@ -70,7 +81,7 @@ export class Hub {
     const count = this.connections.get(userId) ?? 0;
     if (count <= 1) {
       this.connections.delete(userId);
-      if (count === 1) void this.broker.publish(MONITOR_TOPIC, messages.presence(userId, 'leave'));
+      if (count === 1) this.publish(MONITOR_TOPIC, messages.presence(userId, 'leave'));
     } else {
       this.connections.set(userId, count - 1);
     }
