@@ -14,7 +14,8 @@ export interface Presence {
   /**
    * Counts in one socket of `userId` opened on this instance. Resolves true when it is the
    * user's first socket in the whole cluster: the caller publishes `join`, exactly one
-   * instance being told so however many open at once.
+   * instance being told so however many open at once. Rejected (backend down), the socket
+   * still counts here and goes back to the backend if this instance's lease must be re-taken.
    */
   add(userId: number): Promise<boolean>;
   /**
