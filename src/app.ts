@@ -25,6 +25,7 @@ import { realtimeController } from './realtime';
 import { createBroker, type Broker } from './realtime/broker';
 import { EventHistory } from './realtime/history';
 import { Hub } from './realtime/hub';
+import type { Presence } from './realtime/presence/presence';
 import { SocketRegistry } from './realtime/registry';
 import { SocketQuota } from './realtime/socket-quota';
 import type { Database } from './storage';
@@ -39,6 +40,8 @@ export type AppDeps = {
   clock?: Clock;
   rng?: Rng;
   broker?: Broker;
+  /** Cluster presence (Redis); without it, this instance's sockets are the whole story. */
+  presence?: Presence;
   logger?: Logger;
   /** Asked by /ready beside the database; undefined when there is no Redis. */
   redisPing?: Ping;
@@ -85,6 +88,7 @@ export function createApp(deps: AppDeps) {
   const history = new EventHistory(db.sql);
   const hub = new Hub(deps.broker ?? createBroker(config), {
     recentEvents: config.RECENT_EVENTS,
+    presence: deps.presence,
     missed: (userId, afterSeq, beforeSeq) => history.between(userId, afterSeq, beforeSeq),
     eventsSince: (since) => history.createdSince(since, CATCH_UP_MAX_EVENTS),
     onError: (what, error) => {
