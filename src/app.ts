@@ -9,6 +9,8 @@ import { AuthService } from './auth/service';
 import { createTokenService } from './auth/tokens';
 import type { Config } from './config';
 import { gamesController } from './games';
+import { historyController } from './history';
+import { HistoryService } from './history/service';
 import { cryptoRng, type Rng } from './games/rng';
 import { GameService } from './games/service';
 import { errorResponse } from './http/errors';
@@ -82,6 +84,7 @@ export function createApp(deps: AppDeps) {
     )
     .use(authController(auth, tokens, { perMinute: config.AUTH_RATE_PER_MINUTE, burst: config.AUTH_BURST }))
     .use(gamesController(games, tokens))
+    .use(historyController(new HistoryService(db.sql), tokens))
     .use(
       realtimeController({
         hub,
