@@ -15,6 +15,7 @@ import { cryptoRng, type Rng } from './games/rng';
 import { GameService } from './games/service';
 import { errorResponse } from './http/errors';
 import { httpErrors } from './http';
+import { corsFor } from './http/cors';
 import { methodsOf, type ServedRoute } from './http/methods';
 import { createLogger, type Logger } from './log';
 import { createBroker, type Broker } from './realtime/broker';
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps) {
 
   const app = new Elysia({ websocket: websocketSettings(config) })
     .use(httpErrors({ maxBodyBytes: config.MAX_BODY_BYTES, logger, logRequests: config.LOG_LEVEL === 'debug', methodsOf: methodsOf((): readonly ServedRoute[] => app.routes) }))
+    .use(corsFor(config.ALLOWED_ORIGINS))
     .get('/health', async () => {
       if (isShuttingDown) return errorResponse(503, 'shutting_down', 'the server is shutting down');
       await db.sql`SELECT 1`;
