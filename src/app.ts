@@ -8,6 +8,7 @@ import { RefreshTokenStore } from './auth/refresh-tokens';
 import { AuthService } from './auth/service';
 import { createTokenService } from './auth/tokens';
 import type { Config } from './config';
+import { docsController } from './docs';
 import { gamesController } from './games';
 import { historyController } from './history';
 import { HistoryService } from './history/service';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps) {
     .use(authController(auth, tokens, { perMinute: config.AUTH_RATE_PER_MINUTE, burst: config.AUTH_BURST }))
     .use(gamesController(games, tokens))
     .use(historyController(new HistoryService(db.sql), tokens))
+    .use(docsController())
     .use(
       realtimeController({
         hub,
