@@ -2,6 +2,8 @@
 export const CloseCode = {
   /** Server shutting down: reconnect with backoff and jitter, resuming with `since`. */
   GOING_AWAY: 1001,
+  /** Invalid UTF-8 in a text frame (sent by Bun itself): fix the client. */
+  INVALID_UTF8: 1007,
   /** Message budget exceeded: do not retry at once. */
   POLICY_VIOLATION: 1008,
   /** Message over the size limit (sent by Bun itself from `maxPayloadLength`). */

@@ -61,6 +61,19 @@ export const ClientMessage = t.Union([
 ]);
 export type ClientMessage = Static<typeof ClientMessage>;
 
+/**
+ * A monitor narrowing its stream (the same fields as the upgrade's query); each field left out
+ * means "any". Part of the contract the AsyncAPI document publishes.
+ */
+export const MonitorSubscribe = t.Object({
+  type: t.Literal('subscribe'),
+  games: t.Optional(t.Array(GameType, { maxItems: 4, uniqueItems: true })),
+  user_id: t.Optional(t.Integer({ minimum: 1 })),
+  min_bet: t.Optional(t.Number({ minimum: 0 })),
+  min_multiplier: t.Optional(t.Number({ minimum: 0 })),
+});
+export type MonitorSubscribe = Static<typeof MonitorSubscribe>;
+
 const now = () => new Date().toISOString();
 
 /**
