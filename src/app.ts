@@ -1,28 +1,34 @@
 /**
- * createApp(deps): builds the services and wires the controllers. It reads no environment;
- * tests build apps with it directly.
+ * createApp(deps): builds the services, wires the controllers, and owns every lifetime it
+ * starts: one `close()` stops the limiters, sweeps, timers and the hub. It reads no
+ * environment; tests build apps with it directly.
  */
 import { Elysia } from 'elysia';
 import { authController } from './auth';
 import { RefreshTokenStore } from './auth/refresh-tokens';
 import { AuthService } from './auth/service';
 import { createTokenService } from './auth/tokens';
+import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { docsController } from './docs';
 import { gamesController } from './games';
 import { historyController } from './history';
 import { HistoryService } from './history/service';
+import { publishPlay, renderPlay } from './games/play-events';
 import { cryptoRng, type Rng } from './games/rng';
 import { GameService } from './games/service';
-import { errorResponse } from './http/errors';
 import { httpErrors } from './http';
 import { corsFor } from './http/cors';
 import { methodsOf, type ServedRoute } from './http/methods';
+import { errorResponse } from './http/errors';
+import { KeyedRateLimiter } from './http/rate-limit';
 import { createLogger, type Logger } from './log';
+import { realtimeController } from './realtime';
 import { createBroker, type Broker } from './realtime/broker';
 import { EventHistory } from './realtime/history';
 import { Hub } from './realtime/hub';
-import { realtimeController, SocketRegistry } from './realtime';
+import { SocketRegistry } from './realtime/registry';
+import { SocketQuota } from './realtime/socket-quota';
 import type { Database } from './storage';
 import { Ledger } from './wallet/ledger';
 import { toMinor } from './wallet/money';
@@ -30,12 +36,17 @@ import { toMinor } from './wallet/money';
 export type AppDeps = {
   config: Config;
   db: Database;
+  /** The HS256 secret in use (src/auth/secret.ts resolves it from the configuration). */
+  jwtSecret: string;
+  clock?: Clock;
   rng?: Rng;
   broker?: Broker;
   logger?: Logger;
 };
 
-/** Bun's per-server WebSocket settings (per-route ones are ignored: shared/NOTES.md). */
+const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
+
+/** Bun's per-server WebSocket settings (per-route ones are ignored by Bun). */
 function websocketSettings(config: Config) {
   return {
     maxPayloadLength: 4096,
@@ -51,28 +62,46 @@ function websocketSettings(config: Config) {
 
 export function createApp(deps: AppDeps) {
   const { config, db } = deps;
+  const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.LOG_LEVEL);
-  const tokens = createTokenService({ secret: config.JWT_SECRET, ttlSeconds: config.JWT_TTL_SECONDS });
-  const refreshTokens = new RefreshTokenStore(db.sql, config.REFRESH_TTL_SECONDS * 1000);
+  const tokens = createTokenService({ secret: deps.jwtSecret, ttlSeconds: config.JWT_TTL_SECONDS, now: () => clock.now() });
   const auth = new AuthService({
     sql: db.sql,
     tokens,
-    refreshTokens,
+    refreshTokens: new RefreshTokenStore(db.sql, config.REFRESH_TTL_SECONDS * 1000),
     initialBalanceMinor: toMinor(config.INITIAL_BALANCE) ?? Math.round(config.INITIAL_BALANCE * 100),
     passwordMemoryKib: config.PASSWORD_MEMORY_KIB,
     loginMaxFailures: config.LOGIN_MAX_FAILURES,
     loginLockoutSeconds: config.LOGIN_LOCKOUT_SECONDS,
+    clock,
   });
-  const hub = new Hub(deps.broker ?? createBroker(config), config.RECENT_EVENTS);
+  const authPerAddress = new KeyedRateLimiter(config.AUTH_RATE_PER_MINUTE / 60, config.AUTH_BURST, clock);
+  const playLimiter = new KeyedRateLimiter(config.PLAY_RATE_PER_SECOND, config.PLAY_BURST, clock);
+
   const history = new EventHistory(db.sql);
-  const ledger = new Ledger(db.sql, deps.rng ?? cryptoRng(), db.dialect, { concurrency: db.dialect === 'sqlite' ? 1 : 4 });
-  const games = new GameService(ledger, hub, {
-    minBet: config.MIN_BET,
-    maxBet: config.MAX_BET,
-    playRatePerSecond: config.PLAY_RATE_PER_SECOND,
-    playBurst: config.PLAY_BURST,
+  const hub = new Hub(deps.broker ?? createBroker(config), {
+    recentEvents: config.RECENT_EVENTS,
+    missed: (userId, afterSeq, beforeSeq) => history.between(userId, afterSeq, beforeSeq),
+    onError: (what, error) => logger.warn(what === 'publish' ? 'broker publish failed' : 'reading missed events failed', { error: String(error) }),
   });
-  const registry = new SocketRegistry(config.WS_SLOW_BYTES);
+  const ledger = new Ledger(db.sql, deps.rng ?? cryptoRng(), db.dialect, {
+    concurrency: db.dialect === 'sqlite' ? 1 : 4,
+    render: renderPlay,
+    onSettled: publishPlay(hub),
+  });
+  const games = new GameService(ledger, playLimiter, { minBet: config.MIN_BET, maxBet: config.MAX_BET });
+  const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock);
+  const quota = new SocketQuota(
+    {
+      perUser: config.WS_MAX_SOCKETS_PER_USER,
+      perAddress: config.WS_MAX_SOCKETS_PER_ADDRESS,
+      messageRatePerSecond: config.WS_MESSAGE_RATE_PER_SECOND,
+      messageBurst: config.WS_MESSAGE_BURST,
+    },
+    clock,
+  );
+  const purge = setInterval(() => void ledger.purgeExpiredKeys(clock.now()).catch((error) => logger.warn('idempotency purge failed', { error: String(error) })), IDEMPOTENCY_PURGE_INTERVAL_MS);
+  purge.unref();
   let isShuttingDown = false;
 
   const app = new Elysia({ websocket: websocketSettings(config) })
@@ -86,7 +115,7 @@ export function createApp(deps: AppDeps) {
     .all('/ws/games', () =>
       errorResponse(410, 'gone', 'this endpoint is gone: use /api/games/ws for a user stream and /api/games/ws/monitor for the admin monitor'),
     )
-    .use(authController(auth, tokens, { perMinute: config.AUTH_RATE_PER_MINUTE, burst: config.AUTH_BURST }))
+    .use(authController(auth, tokens, authPerAddress))
     .use(gamesController(games, tokens))
     .use(historyController(new HistoryService(db.sql), tokens))
     .use(docsController())
@@ -96,14 +125,9 @@ export function createApp(deps: AppDeps) {
         tokens,
         history,
         registry,
-        options: {
-          allowQueryToken: config.ALLOW_QUERY_TOKEN,
-          allowedOrigins: config.ALLOWED_ORIGINS,
-          messageRatePerSecond: config.WS_MESSAGE_RATE_PER_SECOND,
-          messageBurst: config.WS_MESSAGE_BURST,
-          slowSocketBytes: config.WS_SLOW_BYTES,
-          resumeMaxEvents: config.RESUME_MAX_EVENTS,
-        },
+        quota,
+        policy: { allowQueryToken: config.ALLOW_QUERY_TOKEN, allowedOrigins: config.ALLOWED_ORIGINS },
+        resumeMaxEvents: config.RESUME_MAX_EVENTS,
       }),
     );
 
@@ -116,8 +140,18 @@ export function createApp(deps: AppDeps) {
     registry,
     history,
     logger,
+    clock,
     markShuttingDown() {
       isShuttingDown = true;
+    },
+    /** Stops everything createApp started. The database is the caller's. */
+    async close(): Promise<void> {
+      clearInterval(purge);
+      registry.close();
+      playLimiter.close();
+      authPerAddress.close();
+      auth.close();
+      await hub.stop();
     },
   };
 }

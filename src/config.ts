@@ -5,8 +5,6 @@
  */
 import { Type as t, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 
 const Port = t.Integer({ minimum: 0, maximum: 65535 });
 const Positive = t.Integer({ minimum: 1 });
@@ -44,6 +42,8 @@ const settings = {
   LOGIN_LOCKOUT_SECONDS: { schema: Positive, default: 60, expects: 'a positive integer' },
   WS_MESSAGE_RATE_PER_SECOND: { schema: Positive, default: 10, expects: 'a positive integer' },
   WS_MESSAGE_BURST: { schema: Positive, default: 20, expects: 'a positive integer' },
+  WS_MAX_SOCKETS_PER_USER: { schema: Positive, default: 16, expects: 'a positive integer' },
+  WS_MAX_SOCKETS_PER_ADDRESS: { schema: Positive, default: 1024, expects: 'a positive integer' },
   WS_SLOW_BYTES: { schema: t.Integer({ minimum: 1024 }), default: 1_048_576, expects: 'bytes, at least 1024' },
   RESUME_MAX_EVENTS: { schema: Positive, default: 1000, expects: 'a positive integer' },
   SHUTDOWN_GRACE_MS: { schema: t.Integer({ minimum: 0 }), default: 10_000, expects: 'milliseconds' },
@@ -57,10 +57,7 @@ const SECRET_SETTINGS = new Set(['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL',
 type Settings = typeof settings;
 /** An optional setting may be absent: its type says so. */
 type SettingValue<S extends TSchema> = S extends TOptional<infer Inner> ? Static<Inner> | undefined : Static<S>;
-export type Config = { [K in keyof Settings]: SettingValue<Settings[K]['schema']> } & {
-  /** The HS256 secret actually in use (from JWT_SECRET or generated). */
-  JWT_SECRET: string;
-};
+export type Config = { [K in keyof Settings]: SettingValue<Settings[K]['schema']> };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -101,48 +98,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.REDIS_URL && !config.DATABASE_URL.startsWith('postgres')) {
     throw new ConfigError('REDIS_URL needs a shared postgres:// DATABASE_URL: instances must share one database');
   }
-  config.JWT_SECRET = resolveJwtSecret(env.JWT_SECRET, config);
+  checkJwtSecret(config);
   return config;
 }
 
-const MIN_PRODUCTION_SECRET_BYTES = 32;
+/** RFC 8725 §3.5: an HS256 secret at least as long as the hash. */
+export const MIN_PRODUCTION_SECRET_BYTES = 32;
 
-/**
- * Production must bring its own secret of at least 32 bytes (RFC 8725 §3.5). Elsewhere an
- * unset secret is generated once and kept beside the SQLite file, so tokens survive restarts;
- * with no file to keep it beside (":memory:", PostgreSQL) it lives as long as the process.
- */
-function resolveJwtSecret(given: string | undefined, config: Config): string {
-  const isProduction = config.NODE_ENV === 'production';
-  if (given) {
-    if (isProduction && Buffer.byteLength(given) < MIN_PRODUCTION_SECRET_BYTES) {
-      throw new ConfigError(`JWT_SECRET is too short: at least ${MIN_PRODUCTION_SECRET_BYTES} bytes are required when NODE_ENV=production`);
-    }
-    return given;
+/** Production must bring its own secret of at least 32 bytes; elsewhere src/auth/secret.ts makes one. */
+function checkJwtSecret(config: Config): void {
+  if (config.NODE_ENV !== 'production') return;
+  if (!config.JWT_SECRET) throw new ConfigError(`JWT_SECRET is required when NODE_ENV=production (at least ${MIN_PRODUCTION_SECRET_BYTES} bytes)`);
+  if (Buffer.byteLength(config.JWT_SECRET) < MIN_PRODUCTION_SECRET_BYTES) {
+    throw new ConfigError(`JWT_SECRET is too short: at least ${MIN_PRODUCTION_SECRET_BYTES} bytes are required when NODE_ENV=production`);
   }
-  if (isProduction) throw new ConfigError(`JWT_SECRET is required when NODE_ENV=production (at least ${MIN_PRODUCTION_SECRET_BYTES} bytes)`);
-  const file = sqliteFile(config.DATABASE_URL);
-  const generated = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString('base64url');
-  if (!file) {
-    config.LOG_LEVEL !== 'silent' && console.warn('warning: JWT_SECRET is not set; using a generated secret for this process only');
-    return generated;
-  }
-  const secretFile = join(dirname(file), 'jwt-secret');
-  mkdirSync(dirname(secretFile), { recursive: true });
-  try {
-    // 'wx': of two processes starting together on one directory, one writes and both read it.
-    writeFileSync(secretFile, generated, { mode: 0o600, flag: 'wx' });
-    config.LOG_LEVEL !== 'silent' && console.warn(`warning: JWT_SECRET is not set; generated one and kept it in ${secretFile} (set JWT_SECRET in production)`);
-    return generated;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  const stored = readFileSync(secretFile, 'utf8').trim();
-  if (Buffer.byteLength(stored) < MIN_PRODUCTION_SECRET_BYTES) {
-    throw new ConfigError(`JWT_SECRET is not set and ${secretFile} holds no usable secret (under ${MIN_PRODUCTION_SECRET_BYTES} bytes): delete the file or set JWT_SECRET`);
-  }
-  config.LOG_LEVEL !== 'silent' && console.warn(`warning: JWT_SECRET is not set; using the generated one kept in ${secretFile} (set JWT_SECRET in production)`);
-  return stored;
 }
 
 /** The SQLite file behind a sqlite:// URL, or undefined for memory and PostgreSQL. */

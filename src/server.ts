@@ -3,11 +3,13 @@
  * with the environment's configuration; tests call it with their own.
  */
 import { createApp, type AppDeps } from './app';
+import { jwtSecret } from './auth/secret';
 import type { Config } from './config';
 import { BODY_CEILING_BYTES } from './http';
+import { createLogger } from './log';
 import { createBroker } from './realtime/broker';
-import { openDatabase } from './storage';
 import { CloseCode } from './realtime/close-codes';
+import { openDatabase } from './storage';
 
 export type RunningServer = {
   url: string;
@@ -17,14 +19,14 @@ export type RunningServer = {
   stop(): Promise<void>;
 };
 
-const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
-
 export async function startServer(config: Config, overrides: Omit<Partial<AppDeps>, 'config'> = {}): Promise<RunningServer> {
-  // Before the database: a broker the configuration cannot have stops start-up at once.
+  const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
+  // Before the database: a broker or secret the configuration cannot have stops start-up at once.
   const broker = overrides.broker ?? createBroker(config);
+  const secret = overrides.jwtSecret ?? jwtSecret(config, logger);
   const db = overrides.db ?? (await openDatabase(config.DATABASE_URL));
-  const built = createApp({ ...overrides, broker, config, db });
-  const { app, hub, history, auth, ledger, logger } = built;
+  const built = createApp({ ...overrides, broker, config, db, logger, jwtSecret: secret });
+  const { app, hub, history, auth } = built;
 
   if (config.ADMIN_USERNAME && config.ADMIN_PASSWORD) await auth.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
   hub.seedRecent(await history.recent(config.RECENT_EVENTS));
@@ -36,8 +38,6 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
     built.registry.noteTraffic();
     return server.publish(topic, message);
   });
-  const purge = setInterval(() => void ledger.purgeExpiredKeys().catch((error) => logger.warn('idempotency purge failed', { error: String(error) })), IDEMPOTENCY_PURGE_INTERVAL_MS);
-  purge.unref();
 
   const port = server.port!;
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
@@ -57,11 +57,7 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
         // Whatever the grace period left running, a play the ledger took finishes before the
         // database closes: no play half-done, and none failed by the close.
         await built.ledger.settled();
-        built.registry.stop();
-        built.games.close();
-        built.auth.close();
-        clearInterval(purge);
-        await hub.stop();
+        await built.close();
         if (!overrides.db) await db.close();
       })()),
   };

@@ -2,10 +2,12 @@
  * The JWT secret: production brings its own of at least 32 bytes; development generates one,
  * keeps it beside the SQLite file (so tokens survive a restart) and says so.
  */
-import { afterEach, describe, expect, it, spyOn } from 'bun:test';
+import { afterEach, describe, expect, it } from 'bun:test';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { jwtSecret } from '../src/auth/secret';
 import { ConfigError, loadConfig } from '../src/config';
+import type { Logger } from '../src/log';
 import { api } from './support/client';
 import { startTestServer, tempDir } from './support/server';
 
@@ -22,21 +24,19 @@ function freshDir(): string {
 
 const sqliteIn = (dir: string) => ({ DATABASE_URL: `sqlite://${join(dir, 'games.sqlite')}` });
 
-/** Loads the configuration and returns it with what it printed as warnings. */
+/** Resolves the secret for `env` and returns it with the warnings logged on the way. */
 function loadWatchingWarnings(env: Record<string, string>): { secret: string; warnings: string } {
-  const warn = spyOn(console, 'warn').mockImplementation(() => {});
-  try {
-    const secret = loadConfig(env).JWT_SECRET;
-    return { secret, warnings: warn.mock.calls.map((call) => call.join(' ')).join('\n') };
-  } finally {
-    warn.mockRestore();
-  }
+  const lines: string[] = [];
+  const record = (message: string, fields?: Record<string, unknown>) => lines.push(JSON.stringify({ message, ...fields }));
+  const logger: Logger = { debug: record, info: record, warn: record, error: record };
+  const secret = jwtSecret(loadConfig(env), logger);
+  return { secret, warnings: lines.join('\n') };
 }
 
-/** The ConfigError `loadConfig(env)` throws. */
+/** The ConfigError that loading `env` and resolving its secret throws. */
 function configError(env: Record<string, string>): ConfigError {
   try {
-    loadConfig(env);
+    loadWatchingWarnings(env);
   } catch (error) {
     if (error instanceof ConfigError) return error;
     throw error;

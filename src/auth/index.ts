@@ -2,7 +2,7 @@
 import { Elysia } from 'elysia';
 import type { Server } from 'bun';
 import { forbidden, tooManyRequests, unauthorized } from '../http/errors';
-import { KeyedRateLimiter } from '../http/rate-limit';
+import type { KeyedRateLimiter } from '../http/rate-limit';
 import { Credentials, LoginBody, RefreshBody } from './model';
 import type { AuthService } from './service';
 import { bearerToken, type TokenService } from './tokens';
@@ -36,16 +36,17 @@ export const adminGuard = (tokens: TokenService) =>
 
 const clientAddress = (request: Request, server: Server<unknown> | null) => server?.requestIP(request)?.address ?? 'unknown';
 
-export const authController = (service: AuthService, tokens: TokenService, limits: { perMinute: number; burst: number }) => {
-  // Every sign-up, login and refresh costs a password hash or a database write: cap them per
-  // address, so one client can neither mint accounts in bulk nor keep the hashing pool busy.
-  const perAddress = new KeyedRateLimiter(limits.perMinute / 60, limits.burst);
+/**
+ * `perAddress` caps sign-ups, logins and refreshes per client address: each costs a password
+ * hash or a database write, so one client can neither mint accounts in bulk nor keep the
+ * hashing pool busy. The app owns it (and closes it).
+ */
+export const authController = (service: AuthService, tokens: TokenService, perAddress: KeyedRateLimiter) => {
   const limitByAddress = ({ request, server }: { request: Request; server: Server<unknown> | null }) => {
     const retryAfter = perAddress.take(clientAddress(request, server));
     if (retryAfter !== undefined) throw tooManyRequests('too many account requests from this address; try again later', retryAfter);
   };
   return new Elysia({ name: 'auth', prefix: '/api/auth' })
-    .onStop(() => perAddress.close())
     .post('/signup', async ({ body, set }) => {
       set.status = 201;
       return service.signup(body);

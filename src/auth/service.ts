@@ -1,6 +1,7 @@
 /** Accounts: sign-up, login, token refresh and logout. Knows nothing of HTTP. */
 import type { SQL } from 'bun';
 import { AppError, conflict, tooManyRequests, unauthorized } from '../http/errors';
+import type { Clock } from '../clock';
 import { FailureThrottle } from '../http/rate-limit';
 import type { Credentials, LoginBody, TokenResponse, User } from './model';
 import type { RefreshTokenStore } from './refresh-tokens';
@@ -15,6 +16,7 @@ export type AuthServiceOptions = {
   passwordMemoryKib: number;
   loginMaxFailures: number;
   loginLockoutSeconds: number;
+  clock: Clock;
 };
 
 const invalidCredentials = () => new AppError(401, 'invalid_credentials', 'wrong username or password');
@@ -25,7 +27,7 @@ export class AuthService {
   private decoyHash: Promise<string> | undefined;
 
   constructor(private readonly options: AuthServiceOptions) {
-    this.throttle = new FailureThrottle(options.loginMaxFailures, options.loginLockoutSeconds * 1000);
+    this.throttle = new FailureThrottle(options.loginMaxFailures, options.loginLockoutSeconds * 1000, undefined, options.clock);
   }
 
   hashPassword(password: string): Promise<string> {

@@ -41,7 +41,7 @@ export function createTokenService(options: { secret: string; ttlSeconds: number
   };
   return {
     async issue(user) {
-      const exp = Math.floor(Date.now() / 1000) + options.ttlSeconds;
+      const exp = Math.floor(now() / 1000) + options.ttlSeconds;
       const token = await signer.sign({ sub: String(user.id), role: user.role, exp });
       return { token, expiresIn: options.ttlSeconds };
     },
@@ -50,7 +50,8 @@ export function createTokenService(options: { secret: string; ttlSeconds: number
       const cached = verified.get(token);
       if (cached) return now() < cached.expiresAt + CLOCK_LEEWAY_SECONDS * 1000 ? cached : undefined;
       if (!isCanonicalCompactJws(token)) return undefined;
-      const payload = await signer.verify(token, verifyOptions);
+      // jose checks exp and iat against the same injected clock.
+      const payload = await signer.verify(token, { ...verifyOptions, currentDate: new Date(now()) });
       if (!payload) return undefined;
       // sub exactly as issue() writes it: "7", never 7, "07" or "7.0".
       const userId = typeof payload.sub === 'string' && /^[1-9]\d{0,14}$/.test(payload.sub) ? Number(payload.sub) : NaN;

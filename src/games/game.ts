@@ -1,7 +1,8 @@
 import type { TObject } from '@sinclair/typebox';
+import type { GameType } from './model';
 import type { Rng } from './rng';
 
-export type GameType = 'slot' | 'rps' | 'gacha' | 'crash';
+export type { GameType } from './model';
 
 /** What a game decides: the result shown to the player and the payout in minor units. */
 export type Outcome = {

@@ -11,9 +11,9 @@ export const gamesController = (service: GameService, tokens: TokenService) => {
     app.post(
       `/${game.path}`,
       async ({ auth, body, headers }) => {
-        const outcome = await service.play(auth.userId, game, body as Record<string, unknown>, headers['idempotency-key']);
-        const replayHeader: Record<string, string> = outcome.replayed ? { 'idempotent-replayed': 'true' } : {};
-        return new Response(outcome.response, { headers: { 'content-type': 'application/json', ...replayHeader } });
+        const played = await service.play(auth.userId, game, body, headers['idempotency-key']);
+        const replayHeader: Record<string, string> = played.replayed ? { 'idempotent-replayed': 'true' } : {};
+        return new Response(played.body, { headers: { 'content-type': 'application/json', ...replayHeader } });
       },
       { body: game.body },
     );

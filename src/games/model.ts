@@ -6,7 +6,9 @@ import { Type as t } from '@sinclair/typebox';
  */
 export const Bet = t.Number({ description: 'amount staked, at most two decimals' });
 
+/** The games the server offers, by type: the one list the wire schemas and the catalogue share. */
 export const GameType = t.Union([t.Literal('slot'), t.Literal('rps'), t.Literal('gacha'), t.Literal('crash')]);
+export type GameType = typeof GameType.static;
 
 /** What a play answers: the balance after it is the old one minus `bet` plus `result.payout`. */
 export const PlayResponse = t.Object({

@@ -1,8 +1,7 @@
-/** Playing a game: the checks around a bet, the ledger transaction, then the publish. */
-import { badRequest, tooManyRequests } from '../http/errors';
-import { KeyedRateLimiter } from '../http/rate-limit';
-import type { Hub } from '../realtime/hub';
-import type { Ledger, PlayOutcome } from '../wallet/ledger';
+/** Playing a game: the checks around a bet, then the ledger transaction; refusals become HTTP errors. */
+import { AppError, badRequest, conflict, tooManyRequests } from '../http/errors';
+import type { KeyedRateLimiter } from '../http/rate-limit';
+import type { Ledger, Refusal } from '../wallet/ledger';
 import { toMinor } from '../wallet/money';
 import type { Game } from './game';
 
@@ -22,21 +21,26 @@ export function parseBet(bet: unknown, limits: BetLimits): number {
   return minor;
 }
 
-export class GameService {
-  private readonly limiter: KeyedRateLimiter;
+const REFUSALS: Record<Refusal, () => AppError> = {
+  insufficient_funds: () => new AppError(402, 'insufficient_funds', 'the bet is more than the balance'),
+  idempotency_key_reused: () => new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request'),
+  idempotency_key_in_use: () => conflict('idempotency_key_in_use', 'a request with this Idempotency-Key is still being processed'),
+};
 
+/** The response to send: the play's JSON text, and whether it repeats an earlier one. */
+export type PlayResponse = { body: string; replayed: boolean };
+
+export class GameService {
   constructor(
     private readonly ledger: Ledger,
-    private readonly hub: Hub,
-    private readonly options: BetLimits & { playRatePerSecond: number; playBurst: number },
-  ) {
-    this.limiter = new KeyedRateLimiter(options.playRatePerSecond, options.playBurst);
-  }
+    private readonly limiter: KeyedRateLimiter,
+    private readonly limits: BetLimits,
+  ) {}
 
-  async play(userId: number, game: Game, body: Record<string, unknown>, idempotencyKey: string | undefined): Promise<PlayOutcome> {
+  async play(userId: number, game: Game, body: Record<string, unknown>, idempotencyKey: string | undefined): Promise<PlayResponse> {
     const retryAfter = this.limiter.take(userId);
     if (retryAfter !== undefined) throw tooManyRequests('too many plays; slow down', retryAfter);
-    const betMinor = parseBet(body.bet, this.options);
+    const betMinor = parseBet(body.bet, this.limits);
     const refusal = game.check?.(body);
     if (refusal) throw badRequest(refusal.code, refusal.message);
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -44,16 +48,14 @@ export class GameService {
     }
     const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash: requestHash(game, body) };
     const outcome = await this.ledger.play({ userId, game, input: body, betMinor, idempotency });
-    if (outcome.published) {
-      const { gameEvent, balanceUpdate } = outcome.published;
-      this.hub.publishGameEvent(userId, gameEvent);
-      this.hub.publishToUser(userId, balanceUpdate);
+    switch (outcome.kind) {
+      case 'settled':
+        return { body: outcome.texts.response, replayed: false };
+      case 'replayed':
+        return { body: outcome.response, replayed: true };
+      case 'refused':
+        throw REFUSALS[outcome.refusal]();
     }
-    return outcome;
-  }
-
-  close(): void {
-    this.limiter.close();
   }
 }
 
@@ -61,4 +63,3 @@ function requestHash(game: Game, body: Record<string, unknown>): string {
   const canonical = JSON.stringify(Object.keys(body).sort().map((key) => [key, body[key]]));
   return new Bun.CryptoHasher('sha256').update(`${game.type}\n${canonical}`).digest('hex');
 }
-

@@ -1,7 +1,8 @@
 /**
  * In-process limiters. Both forget idle keys on their own, so a client cannot grow them
- * without bound by inventing names or addresses.
+ * without bound by inventing names or addresses. Time comes from the injected clock.
  */
+import { systemClock, type Clock } from '../clock';
 
 /** A token bucket: `burst` at once, refilled at `ratePerSecond`. */
 export class TokenBucket {
@@ -11,16 +12,15 @@ export class TokenBucket {
   constructor(
     private readonly ratePerSecond: number,
     private readonly burst: number,
-    now = performance.now(),
+    private readonly clock: Clock = systemClock,
   ) {
     this.tokens = burst;
-    this.updatedAt = now;
+    this.updatedAt = clock.now();
   }
 
   /** Takes one token; false when the bucket is empty. */
-  take(now = performance.now()): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSecond);
-    this.updatedAt = now;
+  take(): boolean {
+    this.refill();
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
@@ -31,17 +31,34 @@ export class TokenBucket {
     return Math.max(0, (1 - this.tokens) / this.ratePerSecond);
   }
 
-  isFull(now = performance.now()): boolean {
-    return this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSecond >= this.burst;
+  isFull(): boolean {
+    this.refill();
+    return this.tokens >= this.burst;
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    // max(0, …): a clock stepped back never takes tokens away.
+    this.tokens = Math.min(this.burst, this.tokens + (Math.max(0, now - this.updatedAt) / 1000) * this.ratePerSecond);
+    this.updatedAt = now;
   }
 }
 
-/** One token bucket per key (a user id). Full buckets are dropped by a periodic sweep. */
-export class KeyedRateLimiter {
+/** Something with a periodic sweep that `close()` stops: one owner closes them all. */
+export interface Closable {
+  close(): void;
+}
+
+/** One token bucket per key (a user id, an address). Full buckets are dropped by a periodic sweep. */
+export class KeyedRateLimiter implements Closable {
   private readonly buckets = new Map<string | number, TokenBucket>();
   private readonly sweeper: Timer;
 
-  constructor(private readonly ratePerSecond: number, private readonly burst: number) {
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+    private readonly clock: Clock = systemClock,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), 60_000);
     this.sweeper.unref();
   }
@@ -49,7 +66,7 @@ export class KeyedRateLimiter {
   /** Undefined when allowed; otherwise the seconds to wait. */
   take(key: string | number): number | undefined {
     let bucket = this.buckets.get(key);
-    if (!bucket) this.buckets.set(key, (bucket = new TokenBucket(this.ratePerSecond, this.burst)));
+    if (!bucket) this.buckets.set(key, (bucket = new TokenBucket(this.ratePerSecond, this.burst, this.clock)));
     return bucket.take() ? undefined : bucket.retryAfter();
   }
 
@@ -66,22 +83,29 @@ export class KeyedRateLimiter {
  * Counts failures per key; after `maxFailures` within `windowMs` the key is locked for
  * `lockoutMs`. Used for logins, keyed by username and by address separately.
  */
-export class FailureThrottle {
+export class FailureThrottle implements Closable {
   private readonly entries = new Map<string, { failures: number; firstAt: number; lockedUntil: number }>();
   private readonly sweeper: Timer;
 
-  constructor(private readonly maxFailures: number, private readonly lockoutMs: number, private readonly windowMs = lockoutMs) {
+  constructor(
+    private readonly maxFailures: number,
+    private readonly lockoutMs: number,
+    private readonly windowMs = lockoutMs,
+    private readonly clock: Clock = systemClock,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), 60_000);
     this.sweeper.unref();
   }
 
   /** Seconds the key must still wait, or undefined when it may try. */
-  lockedFor(key: string, now = Date.now()): number | undefined {
+  lockedFor(key: string): number | undefined {
+    const now = this.clock.now();
     const entry = this.entries.get(key);
     return entry && entry.lockedUntil > now ? (entry.lockedUntil - now) / 1000 : undefined;
   }
 
-  fail(key: string, now = Date.now()): void {
+  fail(key: string): void {
+    const now = this.clock.now();
     let entry = this.entries.get(key);
     if (!entry || now - entry.firstAt > this.windowMs) this.entries.set(key, (entry = { failures: 0, firstAt: now, lockedUntil: 0 }));
     entry.failures += 1;
@@ -92,7 +116,8 @@ export class FailureThrottle {
     this.entries.delete(key);
   }
 
-  private sweep(now = Date.now()): void {
+  private sweep(): void {
+    const now = this.clock.now();
     for (const [key, entry] of this.entries) {
       if (entry.lockedUntil <= now && now - entry.firstAt > this.windowMs) this.entries.delete(key);
     }

@@ -2,10 +2,10 @@
 export const CloseCode = {
   /** Server shutting down: reconnect with backoff and jitter, resuming with `since`. */
   GOING_AWAY: 1001,
-  /** Invalid UTF-8 in a text frame (sent by Bun itself): fix the client. */
-  INVALID_UTF8: 1007,
   /** Message budget exceeded: do not retry at once. */
   POLICY_VIOLATION: 1008,
+  /** Invalid UTF-8 in a text frame (sent by Bun itself, as RFC 6455 asks). */
+  INVALID_PAYLOAD: 1007,
   /** Message over the size limit (sent by Bun itself from `maxPayloadLength`). */
   MESSAGE_TOO_BIG: 1009,
   /** Token expired: get a new token, reconnect with `since`. */
@@ -20,4 +20,6 @@ export const WsErrorCode = {
   UNKNOWN_TYPE: 'unknown_type',
   RESYNC_REQUIRED: 'resync_required',
   INVALID_TOKEN: 'invalid_token',
+  /** A monitor's `subscribe` with a filter that does not pass its schema (the socket keeps its old filter). */
+  INVALID_FILTER: 'invalid_filter',
 } as const;

@@ -4,6 +4,7 @@
  * shapes, and a test checks every message a real socket receives against them.
  */
 import { Type as t, type Static } from '@sinclair/typebox';
+import { GameType } from '../games/model';
 
 export const SCHEMA_VERSION = 1;
 
@@ -14,7 +15,6 @@ export const SCHEMA_VERSION = 1;
  */
 const Timestamp = t.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$' });
 const Base = { v: t.Literal(SCHEMA_VERSION), ts: Timestamp };
-const GameType = t.Union([t.Literal('slot'), t.Literal('rps'), t.Literal('gacha'), t.Literal('crash')]);
 
 export const WsAck = t.Object({ type: t.Literal('ws_ack'), ...Base, user_id: t.Integer(), expires_in: t.Integer() });
 export const GameEvent = t.Object({
@@ -49,6 +49,19 @@ export const Refreshed = t.Object({ type: t.Literal('refreshed'), ...Base, expir
 export const ServerMessage = t.Union([WsAck, GameEvent, BalanceUpdate, MonitorSnapshot, Presence, ErrorMessage, Pong, Refreshed]);
 export type ServerMessage = Static<typeof ServerMessage>;
 export type GameEvent = Static<typeof GameEvent>;
+export type BalanceUpdate = Static<typeof BalanceUpdate>;
+
+/**
+ * What a monitor wants to see: only these games, only this user, only bets or win multipliers
+ * (payout / bet) at least this big. Every field is optional; none means everything.
+ */
+export const MonitorFilter = t.Object({
+  games: t.Optional(t.Array(GameType, { maxItems: 8, uniqueItems: true })),
+  user_id: t.Optional(t.Integer({ minimum: 1 })),
+  min_bet: t.Optional(t.Number({ minimum: 0, maximum: 1e12 })),
+  min_multiplier: t.Optional(t.Number({ minimum: 0, maximum: 1e6 })),
+});
+export type MonitorFilter = Static<typeof MonitorFilter>;
 
 /**
  * What clients may send, checked by the socket handler itself. Text that is not a JSON object is
@@ -58,21 +71,9 @@ export type GameEvent = Static<typeof GameEvent>;
 export const ClientMessage = t.Union([
   t.Object({ type: t.Literal('ping') }),
   t.Object({ type: t.Literal('refresh'), token: t.String({ maxLength: 4096 }) }),
+  t.Composite([t.Object({ type: t.Literal('subscribe') }), MonitorFilter]),
 ]);
 export type ClientMessage = Static<typeof ClientMessage>;
-
-/**
- * A monitor narrowing its stream (the same fields as the upgrade's query); each field left out
- * means "any". Part of the contract the AsyncAPI document publishes.
- */
-export const MonitorSubscribe = t.Object({
-  type: t.Literal('subscribe'),
-  games: t.Optional(t.Array(GameType, { maxItems: 4, uniqueItems: true })),
-  user_id: t.Optional(t.Integer({ minimum: 1 })),
-  min_bet: t.Optional(t.Number({ minimum: 0 })),
-  min_multiplier: t.Optional(t.Number({ minimum: 0 })),
-});
-export type MonitorSubscribe = Static<typeof MonitorSubscribe>;
 
 const now = () => new Date().toISOString();
 
@@ -82,9 +83,10 @@ const now = () => new Date().toISOString();
  */
 export const messages = {
   wsAck: (userId: number, expiresIn: number) => JSON.stringify({ type: 'ws_ack', v: SCHEMA_VERSION, user_id: userId, expires_in: expiresIn, ts: now() }),
+  /** `event_id` comes first after the header, so `gameEventHead` can read it without parsing. */
   gameEvent: (event: Omit<GameEvent, 'type' | 'v'>) =>
     JSON.stringify({ type: 'game_event', v: SCHEMA_VERSION, event_id: event.event_id, game_type: event.game_type, user_id: event.user_id, bet: event.bet, result: event.result, ts: event.ts }),
-  balanceUpdate: (update: { user_id: number; balance: number; delta: number; reason: string; event_id: string; ts: string }) =>
+  balanceUpdate: (update: Omit<BalanceUpdate, 'type' | 'v'>) =>
     JSON.stringify({ type: 'balance_update', v: SCHEMA_VERSION, user_id: update.user_id, balance: update.balance, delta: update.delta, reason: update.reason, event_id: update.event_id, ts: update.ts }),
   /** `recentEvents` are already-serialized game_events, spliced in without parsing them again. */
   monitorSnapshot: (connectedUserIds: readonly number[], recentEvents: readonly string[]) =>
@@ -109,3 +111,14 @@ export function parseEventId(id: string): { userId: number; seq: number } | unde
 
 /** A game_event's prefix, so the hub can tell one from presence without parsing. */
 export const GAME_EVENT_PREFIX = '{"type":"game_event"';
+const EVENT_ID_AT = `${GAME_EVENT_PREFIX},"v":${SCHEMA_VERSION},"event_id":"`.length;
+
+/**
+ * The user and sequence of a serialized game_event (as `messages.gameEvent` writes it), read
+ * from its head without parsing the whole message: the hub does this for every event.
+ */
+export function gameEventHead(message: string): { userId: number; seq: number } | undefined {
+  if (!message.startsWith(GAME_EVENT_PREFIX)) return undefined;
+  const end = message.indexOf('"', EVENT_ID_AT);
+  return end === -1 ? undefined : parseEventId(message.slice(EVENT_ID_AT, end));
+}

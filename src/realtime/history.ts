@@ -11,6 +11,13 @@ export class EventHistory {
     return rows.map((row: { seq: number | string; payload: string }) => ({ seq: Number(row.seq), payload: row.payload }));
   }
 
+  /** A user's events with `afterSeq < seq < beforeSeq`, oldest first: what a gap in delivery missed. */
+  async between(userId: number, afterSeq: number, beforeSeq: number): Promise<{ seq: number; payload: string }[]> {
+    const rows = await this.sql`
+      SELECT seq, payload FROM events WHERE user_id = ${userId} AND seq > ${afterSeq} AND seq < ${beforeSeq} ORDER BY seq`;
+    return rows.map((row: { seq: number | string; payload: string }) => ({ seq: Number(row.seq), payload: row.payload }));
+  }
+
   /** The user's latest event sequence (0 before the first play). */
   async latestSeq(userId: number): Promise<number> {
     const [row] = await this.sql`SELECT event_seq FROM users WHERE id = ${userId}`;

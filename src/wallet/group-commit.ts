@@ -12,7 +12,7 @@
  */
 import type { SQL } from 'bun';
 
-export type GroupCommitOptions<Job> = {
+export type GroupCommitOptions<Job, Result> = {
   /** Most jobs in one transaction. */
   maxBatch: number;
   /** Transactions in flight at once: 1 for SQLite (one writer), more for PostgreSQL. */
@@ -22,6 +22,17 @@ export type GroupCommitOptions<Job> = {
    * Ordering by the row a job locks keeps concurrent batches from deadlocking on PostgreSQL.
    */
   order?: (a: Job, b: Job) => number;
+  /**
+   * The job's lane (a user id). With `concurrency` above 1, jobs of one lane never run in two
+   * transactions at once, so a lane's transactions commit in the order they were queued.
+   */
+  lane?: (job: Job) => number | string;
+  /**
+   * Called synchronously right after a transaction commits, before any job's promise
+   * resolves, with the jobs and their results in batch order. Per lane, calls follow commit
+   * order: whatever is released from here needs no promise timing to stay in order.
+   */
+  committed?: (jobs: readonly Job[], results: readonly Result[]) => void;
 };
 
 type Queued<Job, Result> = { job: Job; resolve: (result: Result) => void; reject: (error: unknown) => void };
@@ -32,12 +43,14 @@ export class GroupCommit<Job, Result> {
   /** Drains scheduled for the next turn of the event loop. */
   private starting = 0;
   private idle: (() => void)[] = [];
+  /** Lanes with a job in a running transaction. */
+  private readonly busyLanes = new Set<number | string>();
 
   constructor(
     private readonly sql: SQL,
     /** Runs `jobs` inside `tx`; returns one result per job, in the same order. */
     private readonly apply: (tx: SQL, jobs: Job[]) => Promise<Result[]>,
-    private readonly options: GroupCommitOptions<Job>,
+    private readonly options: GroupCommitOptions<Job, Result>,
   ) {}
 
   /** Runs `job` in a transaction (shared or not); resolves after that transaction commits. */
@@ -66,15 +79,37 @@ export class GroupCommit<Job, Result> {
   private async drain(): Promise<void> {
     this.active++;
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.options.maxBatch);
-        if (this.options.order) batch.sort((a, b) => this.options.order!(a.job, b.job));
-        await this.run(batch);
+      for (;;) {
+        const batch = this.takeBatch();
+        // Empty: every queued job's lane is busy; the drain running that lane picks them up.
+        if (batch.length === 0) break;
+        const lanes = this.options.lane ? new Set(batch.map((item) => this.options.lane!(item.job))) : undefined;
+        for (const lane of lanes ?? []) this.busyLanes.add(lane);
+        try {
+          if (this.options.order) batch.sort((a, b) => this.options.order!(a.job, b.job));
+          await this.run(batch);
+        } finally {
+          for (const lane of lanes ?? []) this.busyLanes.delete(lane);
+        }
       }
     } finally {
       this.active--;
       if (this.active === 0 && this.starting === 0 && this.queue.length === 0) for (const resolve of this.idle.splice(0)) resolve();
     }
+  }
+
+  /** The next batch: queued jobs in order, skipping (and keeping queued) those of busy lanes. */
+  private takeBatch(): Queued<Job, Result>[] {
+    const { lane, maxBatch } = this.options;
+    if (!lane || this.busyLanes.size === 0) return this.queue.splice(0, maxBatch);
+    const batch: Queued<Job, Result>[] = [];
+    const rest: Queued<Job, Result>[] = [];
+    for (const item of this.queue) {
+      const isFree = batch.length < maxBatch && !this.busyLanes.has(lane(item.job));
+      (isFree ? batch : rest).push(item);
+    }
+    this.queue = rest;
+    return batch;
   }
 
   private async run(batch: Queued<Job, Result>[]): Promise<void> {
@@ -86,7 +121,9 @@ export class GroupCommit<Job, Result> {
       for (const item of batch) await this.run([item]);
       return;
     }
-    // In batch order, so what is published after a commit follows the order of the rows.
+    // Released synchronously and in batch order, so what is published after a commit follows
+    // the order of the rows, whatever the callers do with their promises.
+    this.options.committed?.(batch.map((item) => item.job), results);
     batch.forEach((item, i) => item.resolve(results[i]!));
   }
 }

@@ -3,16 +3,17 @@
  * the payout, takes the user's next event sequence and stores the event row (and, with an
  * Idempotency-Key, the response). A play that fails leaves no trace. Plays that arrive
  * together share a transaction (group commit), each still all-or-nothing.
+ *
+ * The ledger knows money, not HTTP or the wire: it returns typed outcomes and refusals, and
+ * hands each settled play, in sequence order per user, to `onSettled`. The texts stored with a
+ * play (its event and its response) come from the injected `render`.
  */
 import type { SQL } from 'bun';
-import type { Game } from '../games/game';
+import type { Game, GameType } from '../games/game';
 import type { Rng } from '../games/rng';
-import { AppError } from '../http/errors';
-import { eventId, messages } from '../realtime/events';
 import type { Dialect } from '../storage';
 import { Params } from '../storage/params';
 import { GroupCommit } from './group-commit';
-import { fromMinor } from './money';
 
 export type PlayRequest = {
   userId: number;
@@ -22,63 +23,74 @@ export type PlayRequest = {
   idempotency?: { key: string; requestHash: string };
 };
 
-export type PlayOutcome = {
-  /** The play response's JSON text (stored verbatim for idempotent replays). */
-  response: string;
-  /** True when this answers a repeated Idempotency-Key: nothing was charged or emitted. */
-  replayed: boolean;
-  /** For a new play: the serialized messages to publish. */
-  published?: { userId: number; gameEvent: string; balanceUpdate: string };
+/** A play the ledger committed, in the ledger's terms (minor units, no wire format). */
+export type SettledPlay = {
+  userId: number;
+  /** The user's event sequence: 1, 2, 3, … with no gap. */
+  seq: number;
+  gameType: GameType;
+  betMinor: number;
+  payoutMinor: number;
+  /** The balance right after this play. */
+  balanceMinor: number;
+  /** What the game decided, as the game reports it (without the payout). */
+  result: Record<string, unknown>;
+  at: Date;
 };
 
-const insufficientFunds = () => new AppError(402, 'insufficient_funds', 'the bet is more than the balance');
-const keyReused = () => new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request');
+/** The texts stored with a play: the event as published, the response as answered (and replayed). */
+export type PlayTexts = { event: string; response: string };
+
+export type Refusal = 'insufficient_funds' | 'idempotency_key_reused' | 'idempotency_key_in_use';
+
+export type PlayOutcome =
+  | { kind: 'settled'; play: SettledPlay; texts: PlayTexts }
+  /** A repeated Idempotency-Key: the first response again; nothing charged or emitted. */
+  | { kind: 'replayed'; response: string }
+  | { kind: 'refused'; refusal: Refusal };
+
+export type LedgerOptions = {
+  /** Writes a settled play's texts; called inside its transaction. */
+  render: (play: SettledPlay) => PlayTexts;
+  /** Each committed play, right after its commit; per user in `seq` order. */
+  onSettled?: (play: SettledPlay, texts: PlayTexts) => void;
+  /** Transactions in flight at once: 1 for SQLite (one writer), more for PostgreSQL. */
+  concurrency?: number;
+};
 
 type EventRow = { user_id: number; seq: number; game_type: string; bet: number; payout: number; payload: string; created_at: number };
 type KeyRow = { user_id: number; key: string; request_hash: string; status: number; response: string; created_at: number };
 
-/** Everything a settled play produces: its event row, its response and what to publish. */
-function settle(request: PlayRequest, result: Record<string, unknown>, payoutMinor: number, balanceMinor: number, seq: number, at: Date): { eventRow: EventRow; outcome: PlayOutcome } {
-  const { userId, game, betMinor } = request;
-  const id = eventId(userId, seq);
-  const ts = at.toISOString();
-  const bet = fromMinor(betMinor);
-  const balance = fromMinor(balanceMinor);
-  const fullResult = { ...result, payout: fromMinor(payoutMinor) };
-  const gameEvent = messages.gameEvent({ event_id: id, game_type: game.type, user_id: userId, bet, result: fullResult, ts });
-  const response = JSON.stringify({ event_id: id, game_type: game.type, bet, result: fullResult, balance });
-  const balanceUpdate = messages.balanceUpdate({ user_id: userId, balance, delta: fromMinor(payoutMinor - betMinor), reason: game.type, event_id: id, ts });
-  return {
-    eventRow: { user_id: userId, seq, game_type: game.type, bet: betMinor, payout: payoutMinor, payload: gameEvent, created_at: at.getTime() },
-    outcome: { response, replayed: false, published: { userId, gameEvent, balanceUpdate } },
-  };
-}
-
-/** How long an Idempotency-Key's response is kept (API.md: at least 24 hours). */
+/** How long an Idempotency-Key's response is kept (at least 24 hours). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /** What one play's statements decided, before its transaction commits. */
-type Applied = PlayOutcome | AppError | { storedKey: true };
+type Applied = Extract<PlayOutcome, { kind: 'settled' }> | Extract<PlayOutcome, { kind: 'refused' }> | { kind: 'key_taken' };
 
 /** An account as a batch reads it and then moves it along, play by play. */
 type Account = { balance: number; seq: number; readSeq: number };
 
+const refused = (refusal: Refusal) => ({ kind: 'refused', refusal }) as const;
+
 export class Ledger {
-  /** Plays under way per "<user>\n<key>": concurrent duplicates wait for the first. */
-  private readonly inFlight = new Map<string, Promise<PlayOutcome>>();
+  /** Plays under way per "<user>\n<key>": a concurrent duplicate shares the first's outcome. */
+  private readonly inFlight = new Map<string, { requestHash: string; outcome: Promise<PlayOutcome> }>();
   private readonly writer: GroupCommit<PlayRequest, Applied>;
 
   constructor(
     private readonly sql: SQL,
     private readonly rng: Rng,
     private readonly dialect: Dialect,
-    options: { concurrency?: number } = {},
+    private readonly options: LedgerOptions,
   ) {
     this.writer = new GroupCommit(sql, (tx, requests) => (requests.length === 1 ? this.applyOne(tx, requests[0]!).then((one) => [one]) : this.applyBatch(tx, requests)), {
       maxBatch: 256,
       concurrency: options.concurrency ?? 1,
       // One lock order for every batch, so concurrent batches on PostgreSQL cannot deadlock.
       order: (a, b) => a.userId - b.userId,
+      // A user's plays never commit in two transactions at once: commit order is seq order.
+      lane: (request) => request.userId,
+      committed: (requests, results) => this.release(results),
     });
   }
 
@@ -87,10 +99,17 @@ export class Ledger {
     if (!idempotency) return this.transact(request);
     const flightKey = `${request.userId}\n${idempotency.key}`;
     const running = this.inFlight.get(flightKey);
-    if (running) return running.then((first) => this.replay(first.response, idempotency.requestHash, request));
-    const play = this.transact(request).finally(() => this.inFlight.delete(flightKey));
-    this.inFlight.set(flightKey, play);
-    return play;
+    if (running) {
+      // A different body under the same key is refused at once; the same body is the same
+      // request, so it shares the first one's outcome (a refusal included).
+      if (running.requestHash !== idempotency.requestHash) return Promise.resolve(refused('idempotency_key_reused'));
+      return running.outcome.then((first) => (first.kind === 'settled' ? { kind: 'replayed', response: first.texts.response } : first));
+    }
+    const outcome = this.transact(request);
+    this.inFlight.set(flightKey, { requestHash: idempotency.requestHash, outcome });
+    const forget = () => this.inFlight.delete(flightKey);
+    outcome.then(forget, forget);
+    return outcome;
   }
 
   /** Resolves once every play handed to the ledger has committed or failed. */
@@ -98,21 +117,37 @@ export class Ledger {
     return this.writer.settled();
   }
 
-  private replay(response: string, requestHash: string, request: PlayRequest): PlayOutcome {
-    if (request.idempotency && requestHash !== request.idempotency.requestHash) throw keyReused();
-    return { response, replayed: true };
+  private release(results: readonly Applied[]): void {
+    const { onSettled } = this.options;
+    if (!onSettled) return;
+    for (const applied of results) if (applied.kind === 'settled') onSettled(applied.play, applied.texts);
   }
 
   private async transact(request: PlayRequest): Promise<PlayOutcome> {
     const applied = await this.writer.submit(request);
-    if (applied instanceof AppError) throw applied;
-    if ('storedKey' in applied) {
-      // The key was taken before this play ran (an earlier request, or another instance's).
-      const stored = await this.findStored(this.sql, request.userId, request.idempotency!.key);
-      if (!stored || stored.status === 0) throw new AppError(409, 'idempotency_key_in_use', 'a request with this Idempotency-Key is still being processed');
-      return this.replay(stored.response, stored.request_hash, request);
-    }
-    return applied;
+    if (applied.kind !== 'key_taken') return applied;
+    // The key was taken before this play ran (an earlier request, or another instance's).
+    const stored = await this.findStored(request.userId, request.idempotency!.key);
+    if (!stored || stored.status === 0) return refused('idempotency_key_in_use');
+    if (stored.request_hash !== request.idempotency!.requestHash) return refused('idempotency_key_reused');
+    return { kind: 'replayed', response: stored.response };
+  }
+
+  /** Draws the outcome and builds everything a settled play writes. */
+  private settle(request: PlayRequest, payout: { result: Record<string, unknown>; payoutMinor: number }, balanceMinor: number, seq: number, at: Date) {
+    const play: SettledPlay = {
+      userId: request.userId,
+      seq,
+      gameType: request.game.type,
+      betMinor: request.betMinor,
+      payoutMinor: payout.payoutMinor,
+      balanceMinor,
+      result: payout.result,
+      at,
+    };
+    const texts = this.options.render(play);
+    const eventRow: EventRow = { user_id: play.userId, seq, game_type: play.gameType, bet: play.betMinor, payout: play.payoutMinor, payload: texts.event, created_at: at.getTime() };
+    return { eventRow, applied: { kind: 'settled', play, texts } as const };
   }
 
   /**
@@ -129,23 +164,23 @@ export class Ledger {
         VALUES (${userId}, ${idempotency.key}, ${idempotency.requestHash}, 0, '', ${Date.now()})
         ON CONFLICT (user_id, key) DO NOTHING
         RETURNING user_id`;
-      if (!claimed) return { storedKey: true };
+      if (!claimed) return { kind: 'key_taken' };
     }
-    const { result, payoutMinor } = game.play(input, betMinor, this.rng);
+    const drawn = game.play(input, betMinor, this.rng);
     const [account] = await tx`
-      UPDATE users SET balance = balance - ${betMinor} + ${payoutMinor}, event_seq = event_seq + 1
+      UPDATE users SET balance = balance - ${betMinor} + ${drawn.payoutMinor}, event_seq = event_seq + 1
       WHERE id = ${userId} AND balance >= ${betMinor}
       RETURNING balance, event_seq`;
     if (!account) {
       if (idempotency) await tx`DELETE FROM idempotency_keys WHERE user_id = ${userId} AND key = ${idempotency.key}`;
-      return insufficientFunds();
+      return refused('insufficient_funds');
     }
-    const play = settle(request, result, payoutMinor, Number(account.balance), Number(account.event_seq), new Date());
-    await tx`INSERT INTO events ${tx(play.eventRow)}`;
+    const { eventRow, applied } = this.settle(request, drawn, Number(account.balance), Number(account.event_seq), new Date());
+    await tx`INSERT INTO events ${tx(eventRow)}`;
     if (idempotency) {
-      await tx`UPDATE idempotency_keys SET status = 200, response = ${play.outcome.response} WHERE user_id = ${userId} AND key = ${idempotency.key}`;
+      await tx`UPDATE idempotency_keys SET status = 200, response = ${applied.texts.response} WHERE user_id = ${userId} AND key = ${idempotency.key}`;
     }
-    return play.outcome;
+    return applied;
   }
 
   /**
@@ -162,26 +197,29 @@ export class Ledger {
     const results: Applied[] = [];
     const eventRows: EventRow[] = [];
     const keyRows: KeyRow[] = [];
+    const keysInBatch = new Set<string>();
     for (const request of requests) {
       const { userId, idempotency, betMinor } = request;
-      if (idempotency && taken.has(`${userId}\n${idempotency.key}`)) {
-        results.push({ storedKey: true });
+      const flightKey = idempotency && `${userId}\n${idempotency.key}`;
+      if (flightKey && (taken.has(flightKey) || keysInBatch.has(flightKey))) {
+        results.push({ kind: 'key_taken' });
         continue;
       }
       const account = accounts.get(userId);
       if (!account || account.balance < betMinor) {
-        results.push(insufficientFunds());
+        results.push(refused('insufficient_funds'));
         continue;
       }
-      const { result, payoutMinor } = request.game.play(request.input, betMinor, this.rng);
-      account.balance += payoutMinor - betMinor;
+      const drawn = request.game.play(request.input, betMinor, this.rng);
+      account.balance += drawn.payoutMinor - betMinor;
       account.seq += 1;
-      const play = settle(request, result, payoutMinor, account.balance, account.seq, now);
-      eventRows.push(play.eventRow);
-      if (idempotency) {
-        keyRows.push({ user_id: userId, key: idempotency.key, request_hash: idempotency.requestHash, status: 200, response: play.outcome.response, created_at: now.getTime() });
+      const { eventRow, applied } = this.settle(request, drawn, account.balance, account.seq, now);
+      eventRows.push(eventRow);
+      if (flightKey) {
+        keysInBatch.add(flightKey);
+        keyRows.push({ user_id: userId, key: idempotency!.key, request_hash: idempotency!.requestHash, status: 200, response: applied.texts.response, created_at: now.getTime() });
       }
-      results.push(play.outcome);
+      results.push(applied);
     }
     await this.writeAccounts(tx, accounts);
     if (eventRows.length > 0) await tx`INSERT INTO events ${tx(eventRows)}`;
@@ -189,11 +227,21 @@ export class Ledger {
     return results;
   }
 
-  /** The "<user>\n<key>" pairs of the batch's Idempotency-Keys that are already stored. */
+  /**
+   * The "<user>\n<key>" pairs of the batch's Idempotency-Keys that are already stored. Looked
+   * up by the whole primary key (user_id, key), one OR-ed pair each, so both engines use the
+   * index however many keys are stored (`key IN (…)` alone scanned the table on SQLite).
+   */
   private async takenKeys(tx: SQL, requests: PlayRequest[]): Promise<Set<string>> {
-    const keys = [...new Set(requests.flatMap((r) => (r.idempotency ? [r.idempotency.key] : [])))];
-    if (keys.length === 0) return new Set();
-    const rows = await tx`SELECT user_id, key FROM idempotency_keys WHERE key IN ${tx(keys)}`;
+    const params = new Params(this.dialect);
+    const pairs = new Map<string, string>();
+    for (const { userId, idempotency } of requests) {
+      if (!idempotency) continue;
+      const flightKey = `${userId}\n${idempotency.key}`;
+      if (!pairs.has(flightKey)) pairs.set(flightKey, `(user_id = ${params.add(userId, 'BIGINT')} AND key = ${params.add(idempotency.key)})`);
+    }
+    if (pairs.size === 0) return new Set();
+    const rows = await tx.unsafe(`SELECT user_id, key FROM idempotency_keys WHERE ${[...pairs.values()].join(' OR ')}`, params.values);
     return new Set(rows.map((row: { user_id: number | string; key: string }) => `${Number(row.user_id)}\n${row.key}`));
   }
 
@@ -229,8 +277,8 @@ export class Ledger {
     if (updated.count !== values.length) throw new Error('an account changed while its batch was settled; retrying the plays one by one');
   }
 
-  private async findStored(sql: SQL, userId: number, key: string): Promise<{ status: number; response: string; request_hash: string } | undefined> {
-    const [row] = await sql`SELECT status, response, request_hash FROM idempotency_keys WHERE user_id = ${userId} AND key = ${key}`;
+  private async findStored(userId: number, key: string): Promise<{ status: number; response: string; request_hash: string } | undefined> {
+    const [row] = await this.sql`SELECT status, response, request_hash FROM idempotency_keys WHERE user_id = ${userId} AND key = ${key}`;
     return row ? { ...(row as { response: string; request_hash: string }), status: Number(row.status) } : undefined;
   }
 

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { request } from 'node:http';
 import { api, type Api } from '../support/client';
+import { ManualClock } from '../support/clock';
 import { startTestServer, type TestServer } from '../support/server';
 
 const MAX_FAILURES = 3;
@@ -86,12 +87,15 @@ describe('login throttling', () => {
   });
 
   it('lets the account in again once the lockout has passed', async () => {
-    const short = await startTestServer({ LOGIN_MAX_FAILURES: '2', LOGIN_LOCKOUT_SECONDS: '1' });
+    const clock = new ManualClock();
+    const short = await startTestServer({ LOGIN_MAX_FAILURES: '2', LOGIN_LOCKOUT_SECONDS: '1' }, { clock });
     try {
       const user = await api(short.url).signup('patient');
       await failTimes(2, '127.0.0.11', user.user.username, short);
       expectLocked(await loginFrom('127.0.0.11', user.user.username, user.password, short), 1);
-      await Bun.sleep(1100);
+      clock.advance(900);
+      expectLocked(await loginFrom('127.0.0.11', user.user.username, user.password, short), 1);
+      clock.advance(200);
       expect((await loginFrom('127.0.0.11', user.user.username, user.password, short)).status).toBe(200);
     } finally {
       await short.close();

@@ -47,8 +47,8 @@ describe('a slow reader', () => {
     await waitUntil(() => slow.messages().some((m) => m.type === 'ws_ack'), 'the slow reader to be acked');
     slow.pause();
 
-    const openSockets = suite.server.app.registry.sockets.size;
-    const played = await playWhile(userId, () => suite.server.app.registry.sockets.size === openSockets);
+    const openSockets = suite.server.app.registry.size;
+    const played = await playWhile(userId, () => suite.server.app.registry.size === openSockets);
     // One more after the close: the slow reader cannot have it.
     const last = await suite.client.play(user.access_token, 'slot', { bet: 0.01 });
     const total = played + 1;

@@ -3,24 +3,30 @@
  * invalid_token, and anything else an error (bad_json, unknown_type) with the socket left
  * open. Only the documented limits close it: 1008 past the message budget, 1009 past 4 KiB.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'bun:test';
 import fc from 'fast-check';
 import { api } from '../support/client';
+import { ManualClock } from '../support/clock';
 import { startTestServer, type TestServer } from '../support/server';
 import { openUserSocket, type Message, type TestSocket } from '../support/socket';
 
 let server: TestServer;
 /** A server whose message budget a property test cannot exhaust. */
 let roomy: TestServer;
+/** A new user for every test: the message budget is the user's, shared by all their sockets. */
 let token: string;
+const clock = new ManualClock();
 const open: TestSocket[] = [];
 const track = (socket: TestSocket) => (open.push(socket), socket);
 
 beforeAll(async () => {
   [server, roomy] = await Promise.all([
-    startTestServer(),
+    startTestServer({}, { clock }),
     startTestServer({ WS_MESSAGE_RATE_PER_SECOND: '100000', WS_MESSAGE_BURST: '100000' }),
   ]);
+});
+
+beforeEach(async () => {
   token = (await api(server.url).signup()).access_token;
 });
 
@@ -99,7 +105,7 @@ describe('limits', () => {
     const { WS_MESSAGE_BURST: burst, WS_MESSAGE_RATE_PER_SECOND: rate } = server.config;
     for (let i = 0; i < burst; i++) socket.send({ type: 'ping' });
     await socket.waitFor('pong', burst);
-    await Bun.sleep((2.5 / rate) * 1000); // two messages' worth, and a half
+    clock.advance((2.5 / rate) * 1000); // two messages' worth, and a half
     for (let i = 0; i < 2; i++) socket.send({ type: 'ping' });
     await socket.waitFor('pong', burst + 2);
     expect(socket.ws.readyState).toBe(WebSocket.OPEN);

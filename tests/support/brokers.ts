@@ -13,7 +13,7 @@ export class LateBroker implements Broker {
 
   constructor(private readonly delayMs = 3) {}
 
-  publish(topic: string, message: string): void {
+  async publish(topic: string, message: string): Promise<void> {
     this.queue.push([topic, message]);
     this.timer ??= setTimeout(() => this.drain(), this.delayMs);
   }

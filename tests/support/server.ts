@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
+import type { Clock } from '../../src/clock';
 import type { Rng } from '../../src/games/rng';
 import type { Broker } from '../../src/realtime/broker/broker';
 import { startServer, type RunningServer } from '../../src/server';
@@ -27,7 +28,7 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'games-test-'));
 }
 
-export async function startTestServer(env: TestEnv = {}, options: { dir?: string; rng?: Rng; broker?: Broker } = {}): Promise<TestServer> {
+export async function startTestServer(env: TestEnv = {}, options: { dir?: string; rng?: Rng; broker?: Broker; clock?: Clock } = {}): Promise<TestServer> {
   const dir = options.dir ?? tempDir();
   const config = loadConfig({
     PORT: '0',
@@ -45,7 +46,7 @@ export async function startTestServer(env: TestEnv = {}, options: { dir?: string
     AUTH_BURST: '1000',
     ...env,
   });
-  const server = await startServer(config, { rng: options.rng, broker: options.broker });
+  const server = await startServer(config, { rng: options.rng, broker: options.broker, clock: options.clock });
   return {
     ...server,
     config,

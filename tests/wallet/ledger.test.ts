@@ -11,9 +11,12 @@ import { crash } from '../../src/games/crash';
 import type { Game } from '../../src/games/game';
 import { seededRng } from '../../src/games/rng';
 import { slot } from '../../src/games/slot';
-import { AppError } from '../../src/http/errors';
+import { renderPlay } from '../../src/games/play-events';
 import { openDatabase, type Database } from '../../src/storage';
 import { Ledger, type PlayOutcome } from '../../src/wallet/ledger';
+
+const newLedger = (sql: SQL, rng: ReturnType<typeof seededRng>) => new Ledger(sql, rng, 'sqlite', { render: renderPlay });
+const responseOf = (outcome: PlayOutcome) => (outcome.kind === 'settled' ? outcome.texts.response : outcome.kind === 'replayed' ? outcome.response : undefined);
 import { tempDir } from '../support/server';
 
 let dir: string;
@@ -57,13 +60,14 @@ describe('Ledger', () => {
   it('settles hundreds of concurrent plays of many users so that every balance equals initial + Σ(payout − bet)', async () => {
     const initial = 5_000;
     const users = await makeUsers(6, initial);
-    const ledger = new Ledger(db.sql, seededRng(1), 'sqlite');
+    const ledger = newLedger(db.sql, seededRng(1));
     // Bets big enough that several accounts run dry partway through a batch.
-    const outcomes = await Promise.allSettled(Array.from({ length: 600 }, (_, i) => play(ledger, users[i % users.length]!, 100 + (i % 7) * 150)));
-    const accepted = outcomes.filter((o): o is PromiseFulfilledResult<PlayOutcome> => o.status === 'fulfilled');
-    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    const outcomes = await Promise.all(Array.from({ length: 600 }, (_, i) => play(ledger, users[i % users.length]!, 100 + (i % 7) * 150)));
+    const accepted = outcomes.filter((o) => o.kind === 'settled');
+    const refused = outcomes.filter((o) => o.kind === 'refused');
     expect(refused.length).toBeGreaterThan(0);
-    for (const refusal of refused) expect((refusal.reason as AppError).code).toBe('insufficient_funds');
+    expect(accepted.length + refused.length).toBe(600);
+    for (const refusal of refused) expect(refusal.refusal).toBe('insufficient_funds');
 
     let events = 0;
     for (const userId of users) {
@@ -76,8 +80,8 @@ describe('Ledger', () => {
     expect(events).toBe(accepted.length);
     // Each accepted response carries the balance right after that play, in sequence order.
     const last = new Map<number, { seq: number; balance: number }>();
-    for (const { value } of accepted) {
-      const body = JSON.parse(value.response);
+    for (const outcome of accepted) {
+      const body = JSON.parse(responseOf(outcome)!);
       const [user, seq] = body.event_id.split('-').map(Number);
       if ((last.get(user)?.seq ?? 0) < seq) last.set(user, { seq, balance: body.balance });
     }
@@ -87,9 +91,9 @@ describe('Ledger', () => {
   it('refuses a bet the running balance of its batch can no longer cover, and only that one', async () => {
     const [userId] = await makeUsers(1, 1_000);
     const alwaysLoses: Game = { ...crash, play: (_input, bet, rng) => crash.play({ bet: bet / 100, cashout: 1000 }, bet, { ...rng, float: () => 0 }) };
-    const ledger = new Ledger(db.sql, seededRng(2), 'sqlite');
-    const outcomes = await Promise.allSettled([400, 400, 400, 200].map((bet) => play(ledger, userId!, bet, alwaysLoses, { bet: bet / 100, cashout: 2 })));
-    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    const ledger = newLedger(db.sql, seededRng(2));
+    const outcomes = await Promise.all([400, 400, 400, 200].map((bet) => play(ledger, userId!, bet, alwaysLoses, { bet: bet / 100, cashout: 2 })));
+    expect(outcomes.map((o) => o.kind)).toEqual(['settled', 'settled', 'refused', 'settled']);
     expect((await books(userId!)).balance).toBe(0);
   });
 
@@ -103,10 +107,10 @@ describe('Ledger', () => {
         await tx`UPDATE users SET balance = balance + 500, event_seq = event_seq + 1 WHERE id = ${userId}`;
       }
     });
-    const ledger = new Ledger(meddling, seededRng(3), 'sqlite');
+    const ledger = newLedger(meddling, seededRng(3));
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => play(ledger, userId!, 100)));
     expect(interfered).toBeGreaterThan(0);
-    expect(outcomes.every((o) => !o.replayed)).toBe(true);
+    expect(outcomes.every((o) => o.kind === 'settled')).toBe(true);
     const { balance, seqs, net } = await books(userId!);
     // The meddling write was rolled back with the failed batch; the 20 plays then ran alone.
     expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
@@ -115,12 +119,12 @@ describe('Ledger', () => {
 
   it('answers a stored Idempotency-Key inside a batch with the stored response, charging nothing', async () => {
     const [userId] = await makeUsers(1, 10_000);
-    const ledger = new Ledger(db.sql, seededRng(4), 'sqlite');
+    const ledger = newLedger(db.sql, seededRng(4));
     const keyed = (key: string) => ledger.play({ userId: userId!, game: slot, input: { bet: 1 }, betMinor: 100, idempotency: { key, requestHash: 'h' } });
     const first = await keyed('k1');
     const batch = await Promise.all([keyed('k1'), play(ledger, userId!, 100), keyed('k2'), play(ledger, userId!, 100)]);
-    expect(batch[0]).toEqual({ response: first.response, replayed: true });
-    expect(batch.filter((o) => !o.replayed).length).toBe(3);
+    expect(batch[0]).toEqual({ kind: 'replayed', response: responseOf(first)! });
+    expect(batch.filter((o) => o.kind === 'settled').length).toBe(3);
     expect((await books(userId!)).seqs).toEqual([1, 2, 3, 4]);
   });
 });

@@ -9,7 +9,7 @@ export interface Broker {
    * Sends `message` on `topic` to every instance, this one included. Messages published from one
    * instance are delivered in the order they were published.
    */
-  publish(topic: string, message: string): void | Promise<void>;
+  publish(topic: string, message: string): Promise<void>;
   /** Begins delivering to `deliver`, called once per message per instance. */
   start(deliver: (topic: string, message: string) => void): Promise<void>;
   /** Stops delivering and releases what `start` took. */

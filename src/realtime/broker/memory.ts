@@ -5,7 +5,7 @@ export class MemoryBroker implements Broker {
   readonly name = 'memory';
   private deliver: ((topic: string, message: string) => void) | undefined;
 
-  publish(topic: string, message: string): void {
+  async publish(topic: string, message: string): Promise<void> {
     this.deliver?.(topic, message);
   }
 

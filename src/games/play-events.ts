@@ -1,0 +1,39 @@
+/**
+ * A settled play on the wire: the texts stored with it (its `game_event` and its REST
+ * response, written once, inside the play's transaction) and what is published after the
+ * commit (the event to the user and the monitors, then the user's `balance_update`).
+ */
+import { eventId, messages } from '../realtime/events';
+import type { Hub } from '../realtime/hub';
+import type { PlayTexts, SettledPlay } from '../wallet/ledger';
+import { fromMinor } from '../wallet/money';
+
+/** The stored texts of a play. The result gains its payout; everything leaves minor units here. */
+export function renderPlay(play: SettledPlay): PlayTexts {
+  const event_id = eventId(play.userId, play.seq);
+  const bet = fromMinor(play.betMinor);
+  const result = { ...play.result, payout: fromMinor(play.payoutMinor) };
+  return {
+    event: messages.gameEvent({ event_id, game_type: play.gameType, user_id: play.userId, bet, result, ts: play.at.toISOString() }),
+    response: JSON.stringify({ event_id, game_type: play.gameType, bet, result, balance: fromMinor(play.balanceMinor) }),
+  };
+}
+
+/**
+ * Publishes each settled play. The ledger calls this per user in `seq` order, right after the
+ * commit; the hub keeps that order on every socket.
+ */
+export const publishPlay = (hub: Hub) => (play: SettledPlay, texts: PlayTexts) => {
+  hub.publishGameEvent(texts.event);
+  hub.publishToUser(
+    play.userId,
+    messages.balanceUpdate({
+      user_id: play.userId,
+      balance: fromMinor(play.balanceMinor),
+      delta: fromMinor(play.payoutMinor - play.betMinor),
+      reason: play.gameType,
+      event_id: eventId(play.userId, play.seq),
+      ts: play.at.toISOString(),
+    }),
+  );
+};

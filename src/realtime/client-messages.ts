@@ -1,0 +1,91 @@
+/**
+ * What a client may send on an open socket (`ping`, `refresh`, and for monitors `subscribe`):
+ * parsed, charged to the user's message budget, answered.
+ */
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { TokenService } from '../auth/tokens';
+import { CloseCode, WsErrorCode } from './close-codes';
+import { ClientMessage, messages, type MonitorFilter } from './events';
+import type { SocketRegistry } from './registry';
+import type { Socket } from './session';
+
+/** What clients may send, from the one schema in events.ts, compiled once. */
+const isClientMessage = TypeCompiler.Compile(ClientMessage);
+
+export type ClientMessageDeps = {
+  tokens: TokenService;
+  registry: SocketRegistry;
+  /** Monitors only: switches the socket to another filter (answers with a fresh snapshot). */
+  resubscribe: (ws: Socket, filter: Record<string, unknown>) => void;
+};
+
+const invalidToken = () => messages.error(WsErrorCode.INVALID_TOKEN, 'refresh needs a valid access token for the same user');
+
+export function clientMessageHandler(deps: ClientMessageDeps) {
+  const { tokens, registry } = deps;
+
+  async function refresh(ws: Socket, token: string): Promise<void> {
+    const session = ws.data.session;
+    const claims = await tokens.verify(token);
+    if (!session.isOpen) return;
+    const isSameUser = claims !== undefined && claims.userId === session.userId && (session.kind === 'user' || claims.role === 'admin');
+    if (!isSameUser) {
+      registry.send(ws, invalidToken());
+      return;
+    }
+    session.expiresAt = claims.expiresAt;
+    registry.send(ws, messages.refreshed(registry.expiresIn(ws)));
+  }
+
+  return function onMessage(ws: Socket, raw: string | Buffer): void {
+    const session = ws.data.session;
+    if (!session.budget.take()) {
+      ws.close(CloseCode.POLICY_VIOLATION, 'message budget exceeded');
+      return;
+    }
+    const message = parseClientMessage(raw);
+    const isObject = typeof message === 'object' && message !== null && !Array.isArray(message);
+    if (!isObject) {
+      registry.send(ws, messages.error(WsErrorCode.BAD_JSON, 'messages are JSON objects with a "type"'));
+      return;
+    }
+    const type = (message as { type?: unknown }).type;
+    if (type === 'subscribe' && session.kind === 'monitor') {
+      deps.resubscribe(ws, message as Record<string, unknown>);
+      return;
+    }
+    if (!isClientMessage.Check(message) || message.type === 'subscribe') {
+      // A refresh without a usable token is a refused refresh, not an unknown message.
+      const known = session.kind === 'monitor' ? 'ping, refresh, subscribe' : 'ping, refresh';
+      registry.send(ws, type === 'refresh' ? invalidToken() : messages.error(WsErrorCode.UNKNOWN_TYPE, `known types: ${known}`));
+      return;
+    }
+    switch (message.type) {
+      case 'ping':
+        registry.send(ws, messages.pong());
+        break;
+      case 'refresh':
+        void refresh(ws, message.token);
+        break;
+    }
+  };
+}
+
+/** A monitor filter without the message's `type`. */
+export function filterFields(message: Record<string, unknown>): Partial<MonitorFilter> {
+  const { type: _type, ...fields } = message;
+  return fields;
+}
+
+/**
+ * A client's text frame as JSON, or undefined for anything that is not JSON (binary frames
+ * included): those are answered with `bad_json`.
+ */
+function parseClientMessage(message: string | Buffer): unknown {
+  if (typeof message !== 'string') return undefined;
+  try {
+    return JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Per-user order on delivery. Events reach the hub in each user's `seq` order from this
+ * instance, but from several instances (or across a broker outage) one can arrive early or
+ * twice. The sequencer passes an event on only when it is the user's next one: a repeat is
+ * dropped, and an event that skips ahead makes it read the missing ones from the database
+ * first (holding later arrivals for that user meanwhile), so every socket sees every event
+ * once, in order.
+ */
+export type MissedEvents = (userId: number, afterSeq: number, beforeSeq: number) => Promise<{ seq: number; payload: string }[]>;
+
+type Filling = { held: Map<number, string> };
+
+export class Sequencer {
+  /** The last seq passed on, per user seen since start. */
+  private readonly last = new Map<number, number>();
+  private readonly filling = new Map<number, Filling>();
+
+  constructor(
+    private readonly emit: (userId: number, message: string) => void,
+    private readonly missed: MissedEvents | undefined,
+    private readonly onFillError: (error: unknown) => void,
+  ) {}
+
+  accept(userId: number, seq: number, message: string): void {
+    const filling = this.filling.get(userId);
+    if (filling) {
+      filling.held.set(seq, message);
+      return;
+    }
+    const last = this.last.get(userId);
+    const isNext = last === undefined || seq === last + 1;
+    if (isNext) {
+      this.pass(userId, seq, message);
+      return;
+    }
+    if (seq <= last) return; // already passed on
+    if (!this.missed) {
+      this.pass(userId, seq, message);
+      return;
+    }
+    const state: Filling = { held: new Map([[seq, message]]) };
+    this.filling.set(userId, state);
+    void this.fill(userId, state);
+  }
+
+  /** Whether any user's gap is being read: for tests and health. */
+  get isFilling(): boolean {
+    return this.filling.size > 0;
+  }
+
+  private pass(userId: number, seq: number, message: string): void {
+    this.last.set(userId, seq);
+    this.emit(userId, message);
+  }
+
+  private async fill(userId: number, state: Filling): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const last = this.last.get(userId)!;
+      const upTo = Math.min(...state.held.keys());
+      try {
+        const rows = await this.missed!(userId, last, upTo);
+        for (const row of rows) if (row.seq > this.last.get(userId)!) this.pass(userId, row.seq, row.payload);
+        break;
+      } catch (error) {
+        this.onFillError(error);
+        // The database is the only place the missing events are: keep trying, a little slower
+        // each time, holding this user's later events meanwhile.
+        await Bun.sleep(Math.min(5_000, 100 * 2 ** attempt));
+      }
+    }
+    this.filling.delete(userId);
+    // Release what was held, in seq order, through accept(): a new gap among them fills again.
+    for (const seq of [...state.held.keys()].sort((a, b) => a - b)) this.accept(userId, seq, state.held.get(seq)!);
+  }
+}

@@ -1,0 +1,33 @@
+/** What each socket keeps: small on purpose, it is multiplied by every connection. */
+import type { ServerWebSocket } from 'bun';
+import type { TokenBucket } from '../http/rate-limit';
+import type { MonitorFilter } from './events';
+
+export type Session = {
+  kind: 'user' | 'monitor';
+  userId: number;
+  /** Epoch ms at which the token expires; moved by an in-band refresh. */
+  expiresAt: number;
+  /** The user's message budget, shared by all of the user's sockets. */
+  budget: TokenBucket;
+  /** User sockets: the `?since=` event id to resume after. */
+  since: string | undefined;
+  /** Monitors: what this monitor wants to see (undefined: everything). */
+  filter: MonitorFilter | undefined;
+  /** Monitors: the topic its filter's events arrive on, and how to let go of it. */
+  feed?: { topic: string; release: () => void };
+  /** Set while a resuming socket reads history and catches up: stops the hub relaying to it. */
+  stopWatching?: () => void;
+  /** Gives back the socket's place under the per-user and per-address caps. */
+  release: () => void;
+  isOpen: boolean;
+};
+
+/** The handlers Elysia's WebSocket dispatcher finds in `ws.data` (see index.ts). */
+export type SocketHandlers = {
+  open(ws: Socket): void;
+  message(ws: Socket, message: string | Buffer): void;
+  close(ws: Socket, code: number): void;
+};
+
+export type Socket = ServerWebSocket<{ session: Session } & SocketHandlers>;
