@@ -108,11 +108,13 @@ describe('GET /api/admin/events', () => {
     expect(crashes.json.events.every((event: any) => event.game_type === 'crash' && event.user_id === player.user.id)).toBe(true);
   });
 
-  it('is for admins only', async () => {
+  it('is for admins only: 403 for a user, 401 without a token', async () => {
     const player = await suite.client.signup();
     const response = await suite.client.get('/api/admin/events', player.access_token);
     expect(response.status).toBe(403);
     expect(response.json.error.code).toBe('forbidden');
+    const anonymous = await suite.client.get('/api/admin/events');
+    expect([anonymous.status, anonymous.json.error.code]).toEqual([401, 'unauthorized']);
   });
 
   it('refuses bad parameters with the error shape', async () => {
