@@ -118,7 +118,7 @@ export function createApp(deps: AppDeps) {
     .use(authController(auth, tokens, authPerAddress))
     .use(gamesController(games, tokens))
     .use(historyController(new HistoryService(db.sql), tokens))
-    .use(docsController())
+    .use(docsController((): readonly ServedRoute[] => app.routes))
     .use(
       realtimeController({
         hub,

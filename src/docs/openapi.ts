@@ -9,8 +9,9 @@ import { openapi } from '@elysiajs/openapi';
 import { Type as t, type TObject, type TSchema } from '@sinclair/typebox';
 import { Credentials, LoginBody, RefreshBody, TokenResponse, User } from '../auth/model';
 import { games } from '../games/catalogue';
-import { PlayResponse } from '../games/model';
+import { GameType, PlayResponse } from '../games/model';
 import { AdminEventsPage, AdminEventsQuery, HistoryPage, HistoryQuery } from '../history/model';
+import type { ServedRoute } from '../http/methods';
 import { Health } from '../http/model';
 
 type Access = 'public' | 'user' | 'admin';
@@ -79,6 +80,20 @@ const websocket = (who: string, extra: OperationDoc['parameters'] = []): Operati
   },
 });
 
+/*
+ * Routes of features built on other branches (fairness, the monitor page, admin users, /ready,
+ * /metrics), described here ahead of the merge: an entry appears in the document only while
+ * the app serves its route. Replace these schemas by the features' model.ts ones once merged.
+ */
+const Hex64 = t.String({ pattern: '^[0-9a-f]{64}$' });
+const ClientSeed = t.String({ pattern: '^[\\x21-\\x7e]{1,64}$', description: '1 to 64 printable ASCII characters, no spaces' });
+const FairnessState = t.Object({ server_seed_hash: Hex64, client_seed: t.String(), nonce: t.Integer({ minimum: 0, description: 'the nonce the next play uses' }) });
+const RevealedSeeds = t.Object({
+  seeds: t.Array(t.Object({ id: t.Integer(), server_seed: Hex64, server_seed_hash: Hex64, client_seed: t.String(), nonce: t.Integer(), created_at: t.String(), revealed_at: t.String() })),
+  next_before: t.Union([t.Integer(), t.Null()]),
+});
+const UsersPage = t.Object({ users: t.Array(User) });
+
 const page = (summary: string, mediaType: string): OperationDoc => ({ tag: 'docs', summary, access: 'public', ok: { status: 200, description: summary, mediaType, schema: t.Any() } });
 
 /** Every route, keyed `METHOD path`. */
@@ -128,6 +143,44 @@ export const operations: Record<string, OperationDoc> = {
     errors: { 503: ['shutting_down'] },
   },
   'ALL /ws/games': { tag: 'websocket', summary: 'The legacy stream, gone', access: 'public', ok: { status: 410, description: 'names the endpoints that replace it' }, errors: { 410: ['gone'] } },
+  'GET /api/admin/users': {
+    tag: 'admin', summary: 'The accounts behind user ids (unknown ids are absent)', access: 'admin',
+    query: t.Object({ ids: t.String({ description: '1 to 100 comma-separated user ids, e.g. 1,2,3' }) }),
+    ok: { status: 200, description: 'the users', schema: UsersPage },
+    errors: { 400: ['invalid_ids'] },
+  },
+  'GET /api/games/fairness': { tag: 'fairness', summary: "The caller's seeds: the active seed's hash, the client seed, the next nonce", access: 'user', ok: { status: 200, description: 'the fairness state', schema: FairnessState } },
+  'GET /api/games/fairness/': { tag: 'fairness', summary: "The caller's seeds: the active seed's hash, the client seed, the next nonce", access: 'user', ok: { status: 200, description: 'the fairness state', schema: FairnessState } },
+  'PUT /api/games/fairness/client-seed': {
+    tag: 'fairness', summary: 'Set the client seed for the next plays', access: 'user', body: t.Object({ client_seed: ClientSeed }),
+    ok: { status: 200, description: 'the fairness state', schema: FairnessState },
+  },
+  'POST /api/games/fairness/rotate': {
+    tag: 'fairness', summary: 'Reveal the active server seed and start a new one', access: 'user',
+    ok: { status: 200, description: 'the revealed seed and the new state', schema: t.Composite([t.Object({ revealed_server_seed: Hex64, revealed_server_seed_hash: Hex64 }), FairnessState]) },
+  },
+  'GET /api/games/fairness/revealed': {
+    tag: 'fairness', summary: "The caller's revealed seeds, newest first", access: 'user',
+    query: t.Object({ before: t.Optional(t.Integer({ minimum: 1 })), limit: t.Optional(t.Integer({ minimum: 1, maximum: 100 })) }),
+    ok: { status: 200, description: 'a page; pass next_before back as before', schema: RevealedSeeds },
+  },
+  'POST /api/games/fairness/verify': {
+    tag: 'fairness', summary: 'Recompute a play from revealed seeds (no account needed)', access: 'public',
+    body: t.Object({
+      game_type: GameType, server_seed: Hex64, client_seed: ClientSeed, nonce: t.Integer({ minimum: 0 }),
+      params: t.Record(t.String(), t.Unknown(), { description: 'the play\'s request body, e.g. { "bet": 1, "choice": "rock" }' }),
+    }),
+    ok: { status: 200, description: 'the result that play had', schema: t.Object({ result: t.Object({ payout: t.Number() }, { additionalProperties: true }) }) },
+    errors: { 400: ['invalid_params', 'invalid_bet', 'invalid_choice', 'invalid_cashout'], 429: ['rate_limited'] },
+  },
+  'GET /ready': {
+    tag: 'operations', summary: 'Readiness: the database (and Redis, where configured) answer', access: 'public',
+    ok: { status: 200, description: 'ready', schema: t.Object({ status: t.Literal('ready') }, { additionalProperties: true }) },
+    errors: { 503: ['not_ready'] },
+  },
+  'GET /metrics': { tag: 'operations', summary: 'Prometheus metrics', access: 'public', ok: { status: 200, description: 'Prometheus text format', mediaType: 'text/plain', schema: t.String() } },
+  'GET /monitor': page('The live monitor page (admins log in on it)', 'text/html'),
+  'GET /monitor/assets/:name': { ...page('A file of the monitor page', 'application/octet-stream'), errors: { 404: ['not_found'] } },
   'GET /openapi': page('This document as a page', 'text/html'),
   'GET /openapi/json': page('This document', 'application/json'),
   'GET /asyncapi.json': page('AsyncAPI 3 document of the WebSocket streams', 'application/json'),
@@ -185,18 +238,25 @@ function operationObject(key: string, doc: OperationDoc) {
   };
 }
 
-/** The `paths` object: one item per path, one operation per method (ALL as get and post). */
-export function openApiPaths(table = operations) {
+/**
+ * The `paths` object for the routes the app serves: one item per path, one operation per
+ * method (ALL as get and post), `:param` written `{param}`.
+ */
+export function openApiPaths(served: readonly ServedRoute[], table = operations) {
+  const isServed = new Set(served.map((route) => `${route.method} ${route.path}`));
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [key, doc] of Object.entries(table)) {
-    const [method, path] = key.split(' ') as [string, string];
+    if (!isServed.has(key)) continue;
+    const [method, rawPath] = key.split(' ') as [string, string];
+    const path = rawPath.replace(/:([^/]+)/g, '{$1}');
     const methods = method === 'ALL' ? ['get', 'post'] : [method.toLowerCase()];
     for (const m of methods) (paths[path] ??= {})[m] = operationObject(`${m} ${path}`, doc);
   }
   return paths;
 }
 
-export const openApiDocs = () =>
+/** `routes` is read when the document is asked for, once every controller is registered. */
+export const openApiDocs = (routes: () => readonly ServedRoute[]) =>
   openapi({
     path: '/openapi',
     specPath: '/openapi/json',
@@ -212,10 +272,14 @@ export const openApiDocs = () =>
         { name: 'history', description: 'past events' },
         { name: 'admin', description: 'admins only' },
         { name: 'websocket', description: 'stream upgrades' },
-        { name: 'operations', description: 'health and readiness' },
+        { name: 'fairness', description: 'provably fair seeds' },
+        { name: 'operations', description: 'health, readiness and metrics' },
         { name: 'docs', description: 'these documents' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      paths: openApiPaths() as never,
+      // A getter: the plugin reads it on each (re)build of the document, after start-up.
+      get paths() {
+        return openApiPaths(routes()) as never;
+      },
     },
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'bun:test';
+import { openApiPaths } from '../../src/docs/openapi';
 import { useServer } from '../support/suite';
 
 const suite = useServer();
@@ -66,5 +67,16 @@ describe('OpenAPI', () => {
     expect(rps.responses[200].content['application/json'].schema.required).toEqual(expect.arrayContaining(['event_id', 'balance', 'result']));
     const history = doc.paths['/api/games/history'].get;
     expect(history.parameters.map((p: any) => p.name)).toEqual(['before', 'limit']);
+  });
+});
+
+describe('openApiPaths', () => {
+  it('describes exactly the routes served, writing :param as {param}', () => {
+    const paths = openApiPaths([
+      { method: 'GET', path: '/monitor/assets/:name' },
+      { method: 'POST', path: '/api/games/fairness/verify' },
+    ]);
+    expect(Object.keys(paths).sort()).toEqual(['/api/games/fairness/verify', '/monitor/assets/{name}']);
+    expect(Object.keys(paths['/api/games/fairness/verify']!)).toEqual(['post']);
   });
 });
