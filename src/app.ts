@@ -45,6 +45,8 @@ export type AppDeps = {
 };
 
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
+/** Most events read back after a broker outage; past it, per-user gap filling takes over. */
+const CATCH_UP_MAX_EVENTS = 50_000;
 
 /** Bun's per-server WebSocket settings (per-route ones are ignored by Bun). */
 function websocketSettings(config: Config) {
@@ -82,7 +84,9 @@ export function createApp(deps: AppDeps) {
   const hub = new Hub(deps.broker ?? createBroker(config), {
     recentEvents: config.RECENT_EVENTS,
     missed: (userId, afterSeq, beforeSeq) => history.between(userId, afterSeq, beforeSeq),
-    onError: (what, error) => logger.warn(what === 'publish' ? 'broker publish failed' : 'reading missed events failed', { error: String(error) }),
+    eventsSince: (since) => history.createdSince(since, CATCH_UP_MAX_EVENTS),
+    onError: (what, error) => logger.warn(`hub: ${what} failed`, { error: String(error) }),
+    now: () => clock.now(),
   });
   const ledger = new Ledger(db.sql, deps.rng ?? cryptoRng(), db.dialect, {
     concurrency: db.dialect === 'sqlite' ? 1 : 4,
@@ -110,7 +114,8 @@ export function createApp(deps: AppDeps) {
     .get('/health', async () => {
       if (isShuttingDown) return errorResponse(503, 'shutting_down', 'the server is shutting down');
       await db.sql`SELECT 1`;
-      return { status: 'ok' };
+      // Degraded: the broker cannot reach the other instances; plays and local delivery go on.
+      return { status: hub.isConnected ? 'ok' : 'degraded' };
     })
     .all('/ws/games', () =>
       errorResponse(410, 'gone', 'this endpoint is gone: use /api/games/ws for a user stream and /api/games/ws/monitor for the admin monitor'),

@@ -18,16 +18,22 @@ export class EventHistory {
     return rows.map((row: { seq: number | string; payload: string }) => ({ seq: Number(row.seq), payload: row.payload }));
   }
 
+  /** Every user's events committed at or after `since` (epoch ms), in commit order: what an outage may have missed. */
+  async createdSince(since: number, limit: number): Promise<{ userId: number; seq: number; payload: string }[]> {
+    const rows = await this.sql`SELECT user_id, seq, payload FROM events WHERE created_at >= ${since} ORDER BY id LIMIT ${limit}`;
+    return rows.map((row: { user_id: number | string; seq: number | string; payload: string }) => ({ userId: Number(row.user_id), seq: Number(row.seq), payload: row.payload }));
+  }
+
   /** The user's latest event sequence (0 before the first play). */
   async latestSeq(userId: number): Promise<number> {
     const [row] = await this.sql`SELECT event_seq FROM users WHERE id = ${userId}`;
     return row ? Number(row.event_seq) : 0;
   }
 
-  /** The newest `n` events of everyone, oldest first. */
+  /** The newest `n` events of everyone, oldest first, in the recent events' order (recent-events.ts). */
   async recent(n: number): Promise<string[]> {
     if (n === 0) return [];
-    const rows = await this.sql`SELECT payload FROM events ORDER BY id DESC LIMIT ${n}`;
+    const rows = await this.sql`SELECT payload FROM events ORDER BY created_at DESC, user_id DESC, seq DESC LIMIT ${n}`;
     return rows.map((row: { payload: string }) => row.payload).reverse();
   }
 }

@@ -7,7 +7,7 @@
 import type { Broker } from './broker/broker';
 import { gameEventHead, messages } from './events';
 import { MonitorFeed } from './monitor-feed';
-import { RingBuffer } from './ring-buffer';
+import { RecentEvents } from './recent-events';
 import { Sequencer, type MissedEvents } from './sequencer';
 
 export { MONITOR_TOPIC } from './monitor-feed';
@@ -21,29 +21,65 @@ export const PRESENCE_TOPIC = 'presence';
 /** Bun's `server.publish`: native fan-out to every socket subscribed to the topic. */
 export type TopicPublisher = (topic: string, message: string) => unknown;
 
+/** Every user's events committed since a time, oldest first: what a broker outage may have kept from this instance. */
+export type EventsSince = (since: number) => Promise<{ userId: number; seq: number; payload: string }[]>;
+
+/**
+ * Who is online across the cluster (realtime/presence/). Each call is about this instance's
+ * sockets: `add` at a user's first socket here resolves true when it is the user's first in
+ * the cluster; `remove` at the last here resolves true when it was the last in the cluster.
+ */
+export interface ClusterPresence {
+  add(userId: number): Promise<boolean>;
+  remove(userId: number): Promise<boolean>;
+  connectedUserIds(): Promise<number[]>;
+}
+
 export type HubOptions = {
+  /** Cluster presence; without it, this instance's sockets are the whole story. */
+  presence?: ClusterPresence;
   recentEvents: number;
   /** Reads a user's events between two seqs from the database, to fill a gap. */
   missed?: MissedEvents;
-  /** A publish the broker could not take, or a gap that could not be read: logged and counted by the caller. */
-  onError?: (what: 'publish' | 'gap_fill', error: unknown) => void;
+  /** Reads what was committed during a broker outage, to deliver it once the broker is back. */
+  eventsSince?: EventsSince;
+  /** A publish the broker could not take, or missed events that could not be read: logged and counted by the caller. */
+  onError?: (what: 'publish' | 'gap_fill' | 'catch_up' | 'presence', error: unknown) => void;
+  now?: () => number;
 };
 
+/** How far before a broker outage was noticed the catch-up reads, for messages in flight then. */
+const CATCH_UP_SLACK_MS = 5_000;
+/** Failed event publishes kept for a retry; past this the oldest go (receivers still fill gaps from the database). */
+const MAX_RETRIES = 10_000;
+const RETRY_INTERVAL_MS = 1_000;
+
 export class Hub {
-  private readonly recent: RingBuffer<string>;
+  private readonly recent: RecentEvents;
   /** Open user sockets per user on this instance: presence changes on the first and the last. */
   private readonly connections = new Map<number, number>();
+  /** Users online in the whole cluster, as the presence messages delivered here tell. */
+  private readonly online = new Set<number>();
+  /** Per user, the presence change under way: changes of one user run one after another. */
+  private readonly presenceChanges = new Map<number, Promise<void>>();
   /** Sockets catching up with `since`: they get their user's messages here until subscribed. */
   private readonly watchers = new Map<number, Set<(message: string) => void>>();
   private readonly sequencer: Sequencer;
   readonly monitors = new MonitorFeed();
   private publishLocal: TopicPublisher | undefined;
+  /** When the broker was last seen to go away (undefined while connected). */
+  private disconnectedAt: number | undefined;
+  /** Events whose publish failed: published again once the broker takes them. */
+  private retries: string[] = [];
+  private retryTimer: Timer | undefined;
+  private readonly now: () => number;
 
   constructor(
     private readonly broker: Broker,
     private readonly options: HubOptions,
   ) {
-    this.recent = new RingBuffer(options.recentEvents);
+    this.recent = new RecentEvents(options.recentEvents);
+    this.now = options.now ?? Date.now;
     this.sequencer = new Sequencer((userId, message) => this.deliverEvent(userId, message), options.missed, (error) => options.onError?.('gap_fill', error));
   }
 
@@ -55,12 +91,45 @@ export class Hub {
   /** Starts taking deliveries from the broker and sending them to `publishLocal`'s topics. */
   async start(publishLocal: TopicPublisher): Promise<void> {
     this.publishLocal = publishLocal;
-    await this.broker.start((topic, message) => this.deliver(topic, message));
+    await this.broker.start((topic, message) => this.deliver(topic, message), {
+      onDisconnect: () => {
+        this.disconnectedAt ??= this.now();
+      },
+      onReconnect: () => {
+        void this.recover();
+        void this.refreshPresence().catch((error) => this.options.onError?.('presence', error));
+      },
+    });
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
     await this.broker.stop();
     this.publishLocal = undefined;
+  }
+
+  /** False while the broker cannot reach the other instances: local delivery goes on, the rest is delayed. */
+  get isConnected(): boolean {
+    return this.broker.connected;
+  }
+
+  /**
+   * After a broker outage: publish again what failed, then deliver what the other instances
+   * committed meanwhile, read from the database (the sequencer drops what already arrived and
+   * keeps each user's order).
+   */
+  async recover(): Promise<void> {
+    const since = (this.disconnectedAt ?? this.now()) - CATCH_UP_SLACK_MS;
+    this.disconnectedAt = undefined;
+    this.retryFailed();
+    if (!this.options.eventsSince) return;
+    try {
+      for (const event of await this.options.eventsSince(since)) this.sequencer.accept(event.userId, event.seq, event.payload);
+    } catch (error) {
+      this.options.onError?.('catch_up', error);
+      this.disconnectedAt ??= since + CATCH_UP_SLACK_MS;
+    }
   }
 
   /** Refills the recent events (serialized game_events, oldest first), e.g. from the database. */
@@ -77,26 +146,63 @@ export class Hub {
     this.publish(userTopic(userId), message);
   }
 
-  /** Counts a user's socket in; the first one announces `join` to the monitors. */
+  /** Counts a user's socket in; the user's first socket in the cluster announces `join` to the monitors. */
   connect(userId: number): void {
     const count = this.connections.get(userId) ?? 0;
     this.connections.set(userId, count + 1);
-    if (count === 0) this.publish(PRESENCE_TOPIC, messages.presence(userId, 'join'));
+    if (count === 0) this.changePresence(userId, 'join');
   }
 
-  /** Counts a user's socket out; the last one announces `leave`. */
+  /** Counts a user's socket out; the user's last socket in the cluster announces `leave`. */
   disconnect(userId: number): void {
     const count = this.connections.get(userId) ?? 0;
     if (count <= 1) {
       this.connections.delete(userId);
-      if (count === 1) this.publish(PRESENCE_TOPIC, messages.presence(userId, 'leave'));
+      if (count === 1) this.changePresence(userId, 'leave');
     } else {
       this.connections.set(userId, count - 1);
     }
   }
 
+  /** Users with a socket open anywhere in the cluster. */
   connectedUserIds(): number[] {
-    return [...this.connections.keys()];
+    return [...this.online];
+  }
+
+  /** Users whose last socket was on an instance that died: announced gone by a survivor. */
+  announceGone(userIds: readonly number[]): void {
+    for (const userId of userIds) this.publish(PRESENCE_TOPIC, messages.presence(userId, 'leave'));
+  }
+
+  /**
+   * Reads who is online from the cluster presence and tells the monitors here what changed
+   * (after a broker outage, presence messages may have been missed).
+   */
+  async refreshPresence(): Promise<void> {
+    const { presence } = this.options;
+    if (!presence || !this.publishLocal) return;
+    const now = new Set(await presence.connectedUserIds());
+    for (const userId of this.online) if (!now.has(userId)) this.deliver(PRESENCE_TOPIC, messages.presence(userId, 'leave'));
+    for (const userId of now) if (!this.online.has(userId)) this.deliver(PRESENCE_TOPIC, messages.presence(userId, 'join'));
+  }
+
+  private changePresence(userId: number, status: 'join' | 'leave'): void {
+    const { presence } = this.options;
+    if (!presence) {
+      this.publish(PRESENCE_TOPIC, messages.presence(userId, status));
+      return;
+    }
+    const previous = this.presenceChanges.get(userId) ?? Promise.resolve();
+    const change = previous
+      .then(() => (status === 'join' ? presence.add(userId) : presence.remove(userId)))
+      .then((isClusterWide) => {
+        if (isClusterWide) this.publish(PRESENCE_TOPIC, messages.presence(userId, status));
+      })
+      .catch((error) => this.options.onError?.('presence', error))
+      .finally(() => {
+        if (this.presenceChanges.get(userId) === change) this.presenceChanges.delete(userId);
+      });
+    this.presenceChanges.set(userId, change);
   }
 
   /** Serialized game_events, oldest first. */
@@ -118,9 +224,33 @@ export class Hub {
     };
   }
 
-  /** Publishes through the broker; a failure is reported, never dropped in silence. */
+  /**
+   * Publishes through the broker; a failure is reported, never dropped in silence, and a
+   * game_event that failed is published again later.
+   */
   private publish(topic: string, message: string): void {
-    this.broker.publish(topic, message).catch((error) => this.options.onError?.('publish', error));
+    this.broker.publish(topic, message).catch((error) => {
+      this.options.onError?.('publish', error);
+      if (topic === EVENTS_TOPIC) this.keepForRetry(message);
+    });
+  }
+
+  private keepForRetry(message: string): void {
+    this.disconnectedAt ??= this.now();
+    this.retries.push(message);
+    if (this.retries.length > MAX_RETRIES) this.retries.splice(0, this.retries.length - MAX_RETRIES);
+    this.retryTimer ??= setInterval(() => this.broker.connected && this.retryFailed(), RETRY_INTERVAL_MS);
+    this.retryTimer.unref?.();
+  }
+
+  private retryFailed(): void {
+    const due = this.retries;
+    this.retries = [];
+    if (due.length === 0) {
+      clearInterval(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+    for (const message of due) this.publish(EVENTS_TOPIC, message);
   }
 
   private deliver(topic: string, message: string): void {
@@ -130,6 +260,11 @@ export class Hub {
       return;
     }
     if (topic === PRESENCE_TOPIC) {
+      const { user_id, status } = JSON.parse(message) as { user_id: number; status: 'join' | 'leave' };
+      const isChange = status === 'join' ? !this.online.has(user_id) : this.online.has(user_id);
+      if (!isChange) return; // another instance's repeat (e.g. after an outage)
+      if (status === 'join') this.online.add(user_id);
+      else this.online.delete(user_id);
       if (this.publishLocal) this.monitors.publishPresence(message, this.publishLocal);
       return;
     }

@@ -70,4 +70,9 @@ export const migrations: Migration[] = [
       'CREATE INDEX refresh_tokens_family ON refresh_tokens (family)',
     ],
   },
+  {
+    version: 4,
+    name: 'events by time, for the recent events and for catching up after a broker outage',
+    statements: ['CREATE INDEX events_created_at ON events (created_at)'],
+  },
 ];

@@ -6,6 +6,7 @@
 import type { Broker } from '../../src/realtime/broker/broker';
 
 export class LateBroker implements Broker {
+  readonly connected = true;
   readonly name = 'late';
   private deliver: ((topic: string, message: string) => void) | undefined;
   private queue: [topic: string, message: string][] = [];

@@ -89,6 +89,23 @@ describe('Idempotency-Key', () => {
     expect(after.balance).toBeCloseTo(first.json.balance, 2);
   });
 
+  it('never answers a request with the refusal of a concurrent one that shares its key', async () => {
+    for (let trial = 0; trial < 10; trial++) {
+      const { user, settled } = await player();
+      // Over the balance (1000) and a small one, at once, under one key.
+      const [big, small] = await Promise.all([
+        suite.client.play(user.access_token, 'slot', { bet: 5000 }, keyed(`t${trial}`)),
+        suite.client.play(user.access_token, 'slot', { bet: 1 }, keyed(`t${trial}`)),
+      ]);
+      const answers = [big, small].map((answer) => `${answer.status} ${answer.json.error?.code ?? 'played'}`).sort();
+      // Whichever ran first, the other is told about the key (or is replayed): never 402.
+      expect(small.status).not.toBe(402);
+      expect(answers).toSatisfy((pair: string[]) => pair.includes('402 insufficient_funds') || pair.includes('200 played'));
+      const after = await settled();
+      expect(after.events.length).toBe(small.status === 200 ? 1 : 0);
+    }
+  });
+
   it('keeps keys apart between users', async () => {
     const alice = await player();
     const bob = await player();

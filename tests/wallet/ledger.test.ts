@@ -127,15 +127,36 @@ describe('Ledger', () => {
     expect(batch.filter((o) => o.kind === 'settled').length).toBe(3);
     expect((await books(userId!)).seqs).toEqual([1, 2, 3, 4]);
   });
+
+  it('looks stored keys up through the (user_id, key) index, not by scanning the table', async () => {
+    const [userId] = await makeUsers(1, 10_000);
+    const lookups: string[] = [];
+    const watching = recordUnsafe(db.sql, (text, params) => {
+      if (text.includes('FROM idempotency_keys')) lookups.push(text, JSON.stringify(params));
+    });
+    const ledger = newLedger(watching, seededRng(5));
+    await Promise.all(['a', 'b', 'c'].map((key) => ledger.play({ userId: userId!, game: slot, input: { bet: 1 }, betMinor: 100, idempotency: { key, requestHash: 'h' } })));
+    expect(lookups.length).toBe(2);
+    const plan = await db.sql.unsafe(`EXPLAIN QUERY PLAN ${lookups[0]}`, JSON.parse(lookups[1]!));
+    const steps = plan.map((row: { detail: string }) => row.detail).join('\n');
+    expect(steps).not.toMatch(/^SCAN idempotency_keys/m);
+    expect(steps).toMatch(/SEARCH idempotency_keys USING (COVERING )?INDEX sqlite_autoindex_idempotency_keys_1 \(user_id=\? AND key=\?\)/);
+  });
 });
 
+/** db.sql whose transactions report each `unsafe` statement (text and parameters) before running it. */
+function recordUnsafe(sql: SQL, record: (text: string, params: unknown[] | undefined) => void): SQL {
+  return afterUnsafe(sql, async () => {}, record);
+}
+
 /** db.sql whose transactions call `after(tx, text)` once each `unsafe` statement has run. */
-function afterUnsafe(sql: SQL, after: (tx: SQL, text: string) => Promise<void>): SQL {
+function afterUnsafe(sql: SQL, after: (tx: SQL, text: string) => Promise<void>, before?: (text: string, params: unknown[] | undefined) => void): SQL {
   const wrapTx = (tx: SQL) =>
     new Proxy(tx, {
       get(target, property, receiver) {
         if (property !== 'unsafe') return Reflect.get(target, property, receiver);
         return async (text: string, params?: unknown[]) => {
+          before?.(text, params);
           const result = await target.unsafe(text, params);
           await after(tx, text);
           return result;

@@ -10,8 +10,13 @@ export interface Broker {
    * instance are delivered in the order they were published.
    */
   publish(topic: string, message: string): Promise<void>;
-  /** Begins delivering to `deliver`, called once per message per instance. */
-  start(deliver: (topic: string, message: string) => void): Promise<void>;
+  /** True while messages reach the other instances (memory: always). */
+  readonly connected: boolean;
+  /**
+   * Begins delivering to `deliver`, called once per message per instance. `onDisconnect` and
+   * `onReconnect` bracket an outage of the backend (subscriptions restored by then).
+   */
+  start(deliver: (topic: string, message: string) => void, hooks?: { onDisconnect?(): void; onReconnect?(): void }): Promise<void>;
   /** Stops delivering and releases what `start` took. */
   stop(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import type { Broker } from './broker';
 
 /** One process: delivery is a direct, synchronous call, so order is publish order. */
 export class MemoryBroker implements Broker {
+  readonly connected = true;
   readonly name = 'memory';
   private deliver: ((topic: string, message: string) => void) | undefined;
 
