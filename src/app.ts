@@ -10,11 +10,16 @@ import { AuthService } from './auth/service';
 import { createTokenService } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
+import { docsController } from './docs';
 import { gamesController } from './games';
+import { historyController } from './history';
+import { HistoryService } from './history/service';
 import { publishPlay, renderPlay } from './games/play-events';
 import { cryptoRng, type Rng } from './games/rng';
 import { GameService } from './games/service';
 import { httpErrors } from './http';
+import { corsFor } from './http/cors';
+import { methodsOf, type ServedRoute } from './http/methods';
 import { errorResponse } from './http/errors';
 import { KeyedRateLimiter } from './http/rate-limit';
 import { createLogger, type Logger } from './log';
@@ -124,7 +129,8 @@ export function createApp(deps: AppDeps) {
 
   const app = new Elysia({ websocket: websocketSettings(config) })
     .use(requests.plugin)
-    .use(httpErrors({ maxBodyBytes: config.MAX_BODY_BYTES, logger, onAnsweredEarly: requests.finish }))
+    .use(httpErrors({ maxBodyBytes: config.MAX_BODY_BYTES, logger, onAnsweredEarly: requests.finish, methodsOf: methodsOf((): readonly ServedRoute[] => app.routes) }))
+    .use(corsFor(config.ALLOWED_ORIGINS))
     .use(
       observabilityController({
         metrics,
@@ -145,6 +151,8 @@ export function createApp(deps: AppDeps) {
     )
     .use(authController(auth, tokens, authPerAddress))
     .use(gamesController(games, tokens))
+    .use(historyController(new HistoryService(db.sql), tokens))
+    .use(docsController((): readonly ServedRoute[] => app.routes))
     .use(
       realtimeController({
         hub,
