@@ -3,6 +3,7 @@
  * tests build apps with it directly.
  */
 import { Elysia } from 'elysia';
+import { adminUsersController } from './admin/users';
 import { authController } from './auth';
 import { RefreshTokenStore } from './auth/refresh-tokens';
 import { AuthService } from './auth/service';
@@ -14,6 +15,7 @@ import { GameService } from './games/service';
 import { errorResponse } from './http/errors';
 import { httpErrors } from './http';
 import { createLogger, type Logger } from './log';
+import { monitorController } from './monitor';
 import { createBroker, type Broker } from './realtime/broker';
 import { EventHistory } from './realtime/history';
 import { Hub } from './realtime/hub';
@@ -82,6 +84,8 @@ export function createApp(deps: AppDeps) {
     )
     .use(authController(auth, tokens, { perMinute: config.AUTH_RATE_PER_MINUTE, burst: config.AUTH_BURST }))
     .use(gamesController(games, tokens))
+    .use(adminUsersController(db.sql, tokens))
+    .use(monitorController())
     .use(
       realtimeController({
         hub,
