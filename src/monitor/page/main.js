@@ -52,6 +52,7 @@ const store = new EventStore(HELD_EVENTS);
 /** @type {Set<number>} */
 const connectedUsers = new Set();
 let filter = allEvents();
+let hasHadSnapshot = false;
 
 const session = new Session({
   onToken: (token) => stream.send({ type: 'refresh', token }),
@@ -81,12 +82,17 @@ const stream = new MonitorStream({
 /** @param {any} message */
 function receive(message) {
   switch (message.type) {
-    case 'monitor_snapshot':
+    case 'monitor_snapshot': {
       // The snapshot says who is connected now; its events merge with those held, each once.
+      // After a reconnect, the events it adds happened while the page was away: they count in
+      // the chart at their own time. The first snapshot's are history.
       connectedUsers.clear();
       for (const id of message.connected_user_ids) connectedUsers.add(id);
-      for (const event of message.recent_events) store.add(event, Date.now(), false);
+      const now = Date.now();
+      for (const event of message.recent_events) store.add(event, Math.min(now, Date.parse(event.ts) || now), hasHadSnapshot);
+      hasHadSnapshot = true;
       break;
+    }
     case 'game_event':
       store.add(message, Date.now(), true);
       break;

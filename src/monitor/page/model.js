@@ -115,7 +115,8 @@ export const measuredRtp = (sum) => (sum.betCents === 0 ? undefined : sum.payout
 
 /**
  * Plays per second over the last `seconds` seconds, oldest first, counted when they arrived
- * live: a snapshot's events are history, and the server's clock need not agree with this one.
+ * live (the server's clock need not agree with this one); the first snapshot's events are
+ * history and not counted.
  * @param {Entry[]} entries @param {number} now @param {number} seconds
  */
 export function playsPerSecond(entries, now, seconds) {
