@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CONTENT_SECURITY_POLICY } from '../../src/monitor';
+import { messages } from '../../src/realtime/events';
+import { MONITOR_TOPIC } from '../../src/realtime/hub';
 import { api, type Api } from '../support/client';
 import { ADMIN, startTestServer, type TestServer } from '../support/server';
 import { openUserSocket, type TestSocket } from '../support/socket';
@@ -58,7 +60,7 @@ afterAll(async () => {
 });
 
 /** Waits (up to 10 s) until `predicate` holds in the page. */
-const inPage = <A>(predicate: (arg: A) => boolean, arg: A) => page.waitForFunction(predicate, arg, { timeout: 10_000, polling: 20 });
+const inPage = (predicate: (arg: any) => boolean, arg: unknown) => page.waitForFunction(predicate, arg, { timeout: 10_000, polling: 20 });
 
 const feedRows = () =>
   page.$$eval('#feed li', (rows) => rows.map((row) => ({ id: (row as HTMLElement).dataset.eventId!, user: row.querySelector('.user')!.textContent!, game: (row as HTMLElement).dataset.game! })));
@@ -107,7 +109,7 @@ describe('the monitor page', () => {
 
     // Presence: alice opens a socket and is listed by name.
     playerSockets.push(await openUserSocket(server.url, alice.access_token));
-    await inPage((name) => [...document.querySelectorAll('#connected li')].some((li) => li.textContent === name), alice.user.username);
+    await inPage((name) => Array.from(document.querySelectorAll('#connected li')).some((li) => li.textContent === name), alice.user.username);
 
     const plays: Play[] = [];
     for (let i = 0; i < 3; i++) plays.push(await play(alice.access_token, 'slot', { bet: 1 }));
@@ -116,7 +118,7 @@ describe('the monitor page', () => {
     const nameOf = (p: Play) => (p.user_id === alice.user.id ? alice.user.username : bob.user.username);
 
     // Every play appears once, newest first, with its player's name.
-    await inPage((count) => document.querySelectorAll('#feed li').length === count && ![...document.querySelectorAll('#feed .user')].some((u) => u.textContent!.startsWith('user #')), plays.length);
+    await inPage((count) => document.querySelectorAll('#feed li').length === count && !Array.from(document.querySelectorAll('#feed .user')).some((u) => u.textContent!.startsWith('user #')), plays.length);
     expect(await feedRows()).toEqual([...plays].reverse().map((p) => ({ id: p.event_id, user: nameOf(p), game: p.game_type })));
 
     // The counters are exactly the sums of what the server answered.
@@ -138,7 +140,7 @@ describe('the monitor page', () => {
 
     // Filters narrow the feed in the page and are sent to the server as `subscribe`.
     for (const game of ['rps', 'gacha', 'crash']) await page.uncheck(`input[name="game"][value="${game}"]`);
-    await inPage(() => [...document.querySelectorAll('#feed li')].every((li) => (li as HTMLElement).dataset.game === 'slot') && document.querySelectorAll('#feed li').length === 3, null);
+    await inPage(() => Array.from(document.querySelectorAll('#feed li')).every((li) => (li as HTMLElement).dataset.game === 'slot') && document.querySelectorAll('#feed li').length === 3, null);
     await inPage(() => document.querySelector('#stats tr[data-game="all"] td[data-stat="plays"]')!.textContent === '3', null);
     await waitFor(() => sockets[0]!.sent.some((m) => m.type === 'subscribe' && JSON.stringify(m.games) === '["slot"]'), 'a subscribe for slot');
     for (const game of ['rps', 'gacha', 'crash']) await page.check(`input[name="game"][value="${game}"]`);
@@ -193,9 +195,16 @@ describe('the monitor page', () => {
     expect(sockets[1]!.isClosed).toBe(false);
     expect(await page.getAttribute('#status', 'data-state')).toBe('live');
 
+    // A play that carries fairness data shows its seed hash (first characters) and nonce.
+    // Published straight to the monitors' topic: plays carry none yet.
+    const fairness = { server_seed_hash: 'ab12cd34ef56'.repeat(5) + 'abcd', client_seed: 'seed', nonce: 42 };
+    const fairEvent = messages.gameEvent({ event_id: `${alice.user.id}-9999`, game_type: 'slot', user_id: alice.user.id, bet: 1, result: { payout: 0, fairness } as { payout: number }, ts: new Date().toISOString() });
+    server.app.app.server!.publish(MONITOR_TOPIC, fairEvent);
+    await inPage(() => document.querySelector('#feed li .fairness')?.textContent === 'ab12cd34ef… #42', null);
+
     // Presence leave: alice's socket closes and she leaves the list.
     playerSockets.pop()!.close();
-    await inPage((name) => ![...document.querySelectorAll('#connected li')].some((li) => li.textContent === name), alice.user.username);
+    await inPage((name) => !Array.from(document.querySelectorAll('#connected li')).some((li) => li.textContent === name), alice.user.username);
 
     await page.screenshot({ path: process.env.MONITOR_SCREENSHOT ?? '/tmp/monitor-page.png', fullPage: true });
     expect(consoleErrors).toEqual([]);
