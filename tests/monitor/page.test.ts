@@ -28,6 +28,7 @@ let page: Page;
 const consoleErrors: string[] = [];
 const sockets: SocketLog[] = [];
 const playerSockets: TestSocket[] = [];
+let renewals = 0;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
@@ -42,6 +43,9 @@ beforeAll(async () => {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => consoleErrors.push(error.message));
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/api/auth/refresh') renewals += 1;
+  });
   page.on('websocket', (ws) => {
     const log: SocketLog = { url: ws.url(), sent: [], received: [], isClosed: false };
     sockets.push(log);
@@ -206,9 +210,48 @@ describe('the monitor page', () => {
     playerSockets.pop()!.close();
     await inPage((name) => !Array.from(document.querySelectorAll('#connected li')).some((li) => li.textContent === name), alice.user.username);
 
+    // 1008 (message budget) is the client's fault: no retry by itself, only by the button.
+    const closeMonitor = (code: number, reason: string) => {
+      for (const ws of server.app.registry.sockets) if (ws.data.session.kind === 'monitor') ws.close(code, reason);
+    };
+    closeMonitor(1008, 'message budget exceeded');
+    await inPage(() => document.querySelector('#status')!.getAttribute('data-state') === 'disconnected', null);
+    await Bun.sleep(1_200); // past the longest first backoff (500 ms)
+    expect(sockets).toHaveLength(2);
+    await page.click('#reconnect');
+    await inPage(() => document.querySelector('#status')!.getAttribute('data-state') === 'live', null);
+    expect(sockets).toHaveLength(3);
+
+    // 4001 (token expired): a fresh token first, then the reconnect.
+    const renewalsBefore = renewals;
+    closeMonitor(4001, 'token expired');
+    await waitFor(() => sockets.length === 4 && renewals === renewalsBefore + 1, 'a renewal, then a new socket');
+    await inPage(() => document.querySelector('#status')!.getAttribute('data-state') === 'live', null);
+
     await page.screenshot({ path: process.env.MONITOR_SCREENSHOT ?? '/tmp/monitor-page.png', fullPage: true });
     expect(consoleErrors).toEqual([]);
   }, 60_000);
+
+  it('backs off exponentially from 500 ms to 15 s, with jitter, and sends only what narrows', async () => {
+    const seen = await page.evaluate(async () => {
+      const modelUrl = '/monitor/assets/model.js'; // the page's own module, as the browser has it
+      const model = await import(modelUrl);
+      const attempts = [0, 1, 2, 3, 4, 5, 6, 10, 50];
+      return {
+        low: attempts.map((attempt) => model.backoffMs(attempt, 0)),
+        high: attempts.map((attempt) => model.backoffMs(attempt, 0.999999)),
+        none: model.filterQuery(model.allEvents()),
+        narrowed: model.filterQuery({ games: ['slot', 'crash'], userId: 7, minBet: 5, minMultiplier: 2 }),
+        subscribe: model.subscribeMessage({ games: ['slot'], minBet: 5 }),
+      };
+    });
+    expect(seen.low).toEqual([250, 500, 1000, 2000, 4000, 7500, 7500, 7500, 7500]);
+    expect(seen.high).toEqual([500, 1000, 2000, 4000, 8000, 15000, 15000, 15000, 15000]);
+    expect(seen.none).toBe('');
+    expect(seen.narrowed).toBe('?games=slot%2Ccrash&user_id=7&min_bet=5&min_multiplier=2');
+    expect(seen.subscribe).toEqual({ type: 'subscribe', games: ['slot'], min_bet: 5 });
+    expect(consoleErrors).toEqual([]);
+  });
 });
 
 /** Waits in the test (not the page) for `condition`, up to 5 s. */
