@@ -69,6 +69,13 @@ const inPage = (predicate: (arg: any) => boolean, arg: unknown) => page.waitForF
 const feedRows = () =>
   page.$$eval('#feed li', (rows) => rows.map((row) => ({ id: (row as HTMLElement).dataset.eventId!, user: row.querySelector('.user')!.textContent!, game: (row as HTMLElement).dataset.game! })));
 
+/** Waits until the feed shows exactly these plays, newest first. */
+const feedShows = (shown: Play[]) =>
+  inPage(
+    (ids: string[]) => JSON.stringify(Array.from(document.querySelectorAll('#feed li')).map((li) => (li as HTMLElement).dataset.eventId)) === JSON.stringify(ids),
+    [...shown].reverse().map((p) => p.event_id),
+  );
+
 const stat = (game: string, name: string) => page.textContent(`#stats tr[data-game="${game}"] td[data-stat="${name}"]`);
 
 async function login(username: string, password: string) {
@@ -144,25 +151,24 @@ describe('the monitor page', () => {
 
     // Filters narrow the feed in the page and are sent to the server as `subscribe`.
     for (const game of ['rps', 'gacha', 'crash']) await page.uncheck(`input[name="game"][value="${game}"]`);
-    await inPage(() => Array.from(document.querySelectorAll('#feed li')).every((li) => (li as HTMLElement).dataset.game === 'slot') && document.querySelectorAll('#feed li').length === 3, null);
+    await feedShows(plays.filter((p) => p.game_type === 'slot'));
     await inPage(() => document.querySelector('#stats tr[data-game="all"] td[data-stat="plays"]')!.textContent === '3', null);
     await waitFor(() => sockets[0]!.sent.some((m) => m.type === 'subscribe' && JSON.stringify(m.games) === '["slot"]'), 'a subscribe for slot');
     for (const game of ['rps', 'gacha', 'crash']) await page.check(`input[name="game"][value="${game}"]`);
 
     await page.selectOption('select[name="user"]', String(bob.user.id));
-    await inPage((count) => document.querySelectorAll('#feed li').length === count, 3);
+    await feedShows(plays.filter((p) => p.user_id === bob.user.id));
     expect(new Set((await feedRows()).map((row) => row.user))).toEqual(new Set([bob.user.username]));
     await page.fill('input[name="min_bet"]', '5');
-    await inPage((count) => document.querySelectorAll('#feed li').length === count, 1);
+    await feedShows(plays.filter((p) => p.user_id === bob.user.id && p.bet >= 5));
     await page.selectOption('select[name="user"]', '');
     await page.fill('input[name="min_bet"]', '');
     const winners = plays.filter((p) => p.payout / p.bet >= 1.5);
     await page.fill('input[name="min_multiplier"]', '1.5');
-    await inPage((count) => document.querySelectorAll('#feed li').length === count, winners.length);
-    expect((await feedRows()).map((row) => row.id)).toEqual([...winners].reverse().map((p) => p.event_id));
+    await feedShows(winners);
     await page.fill('input[name="min_multiplier"]', '');
     await page.fill('input[name="min_bet"]', '0.01');
-    await inPage((count) => document.querySelectorAll('#feed li').length === count, plays.length);
+    await feedShows(plays);
     await waitFor(() => sockets[0]!.sent.some((m) => m.type === 'subscribe' && m.min_bet === 0.01 && m.user_id === undefined), 'a subscribe with min_bet');
 
     // The server closes the monitor; a play lands while the page is away. The page says so,
@@ -176,11 +182,10 @@ describe('the monitor page', () => {
     expect(sockets).toHaveLength(2);
     expect(new URL(sockets[1]!.url).searchParams.get('min_bet')).toBe('0.01');
     expect(sockets[1]!.url).not.toMatch(/token|bearer|eyJ/);
+    await waitFor(() => sockets[1]!.received.some((m) => m.type === 'monitor_snapshot'), 'the second snapshot');
     expect(sockets[1]!.received.find((m) => m.type === 'monitor_snapshot').recent_events.length).toBe(plays.length);
     plays.push(await play(bob.access_token, 'slot', { bet: 1 }));
-    await inPage((count) => document.querySelectorAll('#feed li').length === count, plays.length);
-    const ids = (await feedRows()).map((row) => row.id);
-    expect(ids).toEqual([...plays].reverse().map((p) => p.event_id));
+    await feedShows(plays);
     // The play made while away counts in the chart too.
     expect(await page.getAttribute('#rate', 'data-plays')).toBe(String(plays.length));
 

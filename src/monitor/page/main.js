@@ -18,6 +18,7 @@ const FEED_ROWS = 200;
 const CHART_SECONDS = 60;
 /** A filter being typed is sent once it settles: every message counts against the socket's budget. */
 const SUBSCRIBE_DELAY_MS = 300;
+const RENDER_INTERVAL_MS = 200;
 
 /** @template {HTMLElement} T @param {string} selector @returns {T} */
 const $ = (selector) => /** @type {T} */ (document.querySelector(selector));
@@ -110,13 +111,22 @@ function receive(message) {
 }
 
 let isRenderQueued = false;
+let lastRenderAt = 0;
+/**
+ * Draws at most every RENDER_INTERVAL_MS, in an animation frame: under a busy stream many events
+ * share one render, and a hidden tab draws nothing until it is shown again.
+ */
 function scheduleRender() {
   if (isRenderQueued) return;
   isRenderQueued = true;
-  requestAnimationFrame(() => {
-    isRenderQueued = false;
-    render();
-  });
+  const wait = Math.max(0, lastRenderAt + RENDER_INTERVAL_MS - performance.now());
+  setTimeout(() => {
+    requestAnimationFrame(() => {
+      isRenderQueued = false;
+      lastRenderAt = performance.now();
+      render();
+    });
+  }, wait);
 }
 
 function render() {
