@@ -59,7 +59,13 @@ const session = new Session({
   onToken: (token) => stream.send({ type: 'refresh', token }),
   onEnded: (reason) => signOut(reason),
 });
-const names = new Names({ getJson: (path) => session.getJson(path), onChange: () => scheduleRender() });
+const names = new Names({
+  getJson: (path) => session.getJson(path),
+  onChange: () => {
+    feedRows = new WeakMap();
+    scheduleRender();
+  },
+});
 const stream = new MonitorStream({
   path: () => `/api/games/ws/monitor${filterQuery(filter)}`,
   token: () => session.accessToken,
@@ -130,12 +136,15 @@ function scheduleRender() {
 }
 
 function render() {
+  // Visible in the browser's performance panel, and read by bench/monitor-page.ts.
+  const startedAt = performance.now();
   const shown = store.matching(filter);
   renderStats(shown);
   renderFeed(shown);
   renderConnected();
   renderUserOptions();
   drawRate(view.rate, playsPerSecond(shown, Date.now(), CHART_SECONDS));
+  performance.measure('monitor render', { start: startedAt });
 }
 
 /** @param {import('./model.js').Entry[]} shown */
@@ -171,29 +180,45 @@ function renderStats(shown) {
 function renderFeed(shown) {
   const newest = shown.slice(-FEED_ROWS).reverse();
   view.feedCount.textContent = shown.length > FEED_ROWS ? `(newest ${FEED_ROWS} of ${shown.length})` : `(${shown.length})`;
-  view.feed.replaceChildren(
-    ...newest.map(({ event }) => {
-      const row = document.createElement('li');
-      row.dataset.eventId = event.event_id;
-      row.dataset.userId = String(event.user_id);
-      row.dataset.game = event.game_type;
-      const payout = event.result.payout;
-      if (payout > event.bet) row.classList.add('win');
-      const multiplier = event.bet > 0 ? payout / event.bet : 0;
-      const fairness = event.result.fairness;
-      row.append(
-        element('time', 'time', new Date(event.ts).toLocaleTimeString()),
-        element('span', 'user', names.name(event.user_id)),
-        element('span', 'game', event.game_type),
-        element('span', 'bet', `bet ${formatMoney(toCents(event.bet))}`),
-        element('span', 'payout', payout > 0 ? `paid ${formatMoney(toCents(payout))} (${multiplier.toFixed(2)}×)` : 'lost'),
-        element('span', 'outcome', describeOutcome(event)),
-        element('span', 'fairness', fairness ? `${String(fairness.server_seed_hash).slice(0, 10)}… #${fairness.nonce}` : ''),
-      );
-      if (fairness) row.lastElementChild?.setAttribute('title', `server seed hash ${fairness.server_seed_hash}, client seed ${fairness.client_seed}, nonce ${fairness.nonce}`);
-      return row;
-    }),
+  view.feed.replaceChildren(...newest.map((entry) => feedRow(entry)));
+}
+
+/**
+ * A feed row is built once per event and reused by later renders (a busy stream would otherwise
+ * rebuild every row several times a second); learning new names starts afresh.
+ */
+let feedRows = new WeakMap();
+/** @param {import('./model.js').Entry} entry @returns {HTMLLIElement} */
+function feedRow(entry) {
+  let row = feedRows.get(entry);
+  if (!row) {
+    row = buildFeedRow(entry.event);
+    feedRows.set(entry, row);
+  }
+  return row;
+}
+
+/** @param {import('./model.js').GameEvent} event */
+function buildFeedRow(event) {
+  const row = document.createElement('li');
+  row.dataset.eventId = event.event_id;
+  row.dataset.userId = String(event.user_id);
+  row.dataset.game = event.game_type;
+  const payout = event.result.payout;
+  if (payout > event.bet) row.classList.add('win');
+  const multiplier = event.bet > 0 ? payout / event.bet : 0;
+  const fairness = event.result.fairness;
+  row.append(
+    element('time', 'time', new Date(event.ts).toLocaleTimeString()),
+    element('span', 'user', names.name(event.user_id)),
+    element('span', 'game', event.game_type),
+    element('span', 'bet', `bet ${formatMoney(toCents(event.bet))}`),
+    element('span', 'payout', payout > 0 ? `paid ${formatMoney(toCents(payout))} (${multiplier.toFixed(2)}×)` : 'lost'),
+    element('span', 'outcome', describeOutcome(event)),
+    element('span', 'fairness', fairness ? `${String(fairness.server_seed_hash).slice(0, 10)}… #${fairness.nonce}` : ''),
   );
+  if (fairness) row.lastElementChild?.setAttribute('title', `server seed hash ${fairness.server_seed_hash}, client seed ${fairness.client_seed}, nonce ${fairness.nonce}`);
+  return row;
 }
 
 function renderConnected() {
