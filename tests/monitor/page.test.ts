@@ -94,6 +94,7 @@ async function play(token: string, game: 'slot' | 'rps' | 'gacha' | 'crash', bod
 const cents = (n: number) => Math.round(n * 100);
 const money = (c: number) => (c / 100).toFixed(2);
 
+// The tests share one browser page and run in order: the second starts logged in by the first.
 describe('the monitor page', () => {
   it('shows live plays by username, presence, counters and filters, and survives a reconnect and its token expiry', async () => {
     const response = await page.goto(`${server.url}/monitor`);
@@ -236,6 +237,24 @@ describe('the monitor page', () => {
     await page.screenshot({ path: process.env.MONITOR_SCREENSHOT ?? '/tmp/monitor-page.png', fullPage: true });
     expect(consoleErrors).toEqual([]);
   }, 60_000);
+
+  it('keeps the login across a reload in this tab only, and logging out revokes it', async () => {
+    const stored = await page.evaluate(() => ({ session: Object.keys(sessionStorage), local: localStorage.length, cookie: document.cookie }));
+    expect(stored).toEqual({ session: ['monitor.refresh_token'], local: 0, cookie: '' });
+    const socketsBefore = sockets.length;
+    await page.reload();
+    await inPage(() => document.querySelector('#status')!.getAttribute('data-state') === 'live', null);
+    expect(sockets).toHaveLength(socketsBefore + 1);
+    expect(await page.isVisible('#login-view')).toBe(false);
+
+    const refreshToken = await page.evaluate(() => sessionStorage.getItem('monitor.refresh_token'));
+    await page.click('#logout');
+    await inPage(() => document.querySelector('#status')!.getAttribute('data-state') === 'signed-out' && sessionStorage.length === 0, null);
+    expect(await page.isVisible('#login-view')).toBe(true);
+    await waitFor(() => sockets.at(-1)!.isClosed, 'the socket to close');
+    expect((await client.post('/api/auth/refresh', { refresh_token: refreshToken })).status).toBe(401);
+    expect(consoleErrors).toEqual([]);
+  }, 30_000);
 
   it('backs off exponentially from 500 ms to 15 s, with jitter, and sends only what narrows', async () => {
     const seen = await page.evaluate(async () => {
