@@ -29,13 +29,20 @@ export function matches(filter, event) {
 }
 
 /**
+ * Whether the games filter is worth sending. None ticked shows nothing in the page, but is not
+ * sent as an empty list, which a server could refuse (and a refused upgrade would be retried).
+ * @param {Filter} filter
+ */
+const narrowsGames = (filter) => filter.games.length > 0 && filter.games.length < GAMES.length;
+
+/**
  * The filter as the upgrade's query string ('' for none), in the server's names; only what
  * narrows the stream is sent.
  * @param {Filter} filter
  */
 export function filterQuery(filter) {
   const params = new URLSearchParams();
-  if (filter.games.length < GAMES.length) params.set('games', filter.games.join(','));
+  if (narrowsGames(filter)) params.set('games', filter.games.join(','));
   if (filter.userId !== undefined) params.set('user_id', String(filter.userId));
   if (filter.minBet !== undefined) params.set('min_bet', String(filter.minBet));
   if (filter.minMultiplier !== undefined) params.set('min_multiplier', String(filter.minMultiplier));
@@ -44,13 +51,14 @@ export function filterQuery(filter) {
 }
 
 /**
- * The filter as a `subscribe` message. It carries the whole filter (games always, the rest when
- * set), so a server that replaces the previous filter with it, as a new upgrade would, is right.
+ * The filter as a `subscribe` message: the whole filter, so a server that replaces the previous
+ * filter with it, as a new upgrade would, is right. The games always (all four when none is
+ * ticked, as in the query), the rest when set.
  * @param {Filter} filter
  */
 export function subscribeMessage(filter) {
   /** @type {Record<string, unknown>} */
-  const message = { type: 'subscribe', games: filter.games };
+  const message = { type: 'subscribe', games: narrowsGames(filter) ? filter.games : [...GAMES] };
   if (filter.userId !== undefined) message.user_id = filter.userId;
   if (filter.minBet !== undefined) message.min_bet = filter.minBet;
   if (filter.minMultiplier !== undefined) message.min_multiplier = filter.minMultiplier;
