@@ -4,6 +4,7 @@
  * environment; tests build apps with it directly.
  */
 import { Elysia } from 'elysia';
+import { adminUsersController } from './admin/users';
 import { authController } from './auth';
 import { RefreshTokenStore } from './auth/refresh-tokens';
 import { AuthService } from './auth/service';
@@ -23,6 +24,7 @@ import { methodsOf, type ServedRoute } from './http/methods';
 import { errorResponse } from './http/errors';
 import { KeyedRateLimiter } from './http/rate-limit';
 import { createLogger, type Logger } from './log';
+import { monitorController } from './monitor';
 import { observabilityController, type Ping } from './observability';
 import { Metrics } from './observability/metrics';
 import { requestObserver } from './observability/requests';
@@ -152,6 +154,8 @@ export function createApp(deps: AppDeps) {
     .use(authController(auth, tokens, authPerAddress))
     .use(gamesController(games, tokens))
     .use(historyController(new HistoryService(db.sql), tokens))
+    .use(adminUsersController(db.sql, tokens))
+    .use(monitorController())
     .use(docsController((): readonly ServedRoute[] => app.routes))
     .use(
       realtimeController({

@@ -30,6 +30,11 @@ export class SocketRegistry {
     return this.sockets.size;
   }
 
+  /** The open sockets, to look at (tests, admin tools); change them through add/remove. */
+  get open(): ReadonlySet<Socket> {
+    return this.sockets;
+  }
+
   add(ws: Socket): void {
     this.sockets.add(ws);
     this.nextExpiry = Math.min(this.nextExpiry, ws.data.session.expiresAt);

@@ -1,0 +1,53 @@
+/**
+ * `GET /api/admin/users?ids=1,2,3` (admins only): the accounts behind user ids, so a monitor can
+ * name the players in a stream that carries only ids.
+ */
+import { Type as t } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { SQL } from 'bun';
+import { Elysia } from 'elysia';
+import { adminGuard } from '../auth';
+import { User } from '../auth/model';
+import type { TokenService } from '../auth/tokens';
+import { badRequest } from '../http/errors';
+import { fromMinor } from '../wallet/money';
+
+/** At most this many ids a request: one `IN (…)` of bounded size, whatever the client sends. */
+export const MAX_IDS = 100;
+
+/** 1 to MAX_IDS comma-separated decimal ids, each small enough to be an exact JavaScript number. */
+export const UsersQuery = t.Object({
+  ids: t.String({ pattern: `^[0-9]{1,15}(,[0-9]{1,15}){0,${MAX_IDS - 1}}$` }),
+});
+export type UsersQuery = typeof UsersQuery.static;
+
+export const UsersResponse = t.Object({ users: t.Array(User) });
+export type UsersResponse = typeof UsersResponse.static;
+
+const isUsersQuery = TypeCompiler.Compile(UsersQuery);
+
+/** The distinct ids of a query, or undefined when it is not 1 to MAX_IDS decimal ids. */
+export function parseIds(query: unknown): number[] | undefined {
+  if (!isUsersQuery.Check(query)) return undefined;
+  return [...new Set(query.ids.split(',').map(Number))];
+}
+
+/** The users among `ids` that exist, by id; unknown ids are simply absent. */
+export async function findUsersByIds(sql: SQL, ids: readonly number[]): Promise<User[]> {
+  const rows = await sql`SELECT id, username, role, balance FROM users WHERE id IN ${sql(ids)} ORDER BY id`;
+  // PostgreSQL returns BIGINT as a string; SQLite as a number. Balances are held in cents.
+  return rows.map((row: Record<string, unknown>) => ({
+    id: Number(row.id),
+    username: String(row.username),
+    role: row.role as User['role'],
+    balance: fromMinor(Number(row.balance)),
+  }));
+}
+
+export const adminUsersController = (sql: SQL, tokens: TokenService) =>
+  new Elysia({ name: 'admin-users', prefix: '/api/admin' }).use(adminGuard(tokens)).get('/users', async ({ query }): Promise<UsersResponse> => {
+    // Checked here rather than as the route's schema: that would answer `invalid_body` for a query.
+    const ids = parseIds(query);
+    if (!ids) throw badRequest('invalid_ids', `ids: 1 to ${MAX_IDS} comma-separated user ids, e.g. ?ids=1,2,3`);
+    return { users: await findUsersByIds(sql, ids) };
+  });

@@ -1,0 +1,169 @@
+// @ts-check
+/**
+ * The monitor's pure logic: the filter, the event store (deduplicated by event_id), the counters
+ * and the words for an outcome. No DOM, no network: main.js feeds it and draws what it says.
+ */
+
+export const GAMES = /** @type {const} */ (['slot', 'rps', 'gacha', 'crash']);
+
+/**
+ * @typedef {{ event_id: string, game_type: string, user_id: number, bet: number, ts: string,
+ *   result: { payout: number, multiplier?: number, fairness?: { server_seed_hash: string, client_seed: string, nonce: number } } & Record<string, unknown> }} GameEvent
+ * @typedef {{ games: string[], userId?: number, minBet?: number, minMultiplier?: number }} Filter
+ * @typedef {{ event: GameEvent, arrivedAt: number, isLive: boolean }} Entry
+ */
+
+/** @returns {Filter} everything */
+export const allEvents = () => ({ games: [...GAMES] });
+
+/** Money is summed in cents: adding decimals would drift. */
+export const toCents = (/** @type {number} */ amount) => Math.round(amount * 100);
+
+/** @param {Filter} filter @param {GameEvent} event */
+export function matches(filter, event) {
+  if (!filter.games.includes(event.game_type)) return false;
+  if (filter.userId !== undefined && event.user_id !== filter.userId) return false;
+  if (filter.minBet !== undefined && event.bet < filter.minBet) return false;
+  if (filter.minMultiplier !== undefined && event.result.payout / event.bet < filter.minMultiplier) return false;
+  return true;
+}
+
+/**
+ * Whether the games filter is worth sending. None ticked shows nothing in the page, but is not
+ * sent as an empty list, which a server could refuse (and a refused upgrade would be retried).
+ * @param {Filter} filter
+ */
+const narrowsGames = (filter) => filter.games.length > 0 && filter.games.length < GAMES.length;
+
+/**
+ * The filter as the upgrade's query string ('' for none), in the server's names; only what
+ * narrows the stream is sent.
+ * @param {Filter} filter
+ */
+export function filterQuery(filter) {
+  const params = new URLSearchParams();
+  if (narrowsGames(filter)) params.set('games', filter.games.join(','));
+  if (filter.userId !== undefined) params.set('user_id', String(filter.userId));
+  if (filter.minBet !== undefined) params.set('min_bet', String(filter.minBet));
+  if (filter.minMultiplier !== undefined) params.set('min_multiplier', String(filter.minMultiplier));
+  const query = params.toString();
+  return query ? `?${query}` : '';
+}
+
+/**
+ * The filter as a `subscribe` message: the whole filter, so a server that replaces the previous
+ * filter with it, as a new upgrade would, is right. The games always (all four when none is
+ * ticked, as in the query), the rest when set.
+ * @param {Filter} filter
+ */
+export function subscribeMessage(filter) {
+  /** @type {Record<string, unknown>} */
+  const message = { type: 'subscribe', games: narrowsGames(filter) ? filter.games : [...GAMES] };
+  if (filter.userId !== undefined) message.user_id = filter.userId;
+  if (filter.minBet !== undefined) message.min_bet = filter.minBet;
+  if (filter.minMultiplier !== undefined) message.min_multiplier = filter.minMultiplier;
+  return message;
+}
+
+/** The recent events the page holds, each once, oldest first; the oldest go past `capacity`. */
+export class EventStore {
+  /** @param {number} capacity */
+  constructor(capacity) {
+    this.capacity = capacity;
+    /** @type {Map<string, Entry>} insertion order is arrival order */
+    this.entries = new Map();
+  }
+
+  /**
+   * Adds an event unless one with its event_id is held: a snapshot after a reconnect repeats
+   * events the page already has. Returns whether it was new.
+   * @param {GameEvent} event @param {number} arrivedAt @param {boolean} isLive
+   */
+  add(event, arrivedAt, isLive) {
+    if (this.entries.has(event.event_id)) return false;
+    this.entries.set(event.event_id, { event, arrivedAt, isLive });
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    return true;
+  }
+
+  /** @param {Filter} filter @returns {Entry[]} oldest first */
+  matching(filter) {
+    return [...this.entries.values()].filter((entry) => matches(filter, entry.event));
+  }
+}
+
+/**
+ * @typedef {{ plays: number, betCents: number, payoutCents: number }} Totals
+ * @param {Entry[]} entries
+ * @returns {{ byGame: Record<string, Totals>, all: Totals }}
+ */
+export function totals(entries) {
+  const empty = () => ({ plays: 0, betCents: 0, payoutCents: 0 });
+  /** @type {Record<string, Totals>} */
+  const byGame = Object.fromEntries(GAMES.map((game) => [game, empty()]));
+  const all = empty();
+  for (const { event } of entries) {
+    for (const sum of [byGame[event.game_type] ??= empty(), all]) {
+      sum.plays += 1;
+      sum.betCents += toCents(event.bet);
+      sum.payoutCents += toCents(event.result.payout);
+    }
+  }
+  return { byGame, all };
+}
+
+/** Gross gaming revenue: what the house kept. @param {Totals} sum */
+export const revenueCents = (sum) => sum.betCents - sum.payoutCents;
+
+/** Measured return to player, or undefined before any bet. @param {Totals} sum */
+export const measuredRtp = (sum) => (sum.betCents === 0 ? undefined : sum.payoutCents / sum.betCents);
+
+/**
+ * Plays per second over the last `seconds` seconds, oldest first, counted when they arrived
+ * live (the server's clock need not agree with this one); the first snapshot's events are
+ * history and not counted.
+ * @param {Entry[]} entries @param {number} now @param {number} seconds
+ */
+export function playsPerSecond(entries, now, seconds) {
+  const counts = new Array(seconds).fill(0);
+  const currentSecond = Math.floor(now / 1000);
+  for (const entry of entries) {
+    if (!entry.isLive) continue;
+    const age = currentSecond - Math.floor(entry.arrivedAt / 1000);
+    if (age >= 0 && age < seconds) counts[seconds - 1 - age] += 1;
+  }
+  return counts;
+}
+
+/** @param {number} cents */
+export const formatMoney = (cents) => (cents / 100).toFixed(2);
+
+/** What happened in a play, in a few words. @param {GameEvent} event */
+export function describeOutcome(event) {
+  const r = /** @type {Record<string, any>} */ (event.result);
+  switch (event.game_type) {
+    case 'slot':
+      return Array.isArray(r.reels) ? `reels ${r.reels.join(' ')}` : 'spin';
+    case 'rps':
+      return `${r.choice} vs ${r.house_choice}: ${r.outcome}`;
+    case 'gacha':
+      return `${r.rarity} ${r.item ?? ''}`.trim();
+    case 'crash':
+      return `cash out ${r.cashout}× / crash ${r.crash_point}×: ${r.won ? 'won' : 'lost'}`;
+    default:
+      return '';
+  }
+}
+
+/**
+ * Delay before reconnect attempt `attempt` (0-based): exponential from 500 ms, capped at 15 s,
+ * with jitter (50–100 % of it) so monitors dropped together do not return together.
+ * @param {number} attempt @param {number} random in [0, 1)
+ */
+export function backoffMs(attempt, random) {
+  const ceiling = Math.min(15_000, 500 * 2 ** Math.min(attempt, 10));
+  return Math.round(ceiling * (0.5 + random / 2));
+}

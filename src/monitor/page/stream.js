@@ -1,0 +1,123 @@
+// @ts-check
+/**
+ * The monitor socket: opened with the token as a subprotocol (never in the URL), reopened by
+ * itself after a close with backoff and jitter, except after 1008 (message budget) and 1009
+ * (message too big), where retrying at once would only repeat the fault.
+ */
+import { backoffMs } from './model.js';
+
+const PROTOCOL = 'games.v1';
+const CLOSE_POLICY = 1008;
+const CLOSE_TOO_BIG = 1009;
+const CLOSE_TOKEN_EXPIRED = 4001;
+/** A token closer than this to expiry is renewed before a reconnect: the upgrade would refuse it. */
+const RENEW_BEFORE_CONNECT_MS = 30_000;
+
+/**
+ * @typedef {{ state: 'connecting' | 'live' | 'reconnecting' | 'disconnected', detail: string }} Status
+ * @typedef {{
+ *   path: () => string,
+ *   token: () => string | undefined,
+ *   renewToken: () => Promise<string>,
+ *   tokenExpiresWithin: (ms: number) => boolean,
+ *   onMessage: (message: any) => void,
+ *   onStatus: (status: Status) => void,
+ * }} StreamHooks
+ */
+
+export class MonitorStream {
+  /** @param {StreamHooks} hooks */
+  constructor(hooks) {
+    this.hooks = hooks;
+    /** @type {WebSocket | undefined} */
+    this.ws = undefined;
+    this.attempt = 0;
+    this.isStopped = true;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.retryTimer = undefined;
+    this.mustRenew = false;
+  }
+
+  start() {
+    this.isStopped = false;
+    this.attempt = 0;
+    void this.connect();
+  }
+
+  stop() {
+    this.isStopped = true;
+    clearTimeout(this.retryTimer);
+    this.ws?.close(1000, 'monitor closed');
+    this.ws = undefined;
+  }
+
+  /** Reconnects now (the button shown while disconnected or waiting). */
+  reconnectNow() {
+    if (this.isStopped) return;
+    clearTimeout(this.retryTimer);
+    this.ws?.close(1000, 'reconnecting');
+    this.ws = undefined;
+    void this.connect();
+  }
+
+  /** Sends a message when the socket is open; returns whether it was sent. @param {unknown} message */
+  send(message) {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(message));
+    return true;
+  }
+
+  async connect() {
+    if (this.isStopped) return;
+    this.hooks.onStatus({ state: 'connecting', detail: this.attempt === 0 ? 'connecting…' : `reconnecting (attempt ${this.attempt + 1})…` });
+    try {
+      if (this.mustRenew || this.hooks.tokenExpiresWithin(RENEW_BEFORE_CONNECT_MS)) await this.hooks.renewToken();
+      this.mustRenew = false;
+    } catch (error) {
+      this.retry(`could not renew the login: ${error instanceof Error ? error.message : error}`);
+      return;
+    }
+    const token = this.hooks.token();
+    if (this.isStopped || token === undefined) return;
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(`${scheme}//${location.host}${this.hooks.path()}`, [PROTOCOL, `bearer.${token}`]);
+    this.ws = ws;
+    ws.addEventListener('message', (event) => {
+      if (this.ws !== ws) return;
+      let message;
+      try {
+        message = JSON.parse(String(event.data));
+      } catch {
+        return;
+      }
+      if (message.type === 'monitor_snapshot') {
+        this.attempt = 0;
+        this.hooks.onStatus({ state: 'live', detail: 'live' });
+      }
+      this.hooks.onMessage(message);
+    });
+    ws.addEventListener('close', (event) => {
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      if (this.isStopped) return;
+      const reason = `closed ${event.code}${event.reason ? ` (${event.reason})` : ''}`;
+      const isFault = event.code === CLOSE_POLICY || event.code === CLOSE_TOO_BIG;
+      if (isFault) {
+        this.hooks.onStatus({ state: 'disconnected', detail: `disconnected: ${reason}; not retrying by itself` });
+        return;
+      }
+      if (event.code === CLOSE_TOKEN_EXPIRED) this.mustRenew = true;
+      this.retry(reason);
+    });
+  }
+
+  /** @param {string} reason */
+  retry(reason) {
+    if (this.isStopped) return;
+    const delay = backoffMs(this.attempt, Math.random());
+    this.attempt += 1;
+    this.hooks.onStatus({ state: 'reconnecting', detail: `disconnected: ${reason}; reconnecting in ${(delay / 1000).toFixed(1)} s` });
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+  }
+}
