@@ -11,6 +11,8 @@ import { createTokenService } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { docsController } from './docs';
+import { fairnessController } from './fairness';
+import { FairnessService } from './fairness/service';
 import { gamesController } from './games';
 import { historyController } from './history';
 import { HistoryService } from './history/service';
@@ -113,6 +115,7 @@ export function createApp(deps: AppDeps) {
     onCommit: (plays, seconds) => metrics.ledgerCommitted(plays, seconds),
   });
   const games = new GameService(ledger, playLimiter, { minBet: config.MIN_BET, maxBet: config.MAX_BET });
+  const fairness = new FairnessService(db.sql, db.dialect, { minBet: config.MIN_BET, maxBet: config.MAX_BET, verifyRatePerSecond: 20, verifyBurst: 40 });
   const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock, metrics);
   const quota = new SocketQuota(
     {
@@ -152,6 +155,7 @@ export function createApp(deps: AppDeps) {
     .use(authController(auth, tokens, authPerAddress))
     .use(gamesController(games, tokens))
     .use(historyController(new HistoryService(db.sql), tokens))
+    .use(fairnessController(fairness, tokens))
     .use(docsController((): readonly ServedRoute[] => app.routes))
     .use(
       realtimeController({
@@ -173,6 +177,7 @@ export function createApp(deps: AppDeps) {
     auth,
     ledger,
     games,
+    fairness,
     registry,
     history,
     logger,
@@ -187,6 +192,7 @@ export function createApp(deps: AppDeps) {
       registry.close();
       playLimiter.close();
       authPerAddress.close();
+      fairness.close();
       auth.close();
       await hub.stop();
     },
