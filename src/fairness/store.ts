@@ -7,7 +7,7 @@
 import type { SQL } from 'bun';
 import type { Dialect } from '../storage';
 import { Params } from '../storage/params';
-import { newClientSeed, newServerSeed, seedHash } from './hmac-rng';
+import { freshSeeds } from './hmac-rng';
 
 /** The active seed row. `serverSeed` never leaves the server while the row is active. */
 export type ActiveSeed = { serverSeed: string; serverSeedHash: string; clientSeed: string; nonce: number };
@@ -31,20 +31,16 @@ function toActive(row: SeedRow): ActiveSeed {
   return { serverSeed: row.server_seed, serverSeedHash: row.server_seed_hash, clientSeed: row.client_seed, nonce: Number(row.nonce) };
 }
 
-function freshSeed(): { server_seed: string; server_seed_hash: string } {
-  const server_seed = newServerSeed();
-  return { server_seed, server_seed_hash: seedHash(server_seed) };
-}
 
 /**
  * Creates the user's seed row when missing and applies `set` (a SQL assignment list over the
  * existing row, `excluded` being the row that would have been inserted), in one statement that
  * locks the row. Returns the row as it stands afterwards.
  */
-async function upsert(sql: SQL, dialect: Dialect, userId: number, set: string, clientSeed = newClientSeed()): Promise<ActiveSeed> {
-  const { server_seed, server_seed_hash } = freshSeed();
+async function upsert(sql: SQL, dialect: Dialect, userId: number, set: string, clientSeed?: string): Promise<ActiveSeed> {
+  const fresh = freshSeeds(1)[0]!;
   const params = new Params(dialect);
-  const values = [userId, server_seed, server_seed_hash, clientSeed, 0, Date.now()].map((value) => params.add(value));
+  const values = [userId, fresh.serverSeed, fresh.serverSeedHash, clientSeed ?? fresh.clientSeed, 0, Date.now()].map((value) => params.add(value));
   const [row] = await sql.unsafe(
     `INSERT INTO fairness_seeds (${COLUMNS}, created_at) VALUES (${values.join(', ')})
      ON CONFLICT (user_id) DO UPDATE SET ${set} RETURNING ${COLUMNS}`,
@@ -80,9 +76,9 @@ export function rotate(sql: SQL, dialect: Dialect, userId: number, now = Date.no
       created_at: now,
       revealed_at: now,
     })}`;
-    const next = freshSeed();
+    const next = freshSeeds(1)[0]!;
     const [row] = await tx`
-      UPDATE fairness_seeds SET server_seed = ${next.server_seed}, server_seed_hash = ${next.server_seed_hash}, nonce = 0, created_at = ${now}
+      UPDATE fairness_seeds SET server_seed = ${next.serverSeed}, server_seed_hash = ${next.serverSeedHash}, nonce = 0, created_at = ${now}
       WHERE user_id = ${userId} RETURNING user_id, server_seed, server_seed_hash, client_seed, nonce`;
     return { revealed, active: toActive(row as SeedRow) };
   });
@@ -147,9 +143,10 @@ export class NonceBook {
 export async function takeNonces(tx: SQL, dialect: Dialect, counts: Map<number, number>): Promise<NonceBook> {
   const params = new Params(dialect);
   const now = Date.now();
-  const values = [...counts.keys()].sort((a, b) => a - b).map((userId) => {
-    const { server_seed, server_seed_hash } = freshSeed();
-    const row = [userId, server_seed, server_seed_hash, newClientSeed(), counts.get(userId)!, now];
+  const fresh = freshSeeds(counts.size);
+  const values = [...counts.keys()].sort((a, b) => a - b).map((userId, i) => {
+    const { serverSeed, serverSeedHash, clientSeed } = fresh[i]!;
+    const row = [userId, serverSeed, serverSeedHash, clientSeed, counts.get(userId)!, now];
     return `(${row.map((value) => params.add(value)).join(', ')})`;
   });
   const rows = await tx.unsafe(
