@@ -1,13 +1,13 @@
 /**
- * An offline verifier of provably fair plays, self-contained (only node:crypto, which Bun, Node
- * and Deno all have): it follows FAIRNESS.md, not the server's code, so a server change that
+ * An offline verifier of provably fair plays, self-contained: it uses only WebCrypto
+ * (`crypto.subtle`), so it runs in browsers, Bun, Node 20+ and Deno, and it follows
+ * FAIRNESS.md, not the server's code (which uses Bun's own HMAC), so a server change that
  * breaks the documented algorithm shows up as a disagreement.
  *
  *   bun client/fairness.ts <game_type> <server_seed> <client_seed> <nonce> '<params json>'
  *
- * prints the play's `result` (payout and fairness included) and checks nothing else.
+ * prints the play's `result` (payout and fairness included).
  */
-import { createHash, createHmac } from 'node:crypto';
 
 export type VerifyInput = {
   game_type: 'slot' | 'rps' | 'gacha' | 'crash';
@@ -17,25 +17,30 @@ export type VerifyInput = {
   params: Record<string, unknown>;
 };
 
-/** FAIRNESS.md §1: the byte stream, read as big-endian 32-bit words. */
-export function words(serverSeed: string, clientSeed: string, nonce: number): () => number {
-  const key = Buffer.from(serverSeed, 'hex');
-  let round = 0;
-  let bytes = Buffer.alloc(0);
-  let at = 0;
-  return () => {
-    if (at === bytes.length) {
-      bytes = createHmac('sha256', key).update(`${clientSeed}:${nonce}:${round}`).digest();
-      round += 1;
-      at = 0;
-    }
-    at += 4;
-    return bytes.readUInt32BE(at - 4);
-  };
+const hexToBytes = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+const bytesToHex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+/** FAIRNESS.md §1: the first `rounds` HMAC blocks, as big-endian 32-bit words. */
+export async function words(serverSeed: string, clientSeed: string, nonce: number, rounds = 2): Promise<number[]> {
+  const key = await crypto.subtle.importKey('raw', hexToBytes(serverSeed), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const out: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const block = new DataView(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${clientSeed}:${nonce}:${round}`)));
+    for (let at = 0; at < 32; at += 4) out.push(block.getUint32(at, false));
+  }
+  return out;
 }
 
+/** Thrown when a play needs more words than were computed: verify computes more and retries. */
+class OutOfWords extends Error {}
+
 /** FAIRNESS.md §2: integers by rejection, floats from 53 bits of two words. */
-export function draws(next: () => number) {
+export function draws(stream: number[]) {
+  let at = 0;
+  const next = () => {
+    if (at === stream.length) throw new OutOfWords();
+    return stream[at++]!;
+  };
   return {
     int(n: number): number {
       const limit = 4_294_967_296 - (4_294_967_296 % n);
@@ -109,10 +114,18 @@ function play(input: VerifyInput, rng: ReturnType<typeof draws>): { result: Reco
 }
 
 /** The play's `result` as the server reported it, recomputed from the seeds alone. */
-export function verify(input: VerifyInput): Record<string, unknown> {
-  const { result, payoutCents } = play(input, draws(words(input.server_seed, input.client_seed, input.nonce)));
-  const server_seed_hash = createHash('sha256').update(Buffer.from(input.server_seed, 'hex')).digest('hex');
-  return { ...result, fairness: { server_seed_hash, client_seed: input.client_seed, nonce: input.nonce }, payout: payoutCents / 100 };
+export async function verify(input: VerifyInput): Promise<Record<string, unknown>> {
+  // Two blocks (16 words) cover every play but a run of rejections; then compute more.
+  for (let rounds = 2; ; rounds *= 2) {
+    const stream = await words(input.server_seed, input.client_seed, input.nonce, rounds);
+    try {
+      const { result, payoutCents } = play(input, draws(stream));
+      const server_seed_hash = bytesToHex(await crypto.subtle.digest('SHA-256', hexToBytes(input.server_seed)));
+      return { ...result, fairness: { server_seed_hash, client_seed: input.client_seed, nonce: input.nonce }, payout: payoutCents / 100 };
+    } catch (error) {
+      if (!(error instanceof OutOfWords)) throw error;
+    }
+  }
 }
 
 if (import.meta.main) {
@@ -122,5 +135,5 @@ if (import.meta.main) {
     process.exit(2);
   }
   const input = { game_type: gameType, server_seed: serverSeed, client_seed: clientSeed, nonce: Number(nonce), params: JSON.parse(params) } as VerifyInput;
-  console.log(JSON.stringify(verify(input)));
+  console.log(JSON.stringify(await verify(input)));
 }

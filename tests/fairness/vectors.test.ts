@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { verify, words, type VerifyInput } from '../../client/fairness';
+import { draws, verify, words, type VerifyInput } from '../../client/fairness';
+import { rngFrom } from '../../src/games/rng';
 import { hmacRng, hmacWords, seedHash } from '../../src/fairness/hmac-rng';
 import { fairOutcome } from '../../src/fairness/outcome';
 import { games } from '../../src/games/catalogue';
@@ -32,18 +33,28 @@ describe('FAIRNESS.md vectors', () => {
     expect(streams.length).toBeGreaterThanOrEqual(1);
   });
 
-  it('the stream: words and the first float, from the verifier and from the server', () => {
+  it('the stream: words and the first float, from the verifier and from the server', async () => {
     for (const v of streams) {
-      const offline = words(v.server_seed, v.client_seed, v.nonce);
+      const offline = await words(v.server_seed, v.client_seed, v.nonce, 2);
       const server = hmacWords({ serverSeed: v.server_seed, clientSeed: v.client_seed, nonce: v.nonce });
-      expect(v.words.map(() => offline())).toEqual(v.words);
+      expect(offline.slice(0, v.words.length)).toEqual(v.words);
       expect(v.words.map(() => server())).toEqual(v.words);
       expect(hmacRng({ serverSeed: v.server_seed, clientSeed: v.client_seed, nonce: v.nonce }).float()).toBe(v.float);
     }
   });
 
-  it('the offline verifier (client/fairness.ts) reproduces every result', () => {
-    for (const v of plays) expect(verify(v)).toEqual(v.result);
+  it('rejection: a word in the top sliver is skipped, by the verifier and by the server alike', () => {
+    // For n = 3 the top sliver is the single word 2^32 − 1.
+    const stream = [0xffffffff, 5, 0xffffffff, 0xffffffff, 7];
+    const server = ((i) => rngFrom(() => stream[i++]!))(0);
+    const offline = draws(stream);
+    expect([offline.int(3), offline.int(3)]).toEqual([2, 1]);
+    expect([server.int(3), server.int(3)]).toEqual([2, 1]);
+    expect(() => draws([0xffffffff]).int(3)).toThrow();
+  });
+
+  it('the offline verifier (client/fairness.ts) reproduces every result', async () => {
+    for (const v of plays) expect(await verify(v)).toEqual(v.result);
   });
 
   it("the server's games on the HMAC stream reproduce every result", () => {
