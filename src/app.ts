@@ -115,7 +115,7 @@ export function createApp(deps: AppDeps) {
     onCommit: (plays, seconds) => metrics.ledgerCommitted(plays, seconds),
   });
   const games = new GameService(ledger, playLimiter, { minBet: config.MIN_BET, maxBet: config.MAX_BET });
-  const fairness = new FairnessService(db.sql, db.dialect, { minBet: config.MIN_BET, maxBet: config.MAX_BET, verifyRatePerSecond: 20, verifyBurst: 40 });
+  const fairness = new FairnessService(db.sql, db.dialect, { minBet: config.MIN_BET, maxBet: config.MAX_BET, verifyRatePerSecond: 20, verifyBurst: 40 }, clock);
   const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock, metrics);
   const quota = new SocketQuota(
     {

@@ -1,5 +1,6 @@
 /** Seeds for a player (state, client seed, rotation, revealed history) and stateless verification. */
 import type { SQL } from 'bun';
+import { systemClock, type Clock } from '../clock';
 import { Value } from '@sinclair/typebox/value';
 import { games } from '../games/catalogue';
 import { parseBet, type BetLimits } from '../games/service';
@@ -30,8 +31,9 @@ export class FairnessService {
     private readonly sql: SQL,
     private readonly dialect: Dialect,
     private readonly options: FairnessOptions,
+    private readonly clock: Clock = systemClock,
   ) {
-    this.verifyLimiter = new KeyedRateLimiter(options.verifyRatePerSecond, options.verifyBurst);
+    this.verifyLimiter = new KeyedRateLimiter(options.verifyRatePerSecond, options.verifyBurst, clock);
   }
 
   async state(userId: number): Promise<FairnessState> {
@@ -43,7 +45,7 @@ export class FairnessService {
   }
 
   async rotate(userId: number): Promise<Rotation> {
-    const { revealed, active } = await rotate(this.sql, this.dialect, userId);
+    const { revealed, active } = await rotate(this.sql, this.dialect, userId, this.clock.now());
     return { revealed_server_seed: revealed.serverSeed, revealed_server_seed_hash: revealed.serverSeedHash, ...stateOf(active) };
   }
 

@@ -67,13 +67,14 @@ export function setClientSeed(sql: SQL, dialect: Dialect, userId: number, client
 export function rotate(sql: SQL, dialect: Dialect, userId: number, now = Date.now()): Promise<{ revealed: ActiveSeed; active: ActiveSeed }> {
   return sql.begin(async (tx) => {
     const revealed = await getOrCreate(tx, dialect, userId);
+    const [{ created_at }] = await tx`SELECT created_at FROM fairness_seeds WHERE user_id = ${userId}`;
     await tx`INSERT INTO fairness_revealed ${tx({
       user_id: userId,
       server_seed: revealed.serverSeed,
       server_seed_hash: revealed.serverSeedHash,
       client_seed: revealed.clientSeed,
       nonce: revealed.nonce,
-      created_at: now,
+      created_at: Number(created_at),
       revealed_at: now,
     })}`;
     const next = freshSeeds(1)[0]!;

@@ -75,6 +75,7 @@ describe('fairness seeds', () => {
       expect(page.json.seeds.length).toBeLessThanOrEqual(2);
       for (const seed of page.json.seeds) {
         expect(sha256(seed.server_seed)).toBe(seed.server_seed_hash);
+        expect(Date.parse(seed.created_at)).toBeLessThanOrEqual(Date.parse(seed.revealed_at));
         expect(seed.nonce).toBe(0);
         seen.push(seed.server_seed);
       }
