@@ -9,9 +9,9 @@ import { KeyedRateLimiter } from '../http/rate-limit';
 import type { Dialect } from '../storage';
 import { fromMinor } from '../wallet/money';
 import { seedHash } from './hmac-rng';
-import type { FairnessState, RevealedQuery, Rotation, VerifyBody } from './model';
+import type { FairnessState, RevealedPage, RevealedQuery, Rotation, VerifyBody } from './model';
 import { fairOutcome } from './outcome';
-import { getOrCreate, revealedPage, rotate, setClientSeed, type ActiveSeed, type RevealedSeed } from './store';
+import { getOrCreate, revealedPage, rotate, setClientSeed, type ActiveSeed } from './store';
 
 const DEFAULT_PAGE = 20;
 
@@ -49,7 +49,7 @@ export class FairnessService {
     return { revealed_server_seed: revealed.serverSeed, revealed_server_seed_hash: revealed.serverSeedHash, ...stateOf(active) };
   }
 
-  async revealed(userId: number, query: RevealedQuery): Promise<{ seeds: RevealedSeed[]; next_before: number | null }> {
+  async revealed(userId: number, query: RevealedQuery): Promise<RevealedPage> {
     const limit = query.limit ?? DEFAULT_PAGE;
     const seeds = await revealedPage(this.sql, userId, query.before as number | undefined, limit);
     const isFull = seeds.length === limit;

@@ -8,20 +8,10 @@ import type { SQL } from 'bun';
 import type { Dialect } from '../storage';
 import { Params } from '../storage/params';
 import { freshSeeds } from './hmac-rng';
+import type { RevealedSeed } from './model';
 
 /** The active seed row. `serverSeed` never leaves the server while the row is active. */
 export type ActiveSeed = { serverSeed: string; serverSeedHash: string; clientSeed: string; nonce: number };
-
-export type RevealedSeed = {
-  id: number;
-  server_seed: string;
-  server_seed_hash: string;
-  client_seed: string;
-  /** How many plays drew from this seed: nonces 0 to nonce − 1. */
-  nonce: number;
-  created_at: string;
-  revealed_at: string;
-};
 
 type SeedRow = { user_id: number | string; server_seed: string; server_seed_hash: string; client_seed: string; nonce: number | string };
 
