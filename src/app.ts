@@ -17,7 +17,7 @@ import { gamesController } from './games';
 import { historyController } from './history';
 import { HistoryService } from './history/service';
 import { publishPlay, renderPlay } from './games/play-events';
-import { cryptoRng, type Rng } from './games/rng';
+import type { Rng } from './games/rng';
 import { GameService } from './games/service';
 import { httpErrors } from './http';
 import { corsFor } from './http/cors';
@@ -45,6 +45,7 @@ export type AppDeps = {
   /** The HS256 secret in use (src/auth/secret.ts resolves it from the configuration). */
   jwtSecret: string;
   clock?: Clock;
+  /** Tests only: plays draw from this instead of the committed seeds. */
   rng?: Rng;
   broker?: Broker;
   /** Cluster presence (Redis); without it, this instance's sockets are the whole story. */
@@ -105,7 +106,7 @@ export function createApp(deps: AppDeps) {
     now: () => clock.now(),
   });
   const published = publishPlay(hub);
-  const ledger = new Ledger(db.sql, deps.rng ?? cryptoRng(), db.dialect, {
+  const ledger = new Ledger(db.sql, deps.rng, db.dialect, {
     concurrency: db.dialect === 'sqlite' ? 1 : 4,
     render: renderPlay,
     onSettled: (play, texts) => {

@@ -115,6 +115,12 @@ export class NonceBook {
     return { ...seed, nonce: seed.nonce + used };
   }
 
+  /** Takes back the last nonce handed to the user: its play was refused after it drew. */
+  release(userId: number): this {
+    this.used.set(userId, (this.used.get(userId) ?? 1) - 1);
+    return this;
+  }
+
   /** Per user, how many nonces were taken and not handed out. */
   unused(): Map<number, number> {
     const left = new Map<number, number>();
@@ -132,6 +138,7 @@ export class NonceBook {
  * Rows are written in user id order, the lock order of every batch.
  */
 export async function takeNonces(tx: SQL, dialect: Dialect, counts: Map<number, number>): Promise<NonceBook> {
+  if (counts.size === 0) return new NonceBook(new Map(), counts);
   const params = new Params(dialect);
   const now = Date.now();
   const fresh = freshSeeds(counts.size);
