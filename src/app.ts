@@ -12,11 +12,13 @@ import { createTokenService } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { docsController } from './docs';
+import { fairnessController } from './fairness';
+import { FairnessService } from './fairness/service';
 import { gamesController } from './games';
 import { historyController } from './history';
 import { HistoryService } from './history/service';
 import { publishPlay, renderPlay } from './games/play-events';
-import { cryptoRng, type Rng } from './games/rng';
+import type { Rng } from './games/rng';
 import { GameService } from './games/service';
 import { httpErrors } from './http';
 import { corsFor } from './http/cors';
@@ -45,6 +47,7 @@ export type AppDeps = {
   /** The HS256 secret in use (src/auth/secret.ts resolves it from the configuration). */
   jwtSecret: string;
   clock?: Clock;
+  /** Tests only: plays draw from this instead of the committed seeds. */
   rng?: Rng;
   broker?: Broker;
   /** Cluster presence (Redis); without it, this instance's sockets are the whole story. */
@@ -105,7 +108,7 @@ export function createApp(deps: AppDeps) {
     now: () => clock.now(),
   });
   const published = publishPlay(hub);
-  const ledger = new Ledger(db.sql, deps.rng ?? cryptoRng(), db.dialect, {
+  const ledger = new Ledger(db.sql, deps.rng, db.dialect, {
     concurrency: db.dialect === 'sqlite' ? 1 : 4,
     render: renderPlay,
     onSettled: (play, texts) => {
@@ -115,6 +118,7 @@ export function createApp(deps: AppDeps) {
     onCommit: (plays, seconds) => metrics.ledgerCommitted(plays, seconds),
   });
   const games = new GameService(ledger, playLimiter, { minBet: config.MIN_BET, maxBet: config.MAX_BET });
+  const fairness = new FairnessService(db.sql, db.dialect, { minBet: config.MIN_BET, maxBet: config.MAX_BET, verifyRatePerSecond: 20, verifyBurst: 40 }, clock);
   const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock, metrics);
   const quota = new SocketQuota(
     {
@@ -154,6 +158,7 @@ export function createApp(deps: AppDeps) {
     .use(authController(auth, tokens, authPerAddress))
     .use(gamesController(games, tokens))
     .use(historyController(new HistoryService(db.sql), tokens))
+    .use(fairnessController(fairness, tokens))
     .use(adminUsersController(db.sql, tokens))
     .use(monitorController())
     .use(docsController((): readonly ServedRoute[] => app.routes))
@@ -177,6 +182,7 @@ export function createApp(deps: AppDeps) {
     auth,
     ledger,
     games,
+    fairness,
     registry,
     history,
     logger,
@@ -191,6 +197,7 @@ export function createApp(deps: AppDeps) {
       registry.close();
       playLimiter.close();
       authPerAddress.close();
+      fairness.close();
       auth.close();
       await hub.stop();
     },

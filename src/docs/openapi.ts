@@ -9,10 +9,11 @@ import { openapi } from '@elysiajs/openapi';
 import { Type as t, type TObject, type TSchema } from '@sinclair/typebox';
 import { Credentials, LoginBody, RefreshBody, TokenResponse, User } from '../auth/model';
 import { games } from '../games/catalogue';
-import { GameType, PlayResponse } from '../games/model';
+import { PlayResponse } from '../games/model';
 import { AdminEventsPage, AdminEventsQuery, HistoryPage, HistoryQuery } from '../history/model';
 import type { ServedRoute } from '../http/methods';
 import { Health } from '../http/model';
+import { ClientSeedBody, FairnessState, RevealedPage, Rotation, VerifyBody } from '../fairness/model';
 
 type Access = 'public' | 'user' | 'admin';
 
@@ -81,17 +82,10 @@ const websocket = (who: string, extra: OperationDoc['parameters'] = []): Operati
 });
 
 /*
- * Routes of features built on other branches (fairness, the monitor page, admin users, /ready,
+ * Routes of features built on other branches (the monitor page, admin users, /ready,
  * /metrics), described here ahead of the merge: an entry appears in the document only while
  * the app serves its route. Replace these schemas by the features' model.ts ones once merged.
  */
-const Hex64 = t.String({ pattern: '^[0-9a-f]{64}$' });
-const ClientSeed = t.String({ pattern: '^[\\x21-\\x7e]{1,64}$', description: '1 to 64 printable ASCII characters, no spaces' });
-const FairnessState = t.Object({ server_seed_hash: Hex64, client_seed: t.String(), nonce: t.Integer({ minimum: 0, description: 'the nonce the next play uses' }) });
-const RevealedSeeds = t.Object({
-  seeds: t.Array(t.Object({ id: t.Integer(), server_seed: Hex64, server_seed_hash: Hex64, client_seed: t.String(), nonce: t.Integer(), created_at: t.String(), revealed_at: t.String() })),
-  next_before: t.Union([t.Integer(), t.Null()]),
-});
 const UsersPage = t.Object({ users: t.Array(User) });
 
 const page = (summary: string, mediaType: string): OperationDoc => ({ tag: 'docs', summary, access: 'public', ok: { status: 200, description: summary, mediaType, schema: t.Any() } });
@@ -152,24 +146,21 @@ export const operations: Record<string, OperationDoc> = {
   'GET /api/games/fairness': { tag: 'fairness', summary: "The caller's seeds: the active seed's hash, the client seed, the next nonce", access: 'user', ok: { status: 200, description: 'the fairness state', schema: FairnessState } },
   'GET /api/games/fairness/': { tag: 'fairness', summary: "The caller's seeds: the active seed's hash, the client seed, the next nonce", access: 'user', ok: { status: 200, description: 'the fairness state', schema: FairnessState } },
   'PUT /api/games/fairness/client-seed': {
-    tag: 'fairness', summary: 'Set the client seed for the next plays', access: 'user', body: t.Object({ client_seed: ClientSeed }),
+    tag: 'fairness', summary: 'Set the client seed for the next plays', access: 'user', body: ClientSeedBody,
     ok: { status: 200, description: 'the fairness state', schema: FairnessState },
   },
   'POST /api/games/fairness/rotate': {
     tag: 'fairness', summary: 'Reveal the active server seed and start a new one', access: 'user',
-    ok: { status: 200, description: 'the revealed seed and the new state', schema: t.Composite([t.Object({ revealed_server_seed: Hex64, revealed_server_seed_hash: Hex64 }), FairnessState]) },
+    ok: { status: 200, description: 'the revealed seed and the new state', schema: Rotation },
   },
   'GET /api/games/fairness/revealed': {
     tag: 'fairness', summary: "The caller's revealed seeds, newest first", access: 'user',
     query: t.Object({ before: t.Optional(t.Integer({ minimum: 1 })), limit: t.Optional(t.Integer({ minimum: 1, maximum: 100 })) }),
-    ok: { status: 200, description: 'a page; pass next_before back as before', schema: RevealedSeeds },
+    ok: { status: 200, description: 'a page; pass next_before back as before', schema: RevealedPage },
   },
   'POST /api/games/fairness/verify': {
     tag: 'fairness', summary: 'Recompute a play from revealed seeds (no account needed)', access: 'public',
-    body: t.Object({
-      game_type: GameType, server_seed: Hex64, client_seed: ClientSeed, nonce: t.Integer({ minimum: 0 }),
-      params: t.Record(t.String(), t.Unknown(), { description: 'the play\'s request body, e.g. { "bet": 1, "choice": "rock" }' }),
-    }),
+    body: VerifyBody,
     ok: { status: 200, description: 'the result that play had', schema: t.Object({ result: t.Object({ payout: t.Number() }, { additionalProperties: true }) }) },
     errors: { 400: ['invalid_params', 'invalid_bet', 'invalid_choice', 'invalid_cashout'], 429: ['rate_limited'] },
   },

@@ -9,9 +9,9 @@ export interface Rng {
   float(): number;
 }
 
-type Uint32Source = () => number;
+export type Uint32Source = () => number;
 
-function rngFrom(next: Uint32Source): Rng {
+export function rngFrom(next: Uint32Source): Rng {
   return {
     int(n) {
       // Reject the top sliver of the 2^32 range that would favour small results.

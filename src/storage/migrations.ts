@@ -75,4 +75,32 @@ export const migrations: Migration[] = [
     name: 'events by time, for the recent events and for catching up after a broker outage',
     statements: ['CREATE INDEX events_created_at ON events (created_at)'],
   },
+  {
+    version: 3,
+    name: 'provably fair seeds',
+    statements: [
+      // The active commitment per user. `nonce` counts the plays drawn under this server seed
+      // (whatever client seeds they used), so no (server seed, client seed, nonce) repeats.
+      `CREATE TABLE fairness_seeds (
+        user_id BIGINT PRIMARY KEY REFERENCES users (id),
+        server_seed TEXT NOT NULL,
+        server_seed_hash TEXT NOT NULL,
+        client_seed TEXT NOT NULL,
+        nonce BIGINT NOT NULL,
+        created_at BIGINT NOT NULL
+      )`,
+      // Seeds retired by a rotation, now public; `nonce` is how many plays used the seed.
+      perDialect((d) => `CREATE TABLE fairness_revealed (
+        id ${identity[d]},
+        user_id BIGINT NOT NULL REFERENCES users (id),
+        server_seed TEXT NOT NULL,
+        server_seed_hash TEXT NOT NULL,
+        client_seed TEXT NOT NULL,
+        nonce BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        revealed_at BIGINT NOT NULL
+      )`),
+      'CREATE INDEX fairness_revealed_user ON fairness_revealed (user_id, id)',
+    ],
+  },
 ];

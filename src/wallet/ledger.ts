@@ -9,6 +9,8 @@
  * play (its event and its response) come from the injected `render`.
  */
 import type { SQL } from 'bun';
+import { fairOutcome } from '../fairness/outcome';
+import { giveBack, takeNonces } from '../fairness/store';
 import type { Game, GameType } from '../games/game';
 import type { Rng } from '../games/rng';
 import type { Dialect } from '../storage';
@@ -81,7 +83,8 @@ export class Ledger {
 
   constructor(
     private readonly sql: SQL,
-    private readonly rng: Rng,
+    /** Tests only: replaces the committed seeds' stream (such plays cannot be verified). */
+    private readonly rng: Rng | undefined,
     private readonly dialect: Dialect,
     private readonly options: LedgerOptions,
   ) {
@@ -169,13 +172,15 @@ export class Ledger {
         RETURNING user_id`;
       if (!claimed) return { kind: 'key_taken' };
     }
-    const drawn = game.play(input, betMinor, this.rng);
+    const nonces = await takeNonces(tx, this.dialect, new Map([[userId, 1]]));
+    const drawn = fairOutcome(game, input, betMinor, nonces.next(userId), this.rng);
     const [account] = await tx`
       UPDATE users SET balance = balance - ${betMinor} + ${drawn.payoutMinor}, event_seq = event_seq + 1
       WHERE id = ${userId} AND balance >= ${betMinor}
       RETURNING balance, event_seq`;
     if (!account) {
       if (idempotency) await tx`DELETE FROM idempotency_keys WHERE user_id = ${userId} AND key = ${idempotency.key}`;
+      await giveBack(tx, this.dialect, nonces.release(userId));
       return refused('insufficient_funds');
     }
     const { eventRow, applied } = this.settle(request, drawn, Number(account.balance), Number(account.event_seq), new Date());
@@ -195,6 +200,10 @@ export class Ledger {
    */
   private async applyBatch(tx: SQL, requests: PlayRequest[]): Promise<Applied[]> {
     const taken = await this.takenKeys(tx, requests);
+    // Seeds before accounts: the lock order applyOne follows too. A user's plays take consecutive
+    // nonces; any taken and not used (refused plays, repeated keys) are given back below.
+    const playing = requests.filter((r) => !(r.idempotency && taken.has(`${r.userId}\n${r.idempotency.key}`)));
+    const nonces = await takeNonces(tx, this.dialect, playing.reduce((counts, r) => counts.set(r.userId, (counts.get(r.userId) ?? 0) + 1), new Map<number, number>()));
     const accounts = await this.readAccounts(tx, requests);
     const now = new Date();
     const results: Applied[] = [];
@@ -213,7 +222,7 @@ export class Ledger {
         results.push(refused('insufficient_funds'));
         continue;
       }
-      const drawn = request.game.play(request.input, betMinor, this.rng);
+      const drawn = fairOutcome(request.game, request.input, betMinor, nonces.next(userId), this.rng);
       account.balance += drawn.payoutMinor - betMinor;
       account.seq += 1;
       const { eventRow, applied } = this.settle(request, drawn, account.balance, account.seq, now);
@@ -225,6 +234,7 @@ export class Ledger {
       results.push(applied);
     }
     await this.writeAccounts(tx, accounts);
+    await giveBack(tx, this.dialect, nonces);
     if (eventRows.length > 0) await tx`INSERT INTO events ${tx(eventRows)}`;
     if (keyRows.length > 0) await tx`INSERT INTO idempotency_keys ${tx(keyRows)}`;
     return results;

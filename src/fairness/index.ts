@@ -1,0 +1,21 @@
+/**
+ * The fairness controller (/api/games/fairness): the player's seeds behind the auth guard, and
+ * `verify`, which needs no account and is limited per address instead.
+ */
+import { Elysia } from 'elysia';
+import type { Server } from 'bun';
+import { authGuard } from '../auth';
+import type { TokenService } from '../auth/tokens';
+import { ClientSeedBody, RevealedQuery, VerifyBody } from './model';
+import type { FairnessService } from './service';
+
+const clientAddress = (request: Request, server: Server<unknown> | null) => server?.requestIP(request)?.address ?? 'unknown';
+
+export const fairnessController = (service: FairnessService, tokens: TokenService) =>
+  new Elysia({ name: 'fairness', prefix: '/api/games/fairness' })
+    .post('/verify', ({ body, request, server }) => service.verify(body, clientAddress(request, server)), { body: VerifyBody })
+    .use(authGuard(tokens))
+    .get('/', ({ auth }) => service.state(auth.userId))
+    .put('/client-seed', ({ auth, body }) => service.setClientSeed(auth.userId, body.client_seed), { body: ClientSeedBody })
+    .post('/rotate', ({ auth }) => service.rotate(auth.userId))
+    .get('/revealed', ({ auth, query }) => service.revealed(auth.userId, query), { query: RevealedQuery });

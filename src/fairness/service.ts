@@ -1,0 +1,79 @@
+/** Seeds for a player (state, client seed, rotation, revealed history) and stateless verification. */
+import type { SQL } from 'bun';
+import { systemClock, type Clock } from '../clock';
+import { Value } from '@sinclair/typebox/value';
+import { games } from '../games/catalogue';
+import { parseBet, type BetLimits } from '../games/service';
+import { badRequest, tooManyRequests } from '../http/errors';
+import { KeyedRateLimiter } from '../http/rate-limit';
+import type { Dialect } from '../storage';
+import { fromMinor } from '../wallet/money';
+import { seedHash } from './hmac-rng';
+import type { FairnessState, RevealedPage, RevealedQuery, Rotation, VerifyBody } from './model';
+import { fairOutcome } from './outcome';
+import { getOrCreate, revealedPage, rotate, setClientSeed, type ActiveSeed } from './store';
+
+const DEFAULT_PAGE = 20;
+
+/** What a client may see of the active seed: its hash, never the seed. */
+const stateOf = (seed: ActiveSeed): FairnessState => ({ server_seed_hash: seed.serverSeedHash, client_seed: seed.clientSeed, nonce: seed.nonce });
+
+export type FairnessOptions = BetLimits & {
+  /** Verifications per second and burst, per client address: each costs HMACs and a game. */
+  verifyRatePerSecond: number;
+  verifyBurst: number;
+};
+
+export class FairnessService {
+  private readonly verifyLimiter: KeyedRateLimiter;
+
+  constructor(
+    private readonly sql: SQL,
+    private readonly dialect: Dialect,
+    private readonly options: FairnessOptions,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.verifyLimiter = new KeyedRateLimiter(options.verifyRatePerSecond, options.verifyBurst, clock);
+  }
+
+  async state(userId: number): Promise<FairnessState> {
+    return stateOf(await getOrCreate(this.sql, this.dialect, userId));
+  }
+
+  async setClientSeed(userId: number, clientSeed: string): Promise<FairnessState> {
+    return stateOf(await setClientSeed(this.sql, this.dialect, userId, clientSeed));
+  }
+
+  async rotate(userId: number): Promise<Rotation> {
+    const { revealed, active } = await rotate(this.sql, this.dialect, userId, this.clock.now());
+    return { revealed_server_seed: revealed.serverSeed, revealed_server_seed_hash: revealed.serverSeedHash, ...stateOf(active) };
+  }
+
+  async revealed(userId: number, query: RevealedQuery): Promise<RevealedPage> {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const seeds = await revealedPage(this.sql, userId, query.before as number | undefined, limit);
+    const isFull = seeds.length === limit;
+    return { seeds, next_before: isFull ? seeds[seeds.length - 1]!.id : null };
+  }
+
+  /**
+   * Recomputes a play from its seeds alone: no account, no database, nothing written. The
+   * result is the play's `result` exactly, payout and fairness included.
+   */
+  verify(body: VerifyBody, address: string): { result: Record<string, unknown> } {
+    const retryAfter = this.verifyLimiter.take(address);
+    if (retryAfter !== undefined) throw tooManyRequests('too many verifications from this address; slow down', retryAfter);
+    const game = games.find((candidate) => candidate.type === body.game_type)!;
+    if (!Value.Check(game.body, body.params)) throw badRequest('invalid_params', `params are not a valid ${game.type} request body`);
+    const betMinor = parseBet(body.params.bet, this.options);
+    const refusal = game.check?.(body.params);
+    if (refusal) throw badRequest(refusal.code, refusal.message);
+    const seed = { serverSeed: body.server_seed, serverSeedHash: seedHash(body.server_seed), clientSeed: body.client_seed, nonce: body.nonce };
+    const { result, payoutMinor } = fairOutcome(game, body.params, betMinor, seed);
+    return { result: { ...result, payout: fromMinor(payoutMinor) } };
+  }
+
+  close(): void {
+    this.verifyLimiter.close();
+  }
+}
