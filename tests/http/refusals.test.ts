@@ -2,22 +2,17 @@
  * The refusals API.md lists, each with its status and error code, and each changing nothing:
  * the balance stays, and no game_event reaches the player's socket.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { serverWithPlayer, type Api } from '../support/client';
+import { beforeAll, describe, expect, it } from 'bun:test';
+import type { Api } from '../support/client';
 import type { TestServer } from '../support/server';
 import { upgradeStatus } from '../support/socket';
+import { useServer, type Player } from '../support/suite';
 
-let fixture: Awaited<ReturnType<typeof serverWithPlayer>>;
+const fixture = useServer({}, { withPlayer: true });
 let server: TestServer;
 let client: Api;
-let player: Awaited<ReturnType<Api['signup']>>;
-
-beforeAll(async () => {
-  fixture = await serverWithPlayer();
-  ({ server, client, player } = fixture);
-});
-
-afterAll(() => fixture.close());
+let player: Player;
+beforeAll(() => ({ server, client, player } = fixture));
 
 /** Runs `act` and proves it charged nothing and emitted nothing (tests/support/client.ts). */
 const expectNothingChanged = (act: () => Promise<unknown>) => fixture.nothingCharged(act);

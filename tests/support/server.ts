@@ -1,7 +1,10 @@
 /**
- * Starts the real server on port 0 with a fresh SQLite file (or a given one, for restart tests)
- * and hands out REST and WebSocket helpers bound to it.
+ * The one way tests start a server: `startTestServer` runs the real server on port 0 over a
+ * store of the chosen engine (a fresh SQLite file, or a fresh database on the test process's
+ * PostgreSQL) and hands back its URL and app. `useServer` (tests/support/suite.ts) wraps it in
+ * a file's beforeAll/afterAll; `restart()` starts the next server on the same store.
  */
+import { SQL } from 'bun';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,30 +12,80 @@ import { loadConfig, type Config } from '../../src/config';
 import type { Rng } from '../../src/games/rng';
 import type { Broker } from '../../src/realtime/broker/broker';
 import { startServer, type RunningServer } from '../../src/server';
+import { freshPostgresUrl } from './postgres';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const ADMIN = { username: 'admin', password: 'admin-password' };
 
-export type TestServer = RunningServer & {
-  config: Config;
-  dir: string;
-  /** Stops the server and deletes its files (unless the directory was handed in). */
-  close(): Promise<void>;
-};
+export type Engine = 'sqlite' | 'postgres';
+/** What storage tests run against: `describe.each(ENGINES)`. */
+export const ENGINES: Engine[] = ['sqlite', 'postgres'];
 
-/** Environment overrides as strings, exactly as the process would see them. */
-export type TestEnv = Record<string, string | undefined>;
+/** Where a server keeps its data, and a direct connection for tests that audit it. */
+export type TestStore = {
+  engine: Engine;
+  url: string;
+  /** A temp directory (the SQLite file lives in it; other files a test writes may too). */
+  dir: string;
+  /** A connection of the test's own to the same database, opened on first use. */
+  sql(): SQL;
+  /** Closes the test's connection and deletes the directory. */
+  remove(): Promise<void>;
+};
 
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'games-test-'));
 }
 
-export async function startTestServer(env: TestEnv = {}, options: { dir?: string; rng?: Rng; broker?: Broker } = {}): Promise<TestServer> {
-  const dir = options.dir ?? tempDir();
+export async function testStore(engine: Engine = 'sqlite', dir = tempDir()): Promise<TestStore> {
+  const url = engine === 'postgres' ? await freshPostgresUrl() : `sqlite://${join(dir, 'games.sqlite')}`;
+  let connection: SQL | undefined;
+  return {
+    engine,
+    url,
+    dir,
+    sql: () => (connection ??= new SQL(url)),
+    async remove() {
+      await connection?.close();
+      connection = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestServer = RunningServer & {
+  config: Config;
+  store: TestStore;
+  dir: string;
+  /** Stops the server and removes its store (unless the store was handed in). */
+  close(): Promise<void>;
+  /** Stops the server gracefully and starts the next one on the same store, as a redeploy does. */
+  restart(): Promise<TestServer>;
+};
+
+/** Environment overrides as strings, exactly as the process would see them. */
+export type TestEnv = Record<string, string | undefined>;
+
+export type TestServerOptions = {
+  engine?: Engine;
+  /** A store to start on (a restart); it outlives the server. */
+  store?: TestStore;
+  /** A directory for a new SQLite store; it outlives the server. */
+  dir?: string;
+  rng?: Rng;
+  broker?: Broker;
+};
+
+export async function startTestServer(env: TestEnv = {}, options: TestServerOptions = {}): Promise<TestServer> {
+  const store = options.store ?? (await testStore(options.engine, options.dir));
+  return startOn(store, !options.store && !options.dir, env, options);
+}
+
+async function startOn(store: TestStore, isOwnStore: boolean, env: TestEnv, options: TestServerOptions): Promise<TestServer> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
-    DATABASE_URL: `sqlite://${join(dir, 'games.sqlite')}`,
+    DATABASE_URL: store.url,
     JWT_SECRET: TEST_SECRET,
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
@@ -49,33 +102,15 @@ export async function startTestServer(env: TestEnv = {}, options: { dir?: string
   return {
     ...server,
     config,
-    dir,
+    store,
+    dir: store.dir,
     async close() {
       await server.stop();
-      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+      if (isOwnStore) await store.remove();
     },
-  };
-}
-
-/**
- * Servers started one after another on one database directory, as restarts of one deployment
- * are. `start()` stops the running one (gracefully) and starts the next; `close()` stops the
- * last and deletes the files.
- */
-export function restartableServer(env: TestEnv = {}) {
-  const dir = tempDir();
-  let current: TestServer | undefined;
-  return {
-    dir,
-    async start(): Promise<TestServer> {
-      await current?.close();
-      current = await startTestServer(env, { dir });
-      return current;
-    },
-    async close(): Promise<void> {
-      await current?.close();
-      current = undefined;
-      rmSync(dir, { recursive: true, force: true });
+    async restart() {
+      await server.stop();
+      return startOn(store, isOwnStore, env, options);
     },
   };
 }

@@ -1,11 +1,9 @@
 /**
- * The ledger against a real SQLite file: plays that arrive together are settled as one batch,
+ * The ledger against a real database (SQLite and PostgreSQL): plays that arrive together are settled as one batch,
  * and the books must come out the same as if each had run alone.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
 import type { SQL } from 'bun';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { insertUser } from '../../src/auth/users';
 import { crash } from '../../src/games/crash';
 import type { Game } from '../../src/games/game';
@@ -14,20 +12,10 @@ import { slot } from '../../src/games/slot';
 import { AppError } from '../../src/http/errors';
 import { openDatabase, type Database } from '../../src/storage';
 import { Ledger, type PlayOutcome } from '../../src/wallet/ledger';
-import { tempDir } from '../support/server';
+import { ENGINES, testStore, type TestStore } from '../support/server';
 
-let dir: string;
+let store: TestStore;
 let db: Database;
-
-beforeEach(async () => {
-  dir = tempDir();
-  db = await openDatabase(`sqlite://${join(dir, 'ledger.sqlite')}`);
-});
-
-afterEach(async () => {
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 async function makeUsers(count: number, balanceMinor: number): Promise<number[]> {
   const ids: number[] = [];
@@ -53,11 +41,21 @@ async function books(userId: number) {
 const play = (ledger: Ledger, userId: number, betMinor: number, game: Game = slot, input: Record<string, unknown> = { bet: betMinor / 100 }) =>
   ledger.play({ userId, game, input, betMinor });
 
-describe('Ledger', () => {
+describe.each(ENGINES)('Ledger on %s', (engine) => {
+  beforeEach(async () => {
+    store = await testStore(engine);
+    db = await openDatabase(store.url);
+  });
+
+  afterEach(async () => {
+    await db.close();
+    await store.remove();
+  });
+
   it('settles hundreds of concurrent plays of many users so that every balance equals initial + Σ(payout − bet)', async () => {
     const initial = 5_000;
     const users = await makeUsers(6, initial);
-    const ledger = new Ledger(db.sql, seededRng(1), 'sqlite');
+    const ledger = new Ledger(db.sql, seededRng(1), db.dialect);
     // Bets big enough that several accounts run dry partway through a batch.
     const outcomes = await Promise.allSettled(Array.from({ length: 600 }, (_, i) => play(ledger, users[i % users.length]!, 100 + (i % 7) * 150)));
     const accepted = outcomes.filter((o): o is PromiseFulfilledResult<PlayOutcome> => o.status === 'fulfilled');
@@ -87,7 +85,7 @@ describe('Ledger', () => {
   it('refuses a bet the running balance of its batch can no longer cover, and only that one', async () => {
     const [userId] = await makeUsers(1, 1_000);
     const alwaysLoses: Game = { ...crash, play: (_input, bet, rng) => crash.play({ bet: bet / 100, cashout: 1000 }, bet, { ...rng, float: () => 0 }) };
-    const ledger = new Ledger(db.sql, seededRng(2), 'sqlite');
+    const ledger = new Ledger(db.sql, seededRng(2), db.dialect);
     const outcomes = await Promise.allSettled([400, 400, 400, 200].map((bet) => play(ledger, userId!, bet, alwaysLoses, { bet: bet / 100, cashout: 2 })));
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect((await books(userId!)).balance).toBe(0);
@@ -103,7 +101,7 @@ describe('Ledger', () => {
         await tx`UPDATE users SET balance = balance + 500, event_seq = event_seq + 1 WHERE id = ${userId}`;
       }
     });
-    const ledger = new Ledger(meddling, seededRng(3), 'sqlite');
+    const ledger = new Ledger(meddling, seededRng(3), db.dialect);
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => play(ledger, userId!, 100)));
     expect(interfered).toBeGreaterThan(0);
     expect(outcomes.every((o) => !o.replayed)).toBe(true);
@@ -115,7 +113,7 @@ describe('Ledger', () => {
 
   it('answers a stored Idempotency-Key inside a batch with the stored response, charging nothing', async () => {
     const [userId] = await makeUsers(1, 10_000);
-    const ledger = new Ledger(db.sql, seededRng(4), 'sqlite');
+    const ledger = new Ledger(db.sql, seededRng(4), db.dialect);
     const keyed = (key: string) => ledger.play({ userId: userId!, game: slot, input: { bet: 1 }, betMinor: 100, idempotency: { key, requestHash: 'h' } });
     const first = await keyed('k1');
     const batch = await Promise.all([keyed('k1'), play(ledger, userId!, 100), keyed('k2'), play(ledger, userId!, 100)]);
