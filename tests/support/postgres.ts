@@ -72,7 +72,7 @@ export class PostgresCluster {
     if (user) chownSync(dir, user.uid, user.gid);
     chmodSync(dir, 0o700);
     const cluster = new PostgresCluster(bin, dir, user, await freePort());
-    cluster.run('initdb', ['-D', cluster.data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    await cluster.run('initdb', ['-D', cluster.data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
     await cluster.start();
     return cluster;
   }
@@ -81,12 +81,11 @@ export class PostgresCluster {
     return join(this.dir, 'data');
   }
 
-  private run(program: string, args: string[]): void {
+  private async run(program: string, args: string[]): Promise<void> {
     const command = [join(this.bin, program), ...args];
-    const result = Bun.spawnSync(this.user ? ['runuser', '-u', this.user.name, '--', ...command] : command, { stdout: 'pipe', stderr: 'pipe' });
-    if (result.exitCode !== 0) {
-      throw new Error(`${program} failed (exit ${result.exitCode}): ${result.stderr.toString()}${result.stdout.toString()}`);
-    }
+    const proc = Bun.spawn(this.user ? ['runuser', '-u', this.user.name, '--', ...command] : command, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+    const [exitCode, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    if (exitCode !== 0) throw new Error(`${program} failed (exit ${exitCode}): ${stderr}${stdout}`);
   }
 
   /** Starts (or restarts after `stop()`) the cluster on its port; waits until it accepts. */
@@ -94,7 +93,7 @@ export class PostgresCluster {
     if (this.isRunning) return;
     // fsync off: a test cluster is thrown away, durability buys nothing here.
     const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300`;
-    this.run('pg_ctl', ['-D', this.data, '-l', join(this.dir, 'log'), '-w', '-o', options, 'start']);
+    await this.run('pg_ctl', ['-D', this.data, '-l', join(this.dir, 'log'), '-w', '-o', options, 'start']);
     this.isRunning = true;
   }
 
@@ -103,7 +102,7 @@ export class PostgresCluster {
     if (!this.isRunning) return;
     await this.admin?.close().catch(() => {});
     this.admin = undefined;
-    this.run('pg_ctl', ['-D', this.data, '-m', 'fast', '-w', 'stop']);
+    await this.run('pg_ctl', ['-D', this.data, '-m', 'fast', '-w', 'stop']);
     this.isRunning = false;
   }
 
@@ -136,6 +135,12 @@ export class PostgresCluster {
 const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 
 let shared: Promise<PostgresCluster> | undefined;
+
+/**
+ * The first use pays initdb (about 0.5-1 s here, several seconds on a loaded machine): hooks
+ * that may be the first to ask for a database pass this as their timeout, over Bun's 5 s.
+ */
+export const FIRST_USE_TIMEOUT_MS = 60_000;
 
 /** The process's cluster, started on first use and removed at process exit. */
 export function postgresCluster(): Promise<PostgresCluster> {

@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll } from 'bun:test';
 import type { TokenResponse } from '../../src/auth/model';
 import { api, expectNothingCharged, type Api } from './client';
+import { FIRST_USE_TIMEOUT_MS } from './postgres';
 import { startTestServer, type TestEnv, type TestServer, type TestServerOptions } from './server';
 import { openUserSocket, type TestSocket } from './socket';
 import { closer } from './streams';
@@ -35,7 +36,7 @@ export function useServer(env: TestEnv = {}, options: TestServerOptions & { with
       state.player = await client.signup();
       state.socket = await openUserSocket(server.url, state.player.access_token);
     }
-  });
+  }, FIRST_USE_TIMEOUT_MS);
   afterEach(() => sockets.closeAll());
   afterAll(async () => {
     state?.socket?.close();

@@ -12,6 +12,7 @@ import { slot } from '../../src/games/slot';
 import { AppError } from '../../src/http/errors';
 import { openDatabase, type Database } from '../../src/storage';
 import { Ledger, type PlayOutcome } from '../../src/wallet/ledger';
+import { FIRST_USE_TIMEOUT_MS } from '../support/postgres';
 import { ENGINES, testStore, type TestStore } from '../support/server';
 
 let store: TestStore;
@@ -45,7 +46,7 @@ describe.each(ENGINES)('Ledger on %s', (engine) => {
   beforeEach(async () => {
     store = await testStore(engine);
     db = await openDatabase(store.url);
-  });
+  }, FIRST_USE_TIMEOUT_MS);
 
   afterEach(async () => {
     await db.close();
