@@ -7,16 +7,14 @@ import type { TestSocket } from './socket';
 export type Api = ReturnType<typeof api>;
 let userCounter = 0;
 
-export function api(baseUrl: string) {
+/** `send` defaults to a real `fetch`; an app without a listener passes its `handle`. */
+export function api(baseUrl: string, send: (request: Request) => Promise<Response> = fetch) {
   async function request(method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
     const headers: Record<string, string> = { ...options.headers };
     if (options.body !== undefined) headers['content-type'] ??= 'application/json';
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const response = await fetch(baseUrl + path, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
-    });
+    const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    const response = await send(new Request(baseUrl + path, { method, headers, body }));
     const text = await response.text();
     let json: any;
     try {

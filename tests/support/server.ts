@@ -76,13 +76,9 @@ export type TestServerOptions = {
   broker?: Broker;
 };
 
-export async function startTestServer(env: TestEnv = {}, options: TestServerOptions = {}): Promise<TestServer> {
-  const store = options.store ?? (await testStore(options.engine, options.dir));
-  return startOn(store, !options.store && !options.dir, env, options);
-}
-
-async function startOn(store: TestStore, isOwnStore: boolean, env: TestEnv, options: TestServerOptions): Promise<TestServer> {
-  const config = loadConfig({
+/** The configuration of a test server on `store`: the environment it would see, with `env` over it. */
+export function testConfig(store: TestStore, env: TestEnv = {}): Config {
+  return loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: store.url,
@@ -98,6 +94,15 @@ async function startOn(store: TestStore, isOwnStore: boolean, env: TestEnv, opti
     AUTH_BURST: '1000',
     ...env,
   });
+}
+
+export async function startTestServer(env: TestEnv = {}, options: TestServerOptions = {}): Promise<TestServer> {
+  const store = options.store ?? (await testStore(options.engine, options.dir));
+  return startOn(store, !options.store && !options.dir, env, options);
+}
+
+async function startOn(store: TestStore, isOwnStore: boolean, env: TestEnv, options: TestServerOptions): Promise<TestServer> {
+  const config = testConfig(store, env);
   const server = await startServer(config, { rng: options.rng, broker: options.broker });
   return {
     ...server,

@@ -5,10 +5,12 @@
  * charged nothing (`nothingCharged`).
  */
 import { afterAll, afterEach, beforeAll } from 'bun:test';
+import { createApp, type App } from '../../src/app';
 import type { TokenResponse } from '../../src/auth/model';
+import { openDatabase, type Database } from '../../src/storage';
 import { api, expectNothingCharged, type Api } from './client';
 import { FIRST_USE_TIMEOUT_MS } from './postgres';
-import { startTestServer, type TestEnv, type TestServer, type TestServerOptions } from './server';
+import { startTestServer, testConfig, testStore, type TestEnv, type TestServer, type TestServerOptions, type TestStore } from './server';
 import { openUserSocket, type TestSocket } from './socket';
 import { closer } from './streams';
 
@@ -62,5 +64,44 @@ export function useServer(env: TestEnv = {}, options: TestServerOptions & { with
     },
     sockets,
     nothingCharged: (act) => expectNothingCharged(get('server'), get('player').user.id, get('socket'), act),
+  };
+}
+
+/**
+ * The app with no listener, for tables of REST refusals: requests go straight to
+ * `app.handle(new Request(…))`, with no port, socket or hub. What needs a socket, a client
+ * address or a publish uses `useServer`.
+ */
+export function useApp(env: TestEnv = {}): { readonly client: Api; readonly app: App; readonly db: Database } {
+  let state: { store: TestStore; db: Database; built: App; client: Api } | undefined;
+  beforeAll(async () => {
+    const store = await testStore('sqlite');
+    const db = await openDatabase(store.url);
+    const built = createApp({ config: testConfig(store, env), db });
+    state = { store, db, built, client: api('http://app.test', (request) => built.app.handle(request)) };
+  });
+  afterAll(async () => {
+    if (!state) return;
+    // What startServer's stop() closes, less what only a listening server starts (hub, sockets).
+    state.built.registry.stop();
+    state.built.games.close();
+    state.built.auth.close();
+    await state.db.close();
+    await state.store.remove();
+  });
+  const get = () => {
+    if (!state) throw new Error('the app is built in beforeAll');
+    return state;
+  };
+  return {
+    get client() {
+      return get().client;
+    },
+    get app() {
+      return get().built;
+    },
+    get db() {
+      return get().db;
+    },
   };
 }
