@@ -1,9 +1,14 @@
 /** The test PostgreSQL itself: fresh databases are separate, and stop/start is a real outage. */
 import { SQL } from 'bun';
 import { describe, expect, it } from 'bun:test';
-import { freshPostgresUrl, postgresCluster } from '../support/postgres';
+import { freshPostgresUrl, postgresBinDir, postgresCluster } from '../support/postgres';
 
 describe('test PostgreSQL cluster', () => {
+  it('finds the installed binaries, and fails naming the install command when there are none', () => {
+    expect(postgresBinDir()).toMatch(/^\/usr\/lib\/postgresql\/\d+\/bin$/);
+    expect(() => postgresBinDir('/nonexistent/postgresql')).toThrow('apt-get install -y postgresql');
+  });
+
   it('hands out separate empty databases', async () => {
     const [first, second] = [await freshPostgresUrl(), await freshPostgresUrl()];
     expect(first).not.toBe(second);

@@ -21,9 +21,8 @@ import { join } from 'node:path';
 
 const INSTALL_HINT = 'install it with `apt-get install -y postgresql` (or run scripts/test-services.sh)';
 
-/** Debian's newest installed PostgreSQL server binaries. */
-function binDir(): string {
-  const root = '/usr/lib/postgresql';
+/** Debian's newest installed PostgreSQL server binaries; a clear error naming the install when none. */
+export function postgresBinDir(root = '/usr/lib/postgresql'): string {
   const versions = existsSync(root) ? readdirSync(root).filter((name) => existsSync(join(root, name, 'bin', 'pg_ctl'))) : [];
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
   if (!newest) throw new Error(`PostgreSQL server binaries (initdb, pg_ctl) were not found under ${root}: ${INSTALL_HINT}`);
@@ -66,12 +65,14 @@ export class PostgresCluster {
 
   /** Creates the cluster (initdb) and starts it. */
   static async create(): Promise<PostgresCluster> {
-    const bin = binDir();
+    const bin = postgresBinDir();
     const user = serviceUser();
     const dir = mkdtempSync(join(tmpdir(), 'games-pg-'));
     if (user) chownSync(dir, user.uid, user.gid);
     chmodSync(dir, 0o700);
     const cluster = new PostgresCluster(bin, dir, user, await freePort());
+    // Watching from before initdb: a start cut short (a hook timeout) leaves nothing behind.
+    cluster.removeAfterExit();
     await cluster.run('initdb', ['-D', cluster.data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
     await cluster.start();
     return cluster;
@@ -121,14 +122,15 @@ export class PostgresCluster {
   /**
    * Removes the cluster once this process is gone, however it ends: `bun test` fires neither
    * `exit` nor `beforeExit` (checked), so a detached watcher polls for the test process and
-   * then stops PostgreSQL at once and deletes the directory.
+   * then stops PostgreSQL at once and deletes the directory. The watcher is put in the
+   * background by a shell that exits at once: `bun test` kills the children it still has
+   * when a test times out (seen), and the watcher must not be one of them.
    */
-  removeAfterExit(): void {
+  private removeAfterExit(): void {
     const stop = [join(this.bin, 'pg_ctl'), '-D', this.data, '-m', 'immediate', 'stop'].map(quote).join(' ');
     const asUser = this.user ? `runuser -u ${this.user.name} -- ${stop}` : stop;
     const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.5; done; ${asUser} >/dev/null 2>&1; rm -rf ${quote(this.dir)}`;
-    const watcher = Bun.spawn(['setsid', 'sh', '-c', script], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
-    watcher.unref();
+    Bun.spawnSync(['setsid', 'sh', '-c', `(${script}) >/dev/null 2>&1 &`], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
   }
 }
 
@@ -144,10 +146,7 @@ export const FIRST_USE_TIMEOUT_MS = 60_000;
 
 /** The process's cluster, started on first use and removed at process exit. */
 export function postgresCluster(): Promise<PostgresCluster> {
-  shared ??= PostgresCluster.create().then((cluster) => {
-    cluster.removeAfterExit();
-    return cluster;
-  });
+  shared ??= PostgresCluster.create();
   return shared;
 }
 
