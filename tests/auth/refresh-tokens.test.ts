@@ -3,12 +3,12 @@
  * spent one revokes its whole family; logging out revokes it too.
  */
 import { describe, expect, it } from 'bun:test';
-import { ENGINES } from '../support/server';
+import { describeEngines } from '../support/server';
 import { useServer } from '../support/suite';
 
 const sha256 = (text: string) => new Bun.CryptoHasher('sha256').update(text).digest('hex');
 
-describe.each(ENGINES)('refresh tokens on %s', (engine) => {
+describeEngines('refresh tokens on %s', (engine) => {
   const shared = useServer({}, { engine });
   /** The test server's database, beside the server (SQLite is in WAL mode, so it may keep going). */
   const database = () => shared.server.store.sql();

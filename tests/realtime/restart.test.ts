@@ -5,8 +5,7 @@
 import { afterEach, describe, expect, it } from 'bun:test';
 import { api } from '../support/client';
 import { auditLedger } from '../support/ledger-audit';
-import { FIRST_USE_TIMEOUT_MS } from '../support/postgres';
-import { ENGINES, startTestServer, type TestServer } from '../support/server';
+import { describeEngines, startTestServer, type TestServer } from '../support/server';
 import { openMonitor, openUserSocket } from '../support/socket';
 import { allIds, closer, eventIds, probe } from '../support/streams';
 
@@ -18,7 +17,7 @@ afterEach(async () => {
   await server?.close();
 });
 
-describe.each(ENGINES)('a restart on %s', (engine) => {
+describeEngines('a restart on %s', (engine) => {
   it('keeps balances, history and the recent events, and a stream resumes across it', async () => {
     const first = (server = await startTestServer({ RECENT_EVENTS: String(RECENT_EVENTS) }, { engine }));
     const before = api(first.url);
@@ -62,5 +61,5 @@ describe.each(ENGINES)('a restart on %s', (engine) => {
     const audit = await auditLedger(second.store.sql(), 1000 * 100);
     expect(audit.problems).toEqual([]);
     expect(audit.events).toBe(8);
-  }, FIRST_USE_TIMEOUT_MS);
+  });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'bun:test';
 import { LateBroker } from '../support/brokers';
 import { openUserSocket, type TestSocket } from '../support/socket';
 import { allIds, eventIds, playLoop, waitUntil } from '../support/streams';
-import { ENGINES } from '../support/server';
+import { describeEngines } from '../support/server';
 import { useServer, type Suite } from '../support/suite';
 
 /** Opens a user socket resuming after `since`. */
@@ -61,7 +61,7 @@ async function expectLosslessResume(suite: Suite): Promise<void> {
   expect(streams.flatMap((s) => s.all('error'))).toEqual([]);
 }
 
-describe.each(ENGINES)('resuming a user stream with since on %s', (engine) => {
+describeEngines('resuming a user stream with since on %s', (engine) => {
   const suite = useServer({ INITIAL_BALANCE: '100000', RESUME_MAX_EVENTS: '1000' }, { engine });
 
   it('replays what was missed, then goes live, with none missing and none repeated while plays keep landing', () =>

@@ -12,7 +12,7 @@ import { connect, type Socket } from 'node:net';
 import { api, type Api } from '../support/client';
 import { auditLedger } from '../support/ledger-audit';
 import { spawnServer } from '../support/process';
-import { ADMIN, ENGINES, startTestServer, testStore } from '../support/server';
+import { ADMIN, describeEngines, startTestServer, testStore } from '../support/server';
 import { openMonitor, openUserSocket, type TestSocket } from '../support/socket';
 import { waitUntil } from '../support/streams';
 import { slot } from '../../src/games/slot';
@@ -71,7 +71,7 @@ async function playUntilGone(client: Api, token: string, outcomes: Outcomes): Pr
   }
 }
 
-describe.each(ENGINES)('graceful shutdown on %s', (engine) => {
+describeEngines('graceful shutdown on %s', (engine) => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`on ${signal} finishes the plays under way, closes sockets with 1001 and exits 0`, async () => {
       const store = await testStore(engine);
@@ -119,7 +119,7 @@ describe.each(ENGINES)('graceful shutdown on %s', (engine) => {
   }
 });
 
-describe.each(ENGINES)('stopping with plays still queued for the ledger on %s', (engine) => {
+describeEngines('stopping with plays still queued for the ledger on %s', (engine) => {
   it('finishes every play handed to the ledger before closing the database, even with no grace period', async () => {
     const server = await startTestServer({ SHUTDOWN_GRACE_MS: '0' }, { engine });
     const player = await api(server.url).signup();

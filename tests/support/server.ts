@@ -5,6 +5,7 @@
  * a file's beforeAll/afterAll; `restart()` starts the next server on the same store.
  */
 import { SQL } from 'bun';
+import { beforeAll, describe } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,14 +13,26 @@ import { loadConfig, type Config } from '../../src/config';
 import type { Rng } from '../../src/games/rng';
 import type { Broker } from '../../src/realtime/broker/broker';
 import { startServer, type RunningServer } from '../../src/server';
-import { freshPostgresUrl } from './postgres';
+import { FIRST_USE_TIMEOUT_MS, freshPostgresUrl, postgresCluster } from './postgres';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const ADMIN = { username: 'admin', password: 'admin-password' };
 
 export type Engine = 'sqlite' | 'postgres';
-/** What storage tests run against: `describe.each(ENGINES)`. */
+/** What storage tests run against (`describeEngines`). */
 export const ENGINES: Engine[] = ['sqlite', 'postgres'];
+
+/**
+ * `describe.each(ENGINES)`, with `%s` in the title for the engine. The PostgreSQL block starts
+ * the test cluster first, in a hook given the time initdb may take, so no test's own timeout
+ * pays for it.
+ */
+export function describeEngines(title: string, body: (engine: Engine) => void): void {
+  describe.each(ENGINES)(title, (engine) => {
+    if (engine === 'postgres') beforeAll(async () => void (await postgresCluster()), FIRST_USE_TIMEOUT_MS);
+    body(engine);
+  });
+}
 
 /** Where a server keeps its data, and a direct connection for tests that audit it. */
 export type TestStore = {

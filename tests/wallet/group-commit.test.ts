@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
 import { openDatabase, type Database } from '../../src/storage';
 import { GroupCommit } from '../../src/wallet/group-commit';
-import { FIRST_USE_TIMEOUT_MS } from '../support/postgres';
-import { ENGINES, testStore, type TestStore } from '../support/server';
+import { describeEngines, testStore, type TestStore } from '../support/server';
 
 let store: TestStore;
 let db: Database;
@@ -28,14 +27,14 @@ function committer(options: { fail?: (job: number) => boolean; maxBatch?: number
   );
 }
 
-describe.each(ENGINES)('GroupCommit on %s', (engine) => {
+describeEngines('GroupCommit on %s', (engine) => {
   beforeEach(async () => {
     store = await testStore(engine);
     db = await openDatabase(store.url);
     await db.sql.unsafe('CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
     await db.sql.unsafe(`CREATE TABLE log (id ${IDENTITY[engine]}, job INTEGER NOT NULL, txid INTEGER NOT NULL)`);
     await db.sql`INSERT INTO counter (id, n) VALUES (1, 0)`;
-  }, FIRST_USE_TIMEOUT_MS);
+  });
 
   afterEach(async () => {
     await db.close();

@@ -6,12 +6,12 @@
 import { describe, expect, it } from 'bun:test';
 import { IDEMPOTENCY_RETENTION_MS } from '../../src/wallet/ledger';
 import { api } from '../support/client';
-import { ENGINES, startTestServer } from '../support/server';
+import { describeEngines, startTestServer } from '../support/server';
 import { openUserSocket } from '../support/socket';
 import { eventIds, probe } from '../support/streams';
 import { useServer } from '../support/suite';
 
-describe.each(ENGINES)('%s', (engine) => {
+describeEngines('%s', (engine) => {
   const suite = useServer({}, { engine });
   const { sockets } = suite;
 

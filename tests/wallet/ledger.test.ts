@@ -12,8 +12,7 @@ import { slot } from '../../src/games/slot';
 import { AppError } from '../../src/http/errors';
 import { openDatabase, type Database } from '../../src/storage';
 import { Ledger, type PlayOutcome } from '../../src/wallet/ledger';
-import { FIRST_USE_TIMEOUT_MS } from '../support/postgres';
-import { ENGINES, testStore, type TestStore } from '../support/server';
+import { describeEngines, testStore, type TestStore } from '../support/server';
 
 let store: TestStore;
 let db: Database;
@@ -42,11 +41,11 @@ async function books(userId: number) {
 const play = (ledger: Ledger, userId: number, betMinor: number, game: Game = slot, input: Record<string, unknown> = { bet: betMinor / 100 }) =>
   ledger.play({ userId, game, input, betMinor });
 
-describe.each(ENGINES)('Ledger on %s', (engine) => {
+describeEngines('Ledger on %s', (engine) => {
   beforeEach(async () => {
     store = await testStore(engine);
     db = await openDatabase(store.url);
-  }, FIRST_USE_TIMEOUT_MS);
+  });
 
   afterEach(async () => {
     await db.close();

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import type { Rng } from '../../src/games/rng';
 import { api, ledgerOf, type Api, type GameName } from '../support/client';
 import { auditLedger } from '../support/ledger-audit';
-import { ENGINES, startTestServer, type TestServer } from '../support/server';
+import { describeEngines, startTestServer, type TestServer } from '../support/server';
 import { openUserSocket } from '../support/socket';
 import { useServer } from '../support/suite';
 
@@ -65,7 +65,7 @@ async function playAllAtOnce(target: TestServer, targetClient: Api, user: { acce
   }
 }
 
-describe.each(ENGINES)('concurrent plays of one user on %s', (engine) => {
+describeEngines('concurrent plays of one user on %s', (engine) => {
   const shared = useServer({}, { engine });
 
   it('never overdraws under dozens of parallel full-balance bets, and the ledger adds up', async () => {
