@@ -14,6 +14,8 @@ const Amount = t.Number({ exclusiveMinimum: 0 });
 const settings = {
   PORT: { schema: Port, default: 8000, expects: 'an integer port from 0 to 65535' },
   HOST: { schema: t.String({ minLength: 1 }), default: '0.0.0.0', expects: 'a bind address' },
+  // Off: a second process on a taken port fails at start instead of silently sharing it.
+  REUSE_PORT: { schema: t.Boolean(), default: false, expects: 'true or false' },
   DATABASE_URL: {
     schema: t.String({ pattern: '^(sqlite://.+|postgres(ql)?://.+)$' }),
     default: 'sqlite://data/games.sqlite',

@@ -1,27 +1,41 @@
 /** Start-up: configuration, server, and a graceful stop on SIGTERM/SIGINT. */
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './log';
 import { startServer } from './server';
+import { isDatabaseUnavailable } from './storage/unavailable';
 
-/** A configuration the server cannot run with ends the process with its message, not a stack. */
-function exitOnConfigError(error: unknown): never {
+/**
+ * What stops start-up for a reason the operator must fix (configuration, database, port) ends
+ * the process with one line naming the setting, not a stack.
+ */
+function exitOnStartupError(error: unknown): never {
+  // Before (or without) the configuration there is no LOG_LEVEL: this one line is always printed.
+  const log = createLogger('error');
   if (error instanceof ConfigError) {
-    // Before the configuration there is no LOG_LEVEL: this one line is always printed.
-    createLogger('error').error(`configuration error: ${error.message}`);
+    log.error(`configuration error: ${error.message}`);
     process.exit(78); // EX_CONFIG
+  }
+  if (isDatabaseUnavailable(error)) {
+    // The URL itself may hold a password: name the variable, not its value.
+    log.error(`database unavailable: cannot connect to the database DATABASE_URL names (${(error as Error).message})`);
+    process.exit(69); // EX_UNAVAILABLE
+  }
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    log.error(`port in use: another process already listens on PORT=${config.PORT} (set REUSE_PORT=true only to share it on purpose)`);
+    process.exit(69); // EX_UNAVAILABLE
   }
   throw error;
 }
 
-let config;
+let config: Config;
 try {
   config = loadConfig();
 } catch (error) {
-  exitOnConfigError(error);
+  exitOnStartupError(error);
 }
 
 const logger = createLogger(config.LOG_LEVEL);
-const server = await startServer(config, { logger }).catch(exitOnConfigError);
+const server = await startServer(config, { logger }).catch(exitOnStartupError);
 
 let isStopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -32,7 +32,8 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
   hub.seedRecent(await history.recent(config.RECENT_EVENTS));
 
   // MAX_BODY_BYTES is enforced by src/http with a JSON 413; Bun's own cap is only a backstop.
-  app.listen({ port: config.PORT, hostname: config.HOST, maxRequestBodySize: BODY_CEILING_BYTES });
+  // Elysia turns reusePort on unless told: off, a taken port is an error, not a shared one.
+  app.listen({ port: config.PORT, hostname: config.HOST, maxRequestBodySize: BODY_CEILING_BYTES, reusePort: config.REUSE_PORT });
   const server = app.server!;
   await hub.start((topic, message) => {
     built.registry.noteTraffic();

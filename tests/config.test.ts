@@ -13,6 +13,7 @@ describe('configuration', () => {
       INITIAL_BALANCE: 1000,
       RECENT_EVENTS: 100,
       ALLOW_QUERY_TOKEN: true,
+      REUSE_PORT: false,
     });
     expect(config.ALLOWED_ORIGINS).toBeUndefined();
     expect(config.REDIS_URL).toBeUndefined();
@@ -27,12 +28,14 @@ describe('configuration', () => {
       ALLOW_QUERY_TOKEN: 'false',
       ALLOWED_ORIGINS: 'https://a.example, https://b.example',
       RECENT_EVENTS: '5',
+      REUSE_PORT: 'true',
     });
     expect(config.PORT).toBe(0);
     expect(config.INITIAL_BALANCE).toBe(250.5);
     expect(config.ALLOW_QUERY_TOKEN).toBe(false);
     expect(config.ALLOWED_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
     expect(config.RECENT_EVENTS).toBe(5);
+    expect(config.REUSE_PORT).toBe(true);
   });
 
   const bad: [string, string][] = [
@@ -43,6 +46,7 @@ describe('configuration', () => {
     ['INITIAL_BALANCE', 'lots'],
     ['RECENT_EVENTS', '1.5'],
     ['ALLOW_QUERY_TOKEN', 'maybe'],
+    ['REUSE_PORT', 'sometimes'],
     ['REDIS_URL', 'http://localhost'],
     ['LOG_LEVEL', 'loud'],
     ['ADMIN_USERNAME', 'a b'],

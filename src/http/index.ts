@@ -2,6 +2,7 @@
 import { Elysia, ValidationError } from 'elysia';
 import type { Logger } from '../log';
 import { redactUrl } from '../log';
+import { isDatabaseUnavailable } from '../storage/unavailable';
 import { AppError, errorResponse } from './errors';
 
 /** A body field that failed its schema, named the way clients know it. */
@@ -124,6 +125,9 @@ function errorToResponse(code: string | number, error: unknown, request: Request
   const failure = error instanceof AppError ? error : cause instanceof AppError ? cause : undefined;
   if (failure) return errorResponse(failure.status, failure.code, failure.message, failure.headers);
   if (error instanceof ValidationError) return validationResponse(error, request);
+  // The database is down or restarting: nothing was written (the play's transaction did not
+  // commit), and the same request may be sent again once it is back.
+  if (isDatabaseUnavailable(error)) return errorResponse(503, 'database_unavailable', 'the database is unavailable; try again shortly', { 'retry-after': '1' });
   switch (code) {
     case 'PARSE':
       return errorResponse(400, 'bad_json', 'the body is not valid JSON');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test';
-import { serverForFile } from '../support/client';
+import { useServer } from '../support/suite';
 
-const shared = serverForFile();
+const shared = useServer();
 
 describe('GET /api/admin/users', () => {
   it('names the users behind ids, once each, leaving unknown ids out', async () => {

@@ -1,23 +1,22 @@
 /** API.md: with ADMIN_USERNAME and ADMIN_PASSWORD set, that admin is created, or made so. */
 import { afterEach, describe, expect, it } from 'bun:test';
-import { rmSync } from 'node:fs';
 import { api } from '../support/client';
-import { startTestServer, tempDir, type TestServer } from '../support/server';
+import { describeEngines, startTestServer, testStore, type TestServer, type TestStore } from '../support/server';
 import { openMonitor, upgradeStatus } from '../support/socket';
 
-let dir: string;
+let store: TestStore | undefined;
 let server: TestServer | undefined;
 
 afterEach(async () => {
   await server?.close();
-  server = undefined;
-  rmSync(dir, { recursive: true, force: true });
+  await store?.remove();
+  [server, store] = [undefined, undefined];
 });
 
-describe('the configured admin', () => {
+describeEngines('the configured admin on %s', (engine) => {
   it('turns an existing account into the admin, with the configured password, keeping its balance', async () => {
-    dir = tempDir();
-    server = await startTestServer({}, { dir });
+    store = await testStore(engine);
+    server = await startTestServer({}, { store });
     const client = api(server.url);
     const boss = await client.signup('boss');
     await client.play(boss.access_token, 'slot', { bet: 5 });
@@ -27,7 +26,7 @@ describe('the configured admin', () => {
     await server.close();
 
     const newPassword = 'configured-admin-password';
-    server = await startTestServer({ ADMIN_USERNAME: boss.user.username, ADMIN_PASSWORD: newPassword }, { dir });
+    server = await startTestServer({ ADMIN_USERNAME: boss.user.username, ADMIN_PASSWORD: newPassword }, { store });
     const restarted = api(server.url);
     expect((await restarted.post('/api/auth/login', { username: boss.user.username, password: boss.password })).status).toBe(401);
     const login = await restarted.post('/api/auth/login', { username: boss.user.username, password: newPassword });
@@ -39,13 +38,13 @@ describe('the configured admin', () => {
   });
 
   it('creates the admin on a fresh database, and leaves it alone when the variables are unset', async () => {
-    dir = tempDir();
-    server = await startTestServer({ ADMIN_USERNAME: 'chief', ADMIN_PASSWORD: 'chief-password-1' }, { dir });
+    store = await testStore(engine);
+    server = await startTestServer({ ADMIN_USERNAME: 'chief', ADMIN_PASSWORD: 'chief-password-1' }, { store });
     const created = await api(server.url).post('/api/auth/login', { username: 'chief', password: 'chief-password-1' });
     expect(created.json.user.role).toBe('admin');
     await server.close();
 
-    server = await startTestServer({ ADMIN_USERNAME: undefined, ADMIN_PASSWORD: undefined }, { dir });
+    server = await startTestServer({ ADMIN_USERNAME: undefined, ADMIN_PASSWORD: undefined }, { store });
     const again = await api(server.url).post('/api/auth/login', { username: 'chief', password: 'chief-password-1' });
     expect(again.json.user.role).toBe('admin');
   });

@@ -3,29 +3,20 @@
  * address, is locked for LOGIN_LOCKOUT_SECONDS: 429 with Retry-After, even for the right
  * password. Addresses differ by binding the client to other loopback addresses (127.0.0.x).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { describe, expect, it } from 'bun:test';
 import { request } from 'node:http';
-import { api, type Api } from '../support/client';
+import { api } from '../support/client';
 import { ManualClock } from '../support/clock';
 import { startTestServer, type TestServer } from '../support/server';
+import { useServer } from '../support/suite';
 
 const MAX_FAILURES = 3;
-let server: TestServer;
-let client: Api;
-
-beforeAll(async () => {
-  server = await startTestServer({ LOGIN_MAX_FAILURES: String(MAX_FAILURES), LOGIN_LOCKOUT_SECONDS: '60' });
-  client = api(server.url);
-});
-
-afterAll(async () => {
-  await server.close();
-});
+const suite = useServer({ LOGIN_MAX_FAILURES: String(MAX_FAILURES), LOGIN_LOCKOUT_SECONDS: '60' });
 
 type Answer = { status: number; retryAfter: string | undefined; code: string | undefined };
 
 /** POST /api/auth/login from the local address `from`. */
-function loginFrom(from: string, username: string, password: string, target: TestServer = server): Promise<Answer> {
+function loginFrom(from: string, username: string, password: string, target: TestServer = suite.server): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const outgoing = request(
       { host: '127.0.0.1', port: target.port, path: '/api/auth/login', method: 'POST', localAddress: from, headers: { 'content-type': 'application/json' } },
@@ -43,7 +34,7 @@ function loginFrom(from: string, username: string, password: string, target: Tes
   });
 }
 
-async function failTimes(times: number, from: string, username: string, target: TestServer = server): Promise<void> {
+async function failTimes(times: number, from: string, username: string, target: TestServer = suite.server): Promise<void> {
   for (let i = 0; i < times; i++) expect((await loginFrom(from, username, 'wrong-password', target)).status).toBe(401);
 }
 
@@ -56,7 +47,7 @@ function expectLocked(answer: Answer, lockoutSeconds = 60): void {
 
 describe('login throttling', () => {
   it('locks a username after repeated failures, whatever the address, even for the right password', async () => {
-    const victim = await client.signup('victim');
+    const victim = await suite.client.signup('victim');
     await failTimes(MAX_FAILURES, '127.0.0.2', victim.user.username);
     expectLocked(await loginFrom('127.0.0.3', victim.user.username, victim.password));
     // Names are one account whatever their case.
@@ -64,7 +55,7 @@ describe('login throttling', () => {
   });
 
   it('locks an address after failures spread over many usernames', async () => {
-    const bystander = await client.signup('bystander');
+    const bystander = await suite.client.signup('bystander');
     for (let i = 0; i < MAX_FAILURES; i++) await failTimes(1, '127.0.0.4', `guess_${i}`);
     expectLocked(await loginFrom('127.0.0.4', bystander.user.username, bystander.password));
     // The same account from another address is not locked: the lock was the address's.
@@ -72,14 +63,14 @@ describe('login throttling', () => {
   });
 
   it("clears a username's count on its success, but not the address's", async () => {
-    const user = await client.signup('forgetful');
+    const user = await suite.client.signup('forgetful');
     await failTimes(MAX_FAILURES - 1, '127.0.0.6', user.user.username);
     expect((await loginFrom('127.0.0.7', user.user.username, user.password)).status).toBe(200);
     await failTimes(MAX_FAILURES - 1, '127.0.0.8', user.user.username);
     expect((await loginFrom('127.0.0.9', user.user.username, user.password)).status).toBe(200);
 
     // A guesser spraying names from one address cannot reset its count by logging in to its own account.
-    const guesser = await client.signup('guesser');
+    const guesser = await suite.client.signup('guesser');
     await failTimes(MAX_FAILURES - 1, '127.0.0.10', 'someone_else');
     expect((await loginFrom('127.0.0.10', guesser.user.username, guesser.password)).status).toBe(200);
     await failTimes(1, '127.0.0.10', 'another_one');

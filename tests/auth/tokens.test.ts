@@ -3,25 +3,23 @@
  * secret and not expired (give or take the leeway), opens anything. Every other token is 401 on
  * REST and on the socket upgrade, and a play made with it charges nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { beforeAll, describe, expect, it } from 'bun:test';
 import fc from 'fast-check';
-import { serverWithPlayer, type Api } from '../support/client';
+import type { Api } from '../support/client';
 import type { TestServer } from '../support/server';
 import { openUserSocket, upgradeStatus } from '../support/socket';
+import { useServer } from '../support/suite';
 import { accessClaims, accessHeader, decodeToken, mintToken, segment, signToken, type JsonObject } from '../support/tokens';
 
-let setup: Awaited<ReturnType<typeof serverWithPlayer>>;
+const setup = useServer({ WS_MESSAGE_RATE_PER_SECOND: '1000', WS_MESSAGE_BURST: '1000' }, { withPlayer: true });
 let server: TestServer;
 let client: Api;
 let user: { id: number; role: 'user' };
 
-beforeAll(async () => {
-  setup = await serverWithPlayer({ WS_MESSAGE_RATE_PER_SECOND: '1000', WS_MESSAGE_BURST: '1000' });
+beforeAll(() => {
   ({ server, client } = setup);
   user = { id: setup.player.user.id, role: 'user' };
 });
-
-afterAll(() => setup.close());
 
 /** Status of GET /api/auth/me and of a user socket upgrade with a token that should be refused. */
 async function statuses(token: string): Promise<{ rest: number; upgrade: number }> {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'bun:test';
 import { ApiError, GameClient } from '../../client';
-import { serverForFile } from '../support/client';
+import { useServer } from '../support/suite';
 import { ADMIN } from '../support/server';
 
-const shared = serverForFile({ INITIAL_BALANCE: '100' });
+const shared = useServer({ INITIAL_BALANCE: '100' });
 let counter = 0;
 const uniqueName = () => `rest_${process.pid}_${++counter}`;
 const PASSWORD = 'correct-horse-battery';

@@ -2,38 +2,28 @@
  * REST limits: body size, what a bet may be, account names and passwords, and plays per user.
  * Every refusal has its status and code, and charges nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { Database } from 'bun:sqlite';
+import { beforeAll, describe, expect, it } from 'bun:test';
 import fc from 'fast-check';
 import { connect } from 'node:net';
-import { join } from 'node:path';
-import { api, expectNothingCharged, GAME_NAMES, GAME_PATHS, ledgerOf, serverWithPlayer, type Api } from '../support/client';
+import { api, expectNothingCharged, GAME_NAMES, GAME_PATHS, ledgerOf, type Api } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
 import { openUserSocket, type TestSocket } from '../support/socket';
+import { useServer, type Player } from '../support/suite';
 
 const INITIAL_BALANCE = 1_000_000_000;
-let setup: Awaited<ReturnType<typeof serverWithPlayer>>;
+// A balance no bet of the property tests can run through; budgets they cannot exhaust.
+const suite = useServer(
+  { INITIAL_BALANCE: String(INITIAL_BALANCE), PLAY_RATE_PER_SECOND: '100000', PLAY_BURST: '100000', WS_MESSAGE_RATE_PER_SECOND: '10000', WS_MESSAGE_BURST: '10000' },
+  { withPlayer: true },
+);
 let server: TestServer;
 let client: Api;
-let player: typeof setup.player;
+let player: Player;
 let socket: TestSocket;
-
-beforeAll(async () => {
-  // A balance no bet of the property tests can run through; budgets they cannot exhaust.
-  setup = await serverWithPlayer({
-    INITIAL_BALANCE: String(INITIAL_BALANCE),
-    PLAY_RATE_PER_SECOND: '100000',
-    PLAY_BURST: '100000',
-    WS_MESSAGE_RATE_PER_SECOND: '10000',
-    WS_MESSAGE_BURST: '10000',
-  });
-  ({ server, client, player, socket } = setup);
-});
-
-afterAll(() => setup.close());
+beforeAll(() => ({ server, client, player, socket } = suite));
 
 const SPIN = '/api/games/slot/spin';
-const nothingCharged = <T>(act: () => Promise<T>) => setup.nothingCharged(act);
+const nothingCharged = suite.nothingCharged;
 
 /** POSTs raw JSON text to the slot as the player. */
 const spinRaw = (text: string) => client.request('POST', SPIN, { body: text, token: player.access_token });
@@ -197,8 +187,8 @@ describe('bets', () => {
 
   it('ignores fields that try to set the user, the balance or the outcome', async () => {
     const victim = await client.signup();
-    const before = ledgerOf(server, player.user.id);
-    const victimBefore = ledgerOf(server, victim.user.id);
+    const before = await ledgerOf(server, player.user.id);
+    const victimBefore = await ledgerOf(server, victim.user.id);
     const response = await client.play(player.access_token, 'slot', {
       bet: 2,
       user_id: victim.user.id,
@@ -210,9 +200,9 @@ describe('bets', () => {
     });
     expect(response.status).toBe(200);
     expect(response.json.event_id).toStartWith(`${player.user.id}-`);
-    const after = ledgerOf(server, player.user.id);
+    const after = await ledgerOf(server, player.user.id);
     expect(after.balance).toBe(before.balance - 200 + Math.round(response.json.result.payout * 100));
-    expect(ledgerOf(server, victim.user.id)).toEqual(victimBefore);
+    expect(await ledgerOf(server, victim.user.id)).toEqual(victimBefore);
   });
 
   describe('property-based', () => {
@@ -245,7 +235,7 @@ describe('bets', () => {
 
     /** Runs a property over bet texts, then checks the database holds exactly the accepted plays. */
     async function checkBets(texts: fc.Arbitrary<string>): Promise<void> {
-      const before = ledgerOf(server, player.user.id);
+      const before = await ledgerOf(server, player.user.id);
       await socket.settle();
       const eventsBefore = socket.all('game_event').length;
       let [accepted, refused, charged] = [0, 0, 0];
@@ -260,7 +250,7 @@ describe('bets', () => {
       // Both sides of the rule were exercised.
       expect(accepted).toBeGreaterThan(0);
       expect(refused).toBeGreaterThan(0);
-      const after = ledgerOf(server, player.user.id);
+      const after = await ledgerOf(server, player.user.id);
       expect(after.plays - before.plays).toBe(accepted);
       expect(after.bets - before.bets).toBe(charged);
       expect(after.balance).toBe(INITIAL_BALANCE * 100 - after.bets + after.payouts);
@@ -329,9 +319,7 @@ describe('accounts', () => {
 
   it('signs up exactly the names and passwords the rule allows (property-based)', async () => {
     // Names this server already has (other tests signed some up), as the server compares them.
-    const existing = new Database(join(server.dir, 'games.sqlite'), { readonly: true });
-    const taken = new Set((existing.query('SELECT username_key FROM users').all() as { username_key: string }[]).map((row) => row.username_key));
-    existing.close();
+    const taken = new Set((await server.store.sql()`SELECT username_key FROM users`).map((row: { username_key: string }) => row.username_key));
     const username = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_]{1,36}$/), fc.string({ unit: 'binary', maxLength: 34 }));
     const password = fc.oneof(fc.string({ minLength: 6, maxLength: 10 }), fc.string({ minLength: 125, maxLength: 131 }), fc.string({ maxLength: 140 }));
     await fc.assert(

@@ -2,22 +2,17 @@
  * The refusals API.md lists, each with its status and error code, and each changing nothing:
  * the balance stays, and no game_event reaches the player's socket.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { serverWithPlayer, type Api } from '../support/client';
+import { beforeAll, describe, expect, it } from 'bun:test';
+import type { Api } from '../support/client';
 import type { TestServer } from '../support/server';
 import { upgradeStatus } from '../support/socket';
+import { useApp, useServer, type Player } from '../support/suite';
 
-let fixture: Awaited<ReturnType<typeof serverWithPlayer>>;
+const fixture = useServer({}, { withPlayer: true });
 let server: TestServer;
 let client: Api;
-let player: Awaited<ReturnType<Api['signup']>>;
-
-beforeAll(async () => {
-  fixture = await serverWithPlayer();
-  ({ server, client, player } = fixture);
-});
-
-afterAll(() => fixture.close());
+let player: Player;
+beforeAll(() => ({ server, client, player } = fixture));
 
 /** Runs `act` and proves it charged nothing and emitted nothing (tests/support/client.ts). */
 const expectNothingChanged = (act: () => Promise<unknown>) => fixture.nothingCharged(act);
@@ -128,16 +123,6 @@ describe('accounts', () => {
     expect(taken.json.error.code).toBe('username_taken');
   });
 
-  it('refuses names and passwords outside the rules', async () => {
-    for (const body of [{ username: 'ab', password: 'password-1' }, { username: 'no spaces', password: 'password-1' }, { username: 'x'.repeat(33), password: 'password-1' }]) {
-      const response = await client.post('/api/auth/signup', body);
-      expect(response.status).toBe(400);
-      expect(response.json.error.code).toBe('invalid_username');
-    }
-    const short = await client.post('/api/auth/signup', { username: 'shortpass', password: 'seven77' });
-    expect(short.json.error.code).toBe('invalid_password');
-  });
-
   it('logs in (200) and refuses a wrong password or unknown user alike (401)', async () => {
     const ok = await client.post('/api/auth/login', { username: player.user.username, password: player.password });
     expect(ok.status).toBe(200);
@@ -153,6 +138,24 @@ describe('accounts', () => {
     expect(admin.user.role).toBe('admin');
     expect((await client.get('/api/auth/me', admin.access_token)).json.role).toBe('admin');
   });
+});
+
+describe('account rules (the app alone, no listener)', () => {
+  const alone = useApp();
+  const cases: [string, { username: string; password: string }, string][] = [
+    ['a name under 3 characters', { username: 'ab', password: 'password-1' }, 'invalid_username'],
+    ['a name with a space', { username: 'no spaces', password: 'password-1' }, 'invalid_username'],
+    ['a name over 32 characters', { username: 'x'.repeat(33), password: 'password-1' }, 'invalid_username'],
+    ['a password under 8 characters', { username: 'shortpass', password: 'seven77' }, 'invalid_password'],
+  ];
+  for (const [name, body, code] of cases) {
+    it(`refuses a signup with ${name}: 400 ${code}, creating no user`, async () => {
+      const response = await alone.client.post('/api/auth/signup', body);
+      expect([response.status, response.json.error.code]).toEqual([400, code]);
+      const [{ users }] = await alone.db.sql`SELECT COUNT(*) AS users FROM users WHERE username_key = ${body.username.toLowerCase()}`;
+      expect(Number(users)).toBe(0);
+    });
+  }
 });
 
 describe('the rest of the contract', () => {

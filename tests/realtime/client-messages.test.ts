@@ -3,39 +3,31 @@
  * invalid_token, and anything else an error (bad_json, unknown_type) with the socket left
  * open. Only the documented limits close it: 1008 past the message budget, 1009 past 4 KiB.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'bun:test';
+import { beforeAll, beforeEach, describe, expect, it } from 'bun:test';
 import fc from 'fast-check';
 import { api } from '../support/client';
 import { ManualClock } from '../support/clock';
-import { startTestServer, type TestServer } from '../support/server';
+import type { TestServer } from '../support/server';
 import { openUserSocket, type Message, type TestSocket } from '../support/socket';
+import { useServer } from '../support/suite';
 
-let server: TestServer;
+const clock = new ManualClock();
+const suite = useServer({}, { clock });
 /** A server whose message budget a property test cannot exhaust. */
+const roomySuite = useServer({ WS_MESSAGE_RATE_PER_SECOND: '100000', WS_MESSAGE_BURST: '100000' });
+let server: TestServer;
 let roomy: TestServer;
 /** A new user for every test: the message budget is the user's, shared by all their sockets. */
 let token: string;
-const clock = new ManualClock();
-const open: TestSocket[] = [];
-const track = (socket: TestSocket) => (open.push(socket), socket);
+const track = suite.sockets.track;
 
-beforeAll(async () => {
-  [server, roomy] = await Promise.all([
-    startTestServer({}, { clock }),
-    startTestServer({ WS_MESSAGE_RATE_PER_SECOND: '100000', WS_MESSAGE_BURST: '100000' }),
-  ]);
+beforeAll(() => {
+  ({ server } = suite);
+  roomy = roomySuite.server;
 });
 
 beforeEach(async () => {
-  token = (await api(server.url).signup()).access_token;
-});
-
-afterEach(() => {
-  for (const socket of open.splice(0)) socket.close();
-});
-
-afterAll(async () => {
-  await Promise.all([server.close(), roomy.close()]);
+  token = (await suite.client.signup()).access_token;
 });
 
 /** Sends one message and returns the one answer it gets. */

@@ -3,24 +3,23 @@
  * resumes across the restart: two servers, one after the other, on one database file.
  */
 import { afterEach, describe, expect, it } from 'bun:test';
-import { join } from 'node:path';
 import { api } from '../support/client';
 import { auditLedger } from '../support/ledger-audit';
-import { restartableServer } from '../support/server';
+import { describeEngines, startTestServer, type TestServer } from '../support/server';
 import { openMonitor, openUserSocket } from '../support/socket';
 import { allIds, closer, eventIds, probe } from '../support/streams';
 
 const RECENT_EVENTS = 5;
 const sockets = closer();
-const servers = restartableServer({ RECENT_EVENTS: String(RECENT_EVENTS) });
+let server: TestServer | undefined;
 afterEach(async () => {
   sockets.closeAll();
-  await servers.close();
+  await server?.close();
 });
 
-describe('a restart', () => {
+describeEngines('a restart on %s', (engine) => {
   it('keeps balances, history and the recent events, and a stream resumes across it', async () => {
-    const first = await servers.start();
+    const first = (server = await startTestServer({ RECENT_EVENTS: String(RECENT_EVENTS) }, { engine }));
     const before = api(first.url);
     const alice = await before.signup('alice');
     const bob = await before.signup('bob');
@@ -37,7 +36,7 @@ describe('a restart', () => {
     const snapshot = sockets.track((await openMonitor(first.url, admin.access_token)).socket).received[0]!;
     expect(snapshot.recent_events).toHaveLength(RECENT_EVENTS);
 
-    const second = await servers.start();
+    const second = (server = await first.restart());
     const after = api(second.url);
     expect([await after.balance(alice.access_token), await after.balance(bob.access_token)]).toEqual(balances);
 
@@ -59,7 +58,7 @@ describe('a restart', () => {
     expect((await monitor.next('game_event')).event_id).toBe(next.json.event_id);
     expect([...monitor.schemaViolations, ...resumed.schemaViolations, ...fromStart.schemaViolations]).toEqual([]);
 
-    const audit = auditLedger(join(servers.dir, 'games.sqlite'), 1000 * 100);
+    const audit = await auditLedger(second.store.sql(), 1000 * 100);
     expect(audit.problems).toEqual([]);
     expect(audit.events).toBe(8);
   });

@@ -4,6 +4,7 @@ import { api, type Api } from '../support/client';
 import { startTestServer, type TestServer } from '../support/server';
 import { openUserSocket, type TestSocket } from '../support/socket';
 import { allIds, eventIds, playLoop, waitUntil } from '../support/streams';
+import { describeEngines } from '../support/server';
 import { useServer, type Suite } from '../support/suite';
 
 /** Opens a user socket resuming after `since`. */
@@ -62,8 +63,8 @@ async function expectLosslessResume(suite: Suite, client: Api = suite.client): P
   expect(streams.flatMap((s) => s.all('error'))).toEqual([]);
 }
 
-describe('resuming a user stream with since', () => {
-  const suite = useServer({ INITIAL_BALANCE: '100000', RESUME_MAX_EVENTS: '1000' });
+describeEngines('resuming a user stream with since on %s', (engine) => {
+  const suite = useServer({ INITIAL_BALANCE: '100000', RESUME_MAX_EVENTS: '1000' }, { engine });
 
   it('replays what was missed, then goes live, with none missing and none repeated while plays keep landing', () =>
     expectLosslessResume(suite));

@@ -8,13 +8,11 @@
  * the server has begun shutting down.
  */
 import { describe, expect, it } from 'bun:test';
-import { rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { api, type Api } from '../support/client';
 import { auditLedger } from '../support/ledger-audit';
 import { spawnServer } from '../support/process';
-import { ADMIN, startTestServer, tempDir } from '../support/server';
+import { ADMIN, describeEngines, startTestServer, testStore } from '../support/server';
 import { openMonitor, openUserSocket, type TestSocket } from '../support/socket';
 import { waitUntil } from '../support/streams';
 import { slot } from '../../src/games/slot';
@@ -73,13 +71,12 @@ async function playUntilGone(client: Api, token: string, outcomes: Outcomes): Pr
   }
 }
 
-describe('graceful shutdown', () => {
+describeEngines('graceful shutdown on %s', (engine) => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`on ${signal} finishes the plays under way, closes sockets with 1001 and exits 0`, async () => {
-      const dir = tempDir();
-      const file = join(dir, 'x.sqlite');
+      const store = await testStore(engine);
       const server = await spawnServer({
-        DATABASE_URL: `sqlite://${file}`,
+        DATABASE_URL: store.url,
         ADMIN_USERNAME: ADMIN.username,
         ADMIN_PASSWORD: ADMIN.password,
         PLAY_RATE_PER_SECOND: '100000',
@@ -109,22 +106,22 @@ describe('graceful shutdown', () => {
         await Promise.all(lanes);
         expect(outcomes.refused).toEqual([]);
 
-        const audit = auditLedger(file, 1000 * 100);
+        const audit = await auditLedger(store.sql(), 1000 * 100);
         expect(audit.problems).toEqual([]);
         expect([...audit.eventIds].sort()).toEqual([...outcomes.ok, slowAnswer.json.event_id].sort());
         expect(server.output()).toContain(`"msg":"shutting down","signal":"${signal}"`);
       } finally {
         for (const socket of sockets) socket.close();
         server.proc.kill();
-        rmSync(dir, { recursive: true, force: true });
+        await store.remove();
       }
     }, 30_000);
   }
 });
 
-describe('stopping with plays still queued for the ledger', () => {
+describeEngines('stopping with plays still queued for the ledger on %s', (engine) => {
   it('finishes every play handed to the ledger before closing the database, even with no grace period', async () => {
-    const server = await startTestServer({ SHUTDOWN_GRACE_MS: '0' });
+    const server = await startTestServer({ SHUTDOWN_GRACE_MS: '0' }, { engine });
     const player = await api(server.url).signup();
     // More plays than one batch holds, handed over at once: most are still queued at stop().
     const plays = Array.from({ length: 600 }, () =>
@@ -134,7 +131,7 @@ describe('stopping with plays still queued for the ledger', () => {
     const outcomes = await Promise.allSettled(plays);
     expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
 
-    const audit = auditLedger(join(server.dir, 'games.sqlite'), 100_000);
+    const audit = await auditLedger(server.store.sql(), 100_000);
     expect(audit.problems).toEqual([]);
     expect(audit.events).toBe(600);
     await server.close();

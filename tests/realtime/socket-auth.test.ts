@@ -3,38 +3,30 @@
  * subprotocol beside games.v1, or `?token=` unless ALLOW_QUERY_TOKEN=false; the Origin
  * allow-list; and expiry, with an in-band refresh for the same user.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { api, type Api } from '../support/client';
-import { startTestServer, type TestServer } from '../support/server';
+import type { TestServer } from '../support/server';
 import { openSocket, openUserSocket, upgradeStatus, type TestSocket } from '../support/socket';
+import { useServer } from '../support/suite';
 import { mintToken } from '../support/tokens';
 
 const ALLOWED = ['https://play.example', 'https://admin.example'];
+const suite = useServer({ ALLOWED_ORIGINS: ALLOWED.join(',') });
+const headerOnlySuite = useServer({ ALLOW_QUERY_TOKEN: 'false' });
 let server: TestServer;
 let headerOnly: TestServer;
 let client: Api;
 let user: Awaited<ReturnType<Api['signup']>>;
 let other: Awaited<ReturnType<Api['signup']>>;
 let admin: Awaited<ReturnType<Api['loginAdmin']>>;
-const open: TestSocket[] = [];
-const track = (socket: TestSocket) => (open.push(socket), socket);
+const track = suite.sockets.track;
 
 beforeAll(async () => {
-  [server, headerOnly] = await Promise.all([
-    startTestServer({ ALLOWED_ORIGINS: ALLOWED.join(',') }),
-    startTestServer({ ALLOW_QUERY_TOKEN: 'false' }),
-  ]);
-  client = api(server.url);
+  ({ server, client } = suite);
+  headerOnly = headerOnlySuite.server;
   [user, other, admin] = await Promise.all([client.signup(), client.signup(), client.loginAdmin()]);
 });
 
-afterEach(() => {
-  for (const socket of open.splice(0)) socket.close();
-});
-
-afterAll(async () => {
-  await Promise.all([server.close(), headerOnly.close()]);
-});
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 

@@ -1,26 +1,22 @@
 /** REST helpers: a signed-up user with a token, and JSON requests against a test server. */
-import { Database } from 'bun:sqlite';
-import { afterAll, beforeAll, expect } from 'bun:test';
-import { join } from 'node:path';
+import { expect } from 'bun:test';
 import type { TokenResponse } from '../../src/auth/model';
 import { games } from '../../src/games/catalogue';
 import type { GameType } from '../../src/games/game';
-import { ADMIN, startTestServer, type TestEnv, type TestServer } from './server';
-import { openUserSocket, type TestSocket } from './socket';
+import { ADMIN, type TestStore } from './server';
+import type { TestSocket } from './socket';
 
 export type Api = ReturnType<typeof api>;
 let userCounter = 0;
 
-export function api(baseUrl: string) {
+/** `send` defaults to a real `fetch`; an app without a listener passes its `handle`. */
+export function api(baseUrl: string, send: (request: Request) => Promise<Response> = fetch) {
   async function request(method: string, path: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}) {
     const headers: Record<string, string> = { ...options.headers };
     if (options.body !== undefined) headers['content-type'] ??= 'application/json';
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    const response = await fetch(baseUrl + path, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
-    });
+    const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    const response = await send(new Request(baseUrl + path, { method, headers, body }));
     const text = await response.text();
     let json: any;
     try {
@@ -75,65 +71,26 @@ const DEFAULT_BODIES: Record<GameName, Record<string, unknown>> = {
   crash: { bet: 1, cashout: 2 },
 };
 
-/** A user's account as the test server's SQLite file holds it, in minor units (cents). */
+/** A user's account as the test server's database holds it, in minor units (cents). */
 export type Ledger = { balance: number; plays: number; bets: number; payouts: number };
 
-export function ledgerOf(server: { dir: string }, userId: number): Ledger {
-  const db = new Database(join(server.dir, 'games.sqlite'), { readonly: true });
-  try {
-    const user = db.query('SELECT balance FROM users WHERE id = ?').get(userId) as { balance: number };
-    const events = db.query('SELECT COUNT(*) AS plays, COALESCE(SUM(bet), 0) AS bets, COALESCE(SUM(payout), 0) AS payouts FROM events WHERE user_id = ?').get(userId) as Omit<Ledger, 'balance'>;
-    return { balance: user.balance, ...events };
-  } finally {
-    db.close();
-  }
+export async function ledgerOf(server: { store: TestStore }, userId: number): Promise<Ledger> {
+  const sql = server.store.sql();
+  const [user] = await sql`SELECT balance FROM users WHERE id = ${userId}`;
+  const [events] = await sql`SELECT COUNT(*) AS plays, COALESCE(SUM(bet), 0) AS bets, COALESCE(SUM(payout), 0) AS payouts FROM events WHERE user_id = ${userId}`;
+  // PostgreSQL returns BIGINT values, counts and sums as strings.
+  return { balance: Number(user.balance), plays: Number(events.plays), bets: Number(events.bets), payouts: Number(events.payouts) };
 }
 
 /**
  * Runs `act` and proves it charged nothing: the user's balance and plays in the database are
  * as before, and no game_event or balance_update reached the user's socket.
  */
-export async function expectNothingCharged<T>(server: { dir: string }, userId: number, socket: TestSocket, act: () => Promise<T>): Promise<T> {
-  const before = ledgerOf(server, userId);
+export async function expectNothingCharged<T>(server: { store: TestStore }, userId: number, socket: TestSocket, act: () => Promise<T>): Promise<T> {
+  const before = await ledgerOf(server, userId);
   const result = await act();
   const emitted = (await socket.settle()).filter((m) => m.type === 'game_event' || m.type === 'balance_update');
   expect(emitted).toEqual([]);
-  expect(ledgerOf(server, userId)).toEqual(before);
+  expect(await ledgerOf(server, userId)).toEqual(before);
   return result;
-}
-
-/**
- * A test server with one signed-up player whose socket is open: the setup of tests that prove
- * a refusal charged nothing (`nothingCharged`).
- */
-export async function serverWithPlayer(env: TestEnv = {}) {
-  const server = await startTestServer(env);
-  const client = api(server.url);
-  const player = await client.signup();
-  const socket = await openUserSocket(server.url, player.access_token);
-  return {
-    server,
-    client,
-    player,
-    socket,
-    nothingCharged: <T>(act: () => Promise<T>) => expectNothingCharged(server, player.user.id, socket, act),
-    async close(): Promise<void> {
-      socket.close();
-      await server.close();
-    },
-  };
-}
-
-/**
- * A test server (and a client of it) for the tests of one file: started before them, closed
- * after them. Read `.server` and `.client` inside the tests.
- */
-export function serverForFile(env: TestEnv = {}): { server: TestServer; client: Api } {
-  const shared = {} as { server: TestServer; client: Api };
-  beforeAll(async () => {
-    shared.server = await startTestServer(env);
-    shared.client = api(shared.server.url);
-  });
-  afterAll(() => shared.server.close());
-  return shared;
 }

@@ -15,9 +15,8 @@ export type ServerProcess = {
 
 const ROOT = join(import.meta.dir, '..', '..');
 
-/** Starts `bun src/index.ts` with a test environment and waits for its "listening on" line. */
-export async function spawnServer(env: TestEnv, timeoutMs = 10_000): Promise<ServerProcess> {
-  const proc = Bun.spawn(['bun', 'src/index.ts'], {
+function spawnIndex(env: TestEnv): Subprocess<'ignore', 'pipe', 'pipe'> {
+  return Bun.spawn(['bun', 'src/index.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -33,6 +32,20 @@ export async function spawnServer(env: TestEnv, timeoutMs = 10_000): Promise<Ser
     stdout: 'pipe',
     stderr: 'pipe',
   });
+}
+
+/** Runs `bun src/index.ts` expecting it to refuse to start: its exit code and what it printed. */
+export async function failedStart(env: TestEnv, timeoutMs = 20_000): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const proc = spawnIndex(env);
+  const timer = setTimeout(() => proc.kill(), timeoutMs);
+  const [exitCode, stdout, stderr] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  clearTimeout(timer);
+  return { exitCode, stdout, stderr };
+}
+
+/** Starts `bun src/index.ts` with a test environment and waits for its "listening on" line. */
+export async function spawnServer(env: TestEnv, timeoutMs = 10_000): Promise<ServerProcess> {
+  const proc = spawnIndex(env);
   let text = '';
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();

@@ -1,36 +1,104 @@
 /**
- * The hooks most test files repeat: a server started before the tests of the file (or of the
- * `describe` this is called in) and closed after them, and the sockets a test opened closed
- * after each test, whatever happened.
+ * A file's server (or a `describe`'s, when called inside one): `startTestServer` before the
+ * tests, closed after them, sockets a test opened closed after each test whatever happened,
+ * and optionally one signed-up player with an open socket, for tests that prove a refusal
+ * charged nothing (`nothingCharged`).
  */
 import { afterAll, afterEach, beforeAll } from 'bun:test';
-import type { Rng } from '../../src/games/rng';
-import type { Broker } from '../../src/realtime/broker/broker';
-import { api, type Api } from './client';
-import { startTestServer, type TestEnv, type TestServer } from './server';
+import { createApp, type App } from '../../src/app';
+import type { TokenResponse } from '../../src/auth/model';
+import { openDatabase, type Database } from '../../src/storage';
+import { api, expectNothingCharged, type Api } from './client';
+import { FIRST_USE_TIMEOUT_MS } from './postgres';
+import { startTestServer, TEST_SECRET, testConfig, testStore, type TestEnv, type TestServer, type TestServerOptions, type TestStore } from './server';
+import { openUserSocket, type TestSocket } from './socket';
 import { closer } from './streams';
 
-export type Suite = { readonly server: TestServer; readonly client: Api; readonly sockets: ReturnType<typeof closer> };
+export type Player = TokenResponse & { password: string };
 
-export function useServer(env: TestEnv = {}, options: { rng?: Rng; broker?: Broker } = {}): Suite {
-  let server: TestServer | undefined;
-  let client: Api | undefined;
+export type Suite = {
+  readonly server: TestServer;
+  readonly client: Api;
+  readonly sockets: ReturnType<typeof closer>;
+  /** With `withPlayer`: the player and its socket, open for the whole file. */
+  readonly player: Player;
+  readonly socket: TestSocket;
+  /** Runs `act` and proves it charged the player nothing and emitted nothing to its socket. */
+  nothingCharged<T>(act: () => Promise<T>): Promise<T>;
+};
+
+export function useServer(env: TestEnv = {}, options: TestServerOptions & { withPlayer?: boolean } = {}): Suite {
+  let state: { server: TestServer; client: Api; player?: Player; socket?: TestSocket } | undefined;
   const sockets = closer();
   beforeAll(async () => {
-    server = await startTestServer(env, options);
-    client = api(server.url);
-  });
+    const server = await startTestServer(env, options);
+    const client = api(server.url);
+    state = { server, client };
+    if (options.withPlayer) {
+      state.player = await client.signup();
+      state.socket = await openUserSocket(server.url, state.player.access_token);
+    }
+  }, FIRST_USE_TIMEOUT_MS);
   afterEach(() => sockets.closeAll());
-  afterAll(() => server?.close());
+  afterAll(async () => {
+    state?.socket?.close();
+    await state?.server.close();
+  });
+  const get = <K extends 'server' | 'client' | 'player' | 'socket'>(key: K): NonNullable<NonNullable<typeof state>[K]> => {
+    const value = state?.[key];
+    if (value === undefined) throw new Error(key === 'player' || key === 'socket' ? 'useServer(…, { withPlayer: true }) opens the player' : 'the server starts in beforeAll');
+    return value as NonNullable<NonNullable<typeof state>[K]>;
+  };
   return {
     get server() {
-      if (!server) throw new Error('the server starts in beforeAll');
-      return server;
+      return get('server');
     },
     get client() {
-      if (!client) throw new Error('the server starts in beforeAll');
-      return client;
+      return get('client');
+    },
+    get player() {
+      return get('player');
+    },
+    get socket() {
+      return get('socket');
     },
     sockets,
+    nothingCharged: (act) => expectNothingCharged(get('server'), get('player').user.id, get('socket'), act),
+  };
+}
+
+/**
+ * The app with no listener, for tables of REST refusals: requests go straight to
+ * `app.handle(new Request(…))`, with no port, socket or hub. What needs a socket, a client
+ * address or a publish uses `useServer`.
+ */
+export function useApp(env: TestEnv = {}): { readonly client: Api; readonly app: App; readonly db: Database } {
+  let state: { store: TestStore; db: Database; built: App; client: Api } | undefined;
+  beforeAll(async () => {
+    const store = await testStore('sqlite');
+    const db = await openDatabase(store.url);
+    const built = createApp({ config: testConfig(store, env), db, jwtSecret: TEST_SECRET });
+    state = { store, db, built, client: api('http://app.test', (request) => built.app.handle(request)) };
+  });
+  afterAll(async () => {
+    if (!state) return;
+    await state.built.close();
+    await state.db.close();
+    await state.store.remove();
+  });
+  const get = () => {
+    if (!state) throw new Error('the app is built in beforeAll');
+    return state;
+  };
+  return {
+    get client() {
+      return get().client;
+    },
+    get app() {
+      return get().built;
+    },
+    get db() {
+      return get().db;
+    },
   };
 }

@@ -1,25 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { openDatabase, type Database } from '../../src/storage';
 import { GroupCommit } from '../../src/wallet/group-commit';
-import { tempDir } from '../support/server';
+import { describeEngines, testStore, type TestStore } from '../support/server';
 
-let dir: string;
+let store: TestStore;
 let db: Database;
-
-beforeEach(async () => {
-  dir = tempDir();
-  db = await openDatabase(`sqlite://${join(dir, 'g.sqlite')}`);
-  await db.sql.unsafe('CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
-  await db.sql.unsafe('CREATE TABLE log (id INTEGER PRIMARY KEY AUTOINCREMENT, job INTEGER NOT NULL, txid INTEGER NOT NULL)');
-  await db.sql`INSERT INTO counter (id, n) VALUES (1, 0)`;
-});
-
-afterEach(async () => {
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const IDENTITY = { sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY' };
 
 /** A job bumps the counter and logs which transaction (numbered per batch) it ran in. */
 function committer(options: { fail?: (job: number) => boolean; maxBatch?: number } = {}) {
@@ -41,7 +27,20 @@ function committer(options: { fail?: (job: number) => boolean; maxBatch?: number
   );
 }
 
-describe('GroupCommit', () => {
+describeEngines('GroupCommit on %s', (engine) => {
+  beforeEach(async () => {
+    store = await testStore(engine);
+    db = await openDatabase(store.url);
+    await db.sql.unsafe('CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
+    await db.sql.unsafe(`CREATE TABLE log (id ${IDENTITY[engine]}, job INTEGER NOT NULL, txid INTEGER NOT NULL)`);
+    await db.sql`INSERT INTO counter (id, n) VALUES (1, 0)`;
+  });
+
+  afterEach(async () => {
+    await db.close();
+    await store.remove();
+  });
+
   it('runs a lone job at once in its own transaction', async () => {
     const writer = committer();
     expect(await writer.submit(1)).toBe(1);

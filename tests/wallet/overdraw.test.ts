@@ -3,28 +3,22 @@
  * balance it finds, the balance never goes below zero, and the ledger adds up:
  * balance = initial − Σ bets + Σ payouts, play by play.
  */
-import { Database } from 'bun:sqlite';
 import { describe, expect, it } from 'bun:test';
 import fc from 'fast-check';
-import { join } from 'node:path';
 import type { Rng } from '../../src/games/rng';
-import { api, ledgerOf, serverForFile, type Api, type GameName } from '../support/client';
+import { api, ledgerOf, type Api, type GameName } from '../support/client';
 import { auditLedger } from '../support/ledger-audit';
-import { startTestServer, type TestServer } from '../support/server';
+import { describeEngines, startTestServer, type TestServer } from '../support/server';
 import { openUserSocket } from '../support/socket';
+import { useServer } from '../support/suite';
 
 const INITIAL_CENTS = 1000 * 100;
-const shared = serverForFile();
 
 type EventRow = { seq: number; bet: number; payout: number };
 
-function eventRows(target: TestServer, userId: number): EventRow[] {
-  const db = new Database(join(target.dir, 'games.sqlite'), { readonly: true });
-  try {
-    return db.query('SELECT seq, bet, payout FROM events WHERE user_id = ? ORDER BY seq').all(userId) as EventRow[];
-  } finally {
-    db.close();
-  }
+async function eventRows(target: TestServer, userId: number): Promise<EventRow[]> {
+  const rows = await target.store.sql()`SELECT seq, bet, payout FROM events WHERE user_id = ${userId} ORDER BY seq`;
+  return rows.map((row: Record<string, unknown>) => ({ seq: Number(row.seq), bet: Number(row.bet), payout: Number(row.payout) }));
 }
 
 type Play = { game: GameName; bet: number; body?: Record<string, unknown> };
@@ -45,7 +39,7 @@ async function playAllAtOnce(target: TestServer, targetClient: Api, user: { acce
     }
     const accepted = answers.filter((answer) => answer.status === 200);
 
-    const rows = eventRows(target, user.user.id);
+    const rows = await eventRows(target, user.user.id);
     expect(rows.length).toBe(accepted.length);
     const reported = new Map(accepted.map((answer) => [Number(String(answer.json.event_id).split('-')[1]), Math.round(answer.json.balance * 100)]));
     let balance = INITIAL_CENTS;
@@ -55,11 +49,11 @@ async function playAllAtOnce(target: TestServer, targetClient: Api, user: { acce
       expect(balance).toBeGreaterThanOrEqual(0);
       expect(reported.get(row.seq)).toBe(balance);
     }
-    const ledger = ledgerOf(target, user.user.id);
+    const ledger = await ledgerOf(target, user.user.id);
     expect(ledger.balance).toBe(INITIAL_CENTS - ledger.bets + ledger.payouts);
     expect(ledger.balance).toBe(balance);
     // And every account of the server adds up, its event sequence without gaps.
-    expect(auditLedger(join(target.dir, 'games.sqlite'), INITIAL_CENTS).problems).toEqual([]);
+    expect((await auditLedger(target.store.sql(), INITIAL_CENTS)).problems).toEqual([]);
     expect(Math.round((await targetClient.balance(user.access_token)) * 100)).toBe(balance);
 
     await socket.settle();
@@ -71,7 +65,9 @@ async function playAllAtOnce(target: TestServer, targetClient: Api, user: { acce
   }
 }
 
-describe('concurrent plays of one user', () => {
+describeEngines('concurrent plays of one user on %s', (engine) => {
+  const shared = useServer({}, { engine });
+
   it('never overdraws under dozens of parallel full-balance bets, and the ledger adds up', async () => {
     const { server, client } = shared;
     const user = await client.signup();
@@ -88,7 +84,7 @@ describe('concurrent plays of one user', () => {
   it('lets exactly one of 40 full-balance bets through when every play loses', async () => {
     // crash at 0.99 before any cashout; the house always throws rock.
     const alwaysLoses: Rng = { int: () => 0, float: () => 0 };
-    const losing = await startTestServer({}, { rng: alwaysLoses });
+    const losing = await startTestServer({}, { rng: alwaysLoses, engine });
     try {
       const losingClient = api(losing.url);
       const user = await losingClient.signup();
@@ -96,7 +92,7 @@ describe('concurrent plays of one user', () => {
         i % 2 ? { game: 'crash', bet: 1000, body: { cashout: 2 } } : { game: 'rps', bet: 1000, body: { choice: 'scissors' } },
       );
       expect(await playAllAtOnce(losing, losingClient, user, plays)).toBe(1);
-      expect(ledgerOf(losing, user.user.id)).toEqual({ balance: 0, plays: 1, bets: INITIAL_CENTS, payouts: 0 });
+      expect(await ledgerOf(losing, user.user.id)).toEqual({ balance: 0, plays: 1, bets: INITIAL_CENTS, payouts: 0 });
     } finally {
       await losing.close();
     }
