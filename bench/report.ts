@@ -14,6 +14,8 @@ interface MeasureSpec {
   hasRatio: boolean;
   /** Left out of the tables (not the JSON) when zero for every target and round. */
   hiddenWhenZero?: boolean;
+  /** The value is itself a ratio within one target (e.g. plays/s with monitors ÷ without): kept as is in the summary. */
+  isRatio?: boolean;
 }
 
 export const MEASURES: Record<string, MeasureSpec> = {
@@ -28,6 +30,14 @@ export const MEASURES: Record<string, MeasureSpec> = {
   idle_cpu_percent: { label: "server CPU % while idle", better: "lower", digits: 1, hasRatio: false },
   lost: { label: "events lost", better: "lower", digits: 0, hasRatio: false },
   errors: { label: "failed plays", better: "lower", digits: 0, hasRatio: false, hiddenWhenZero: true },
+  ratio_to_play_path: { label: "plays/s ÷ same run's play path", better: "higher", digits: 3, hasRatio: false, isRatio: true },
+  monitor_deliveries_per_play: { label: "monitor deliveries per play", better: "lower", digits: 1, hasRatio: false },
+  resume_s: { label: "storm: s until every socket is live", better: "lower", digits: 2, hasRatio: true },
+  replayed_s: { label: "storm: s until every replay is in", better: "lower", digits: 2, hasRatio: true },
+  resume_cpu_s: { label: "storm: server CPU s", better: "lower", digits: 2, hasRatio: true },
+  rss_peak_mib: { label: "storm: server RSS peak (MiB)", better: "lower", digits: 1, hasRatio: true },
+  missed: { label: "storm: events missed", better: "lower", digits: 0, hasRatio: false },
+  repeated: { label: "storm: events repeated", better: "lower", digits: 0, hasRatio: false },
 };
 
 export interface RoundRecord {
