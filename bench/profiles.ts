@@ -19,6 +19,8 @@ export interface Profile {
   /** Pause after connecting or closing sockets before a reading. */
   settleMs: number;
   fanout: { monitors: number; concurrency: number; durationMs: number };
+  /** Reconnect storm (scenarios/storm.ts): sockets over users, plays missed per user, reconnects spread over spreadMs. */
+  storm: { sockets: number; users: number; missedPerUser: number; spreadMs: number; timeoutMs: number };
   /** The run is aborted past `rounds` times this. */
   roundDeadlineMs: number;
 }
@@ -34,6 +36,7 @@ const FULL: Profile = {
   connectConcurrency: 200,
   settleMs: 1500,
   fanout: { monitors: 1_000, concurrency: 8, durationMs: 3000 },
+  storm: { sockets: 10_000, users: 1_000, missedPerUser: 3, spreadMs: 1000, timeoutMs: 60_000 },
   roundDeadlineMs: 5 * 60_000, // a round takes about 2 minutes
 };
 
@@ -52,6 +55,7 @@ const QUICK: Profile = {
   connectConcurrency: 100,
   settleMs: 100,
   fanout: { monitors: 50, concurrency: 4, durationMs: 300 },
+  storm: { sockets: 500, users: 50, missedPerUser: 2, spreadMs: 1000, timeoutMs: 20_000 },
   roundDeadlineMs: 2 * 60_000, // about 8 seconds
 };
 
@@ -61,6 +65,6 @@ export function profileFor(quick: boolean): Profile {
 
 /** Sockets a server (or the crowd agent) may hold at once in this profile, with room to spare. */
 export function openFilesNeeded(profile: Profile): number {
-  const sockets = Math.max(...profile.idleCounts) + profile.players + Math.max(profile.play.monitors, profile.fanout.monitors);
+  const sockets = Math.max(...profile.idleCounts, profile.storm.sockets) + profile.players + Math.max(profile.play.monitors, profile.fanout.monitors);
   return sockets + 1024;
 }

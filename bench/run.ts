@@ -18,6 +18,7 @@ import { installCleanup, NODE, openFileLimit } from "./lib/proc.ts";
 import { openFilesNeeded, profileFor, type Profile } from "./profiles.ts";
 import { formatMarkdown, formatText, summarize, type RoundRecord } from "./report.ts";
 import { runSession } from "./scenarios/session.ts";
+import { measureStorm } from "./scenarios/storm.ts";
 import { compareSummaries, formatComparison, makeSummary, parseSummary, summaryFileName, type Summary } from "./summary.ts";
 import { isOursAvailable, oursTarget } from "./targets/ours.ts";
 import { ceilingTarget, nodeWsTarget, socketIoTarget } from "./targets/peers.ts";
@@ -106,6 +107,11 @@ async function runRounds(targets: Target[], profile: Profile): Promise<RoundReco
       for (const target of targets) {
         const began = performance.now();
         const { measurements, errors } = await runSession(target, profile, agents);
+        try {
+          measurements.push(...(await measureStorm(target, profile, agents.crowd)));
+        } catch (error) {
+          errors.push(`storm: ${error instanceof Error ? error.message : String(error)}`);
+        }
         records.push({ round, target: target.name, measurements, errors });
         const seconds = ((performance.now() - began) / 1000).toFixed(1);
         console.log(`round ${round}/${profile.rounds} ${target.name}: ${seconds} s${errors.length > 0 ? `, ${errors.length} failed step(s)` : ""}`);

@@ -66,6 +66,40 @@ export interface IdleState {
   firstError?: string;
 }
 
+export interface StormOpen {
+  kind: StreamKind;
+  baseUrl: string;
+  players: Player[];
+  socketsPerUser: number;
+}
+
+export interface StormMiss {
+  perUser: number;
+}
+
+export interface StormResume {
+  /** Every socket reconnects within this, evenly spread. */
+  spreadMs: number;
+  timeoutMs: number;
+}
+
+export interface StormResult {
+  sockets: number;
+  /** Sockets that could not reconnect. */
+  failed: number;
+  firstError?: string;
+  /** `error` messages received (resync_required and the like). */
+  notices: number;
+  /** From the first reconnect: every socket reconnected; every replay complete; the live event everywhere. */
+  connectedMs: number;
+  replayedMs: number;
+  liveMs: number;
+  /** Summed over the sockets, against what was played: each missed event and the live one exactly once. */
+  missed: number;
+  repeated: number;
+  expectedPerSocket: number;
+}
+
 /** Each operation with its argument and its answer. */
 export interface AgentOps {
   openIdle: { args: OpenIdle; result: IdleState };
@@ -73,6 +107,11 @@ export interface AgentOps {
   preparePlay: { args: PlaySetup; result: { players: number; monitors: number } };
   runPlay: { args: PlayRun; result: PlayResult };
   closePlay: { args: Record<string, never>; result: null };
+  stormOpen: { args: StormOpen; result: { open: number } };
+  stormDrop: { args: Record<string, never>; result: null };
+  stormMiss: { args: StormMiss; result: { plays: number } };
+  stormResume: { args: StormResume; result: StormResult };
+  stormClose: { args: Record<string, never>; result: null };
 }
 
 export type AgentOp = keyof AgentOps;
