@@ -214,11 +214,7 @@ export class StormCrowd {
     let ws: WebSocket | undefined;
     const crowd = this;
     const socket: StormSocket = {
-      user,
-      received: [],
-      pending: new Set(),
-      isLive: false,
-      isOpen: false,
+      ...freshState(user),
       drop() {
         ws?.close();
       },
@@ -227,7 +223,7 @@ export class StormCrowd {
         const current = new WebSocket(`${crowd.baseUrl.replace(/^http/, "ws")}/api/games/ws?${query}`);
         ws = current;
         return new Promise((resolve, reject) => {
-          current.onmessage = (event) => {
+          current.onmessage = () => {
             socket.isOpen = true;
             resolve(); // the first message is the ws_ack
             current.onmessage = (next) => crowd.onMessage(socket, next.data as string);
@@ -246,11 +242,7 @@ export class StormCrowd {
     const crowd = this;
     let client: Socket | undefined;
     const socket: StormSocket = {
-      user,
-      received: [],
-      pending: new Set(),
-      isLive: false,
-      isOpen: false,
+      ...freshState(user),
       drop() {
         // Closing the transport, not disconnect(): the server then keeps the session for recovery.
         client?.io.engine?.close();
@@ -275,6 +267,10 @@ export class StormCrowd {
     };
     return socket;
   }
+}
+
+function freshState(user: number) {
+  return { user, received: [] as string[], pending: new Set<string>(), isLive: false, isOpen: false };
 }
 
 /** Our ids are "<user>-<seq>", the peer's a global counter: both order by their last number. */
