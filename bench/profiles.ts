@@ -19,6 +19,8 @@ export interface Profile {
   /** Pause after connecting or closing sockets before a reading. */
   settleMs: number;
   fanout: { monitors: number; concurrency: number; durationMs: number };
+  /** Monitor cost (scenarios/monitors.ts), for the targets named. */
+  monitorCost: { targets: string[]; monitors: number; filterQuery: string; scrapeEveryMs: number };
   /** Reconnect storm (scenarios/storm.ts): sockets over users, plays missed per user, reconnects spread over spreadMs. */
   storm: { sockets: number; users: number; missedPerUser: number; spreadMs: number; timeoutMs: number };
   /** The run is aborted past `rounds` times this. */
@@ -36,6 +38,7 @@ const FULL: Profile = {
   connectConcurrency: 200,
   settleMs: 1500,
   fanout: { monitors: 1_000, concurrency: 8, durationMs: 3000 },
+  monitorCost: { targets: ["ours"], monitors: 1_000, filterQuery: "games=crash&min_multiplier=10", scrapeEveryMs: 1000 },
   storm: { sockets: 10_000, users: 1_000, missedPerUser: 3, spreadMs: 1000, timeoutMs: 60_000 },
   roundDeadlineMs: 5 * 60_000, // a round takes about 2 minutes
 };
@@ -55,6 +58,7 @@ const QUICK: Profile = {
   connectConcurrency: 100,
   settleMs: 100,
   fanout: { monitors: 50, concurrency: 4, durationMs: 300 },
+  monitorCost: { targets: ["ours"], monitors: 50, filterQuery: "games=crash&min_multiplier=10", scrapeEveryMs: 100 },
   storm: { sockets: 500, users: 50, missedPerUser: 2, spreadMs: 1000, timeoutMs: 20_000 },
   roundDeadlineMs: 2 * 60_000, // about 8 seconds
 };

@@ -29,6 +29,10 @@ export interface PlaySetup {
   players: Player[];
   adminToken: string;
   monitors: number;
+  /** Appended to the monitors' upgrade URL (server-side filters, e.g. `games=crash&min_multiplier=10`). */
+  monitorQuery?: string;
+  /** False when the monitors' filter should let none of the plays through: they are then counted, not awaited. */
+  monitorsExpected?: boolean;
 }
 
 export interface PlayRun {
@@ -45,6 +49,8 @@ export interface PlayRun {
    * a client that reads slower than it writes. Unset: no flow control.
    */
   maxPlaysInFlight?: number;
+  /** A GET every `everyMs` during the run (a metrics scraper), with the admin's token. */
+  scrape?: { path: string; everyMs: number };
 }
 
 export interface PlayResult {
@@ -57,6 +63,8 @@ export interface PlayResult {
   expectedDeliveries: number;
   userDeliveries: number;
   monitorDeliveries: number;
+  /** With `scrape`: answers by status (e.g. { "200": 3 }); a failed request counts under "error". */
+  scrapes?: Record<string, number>;
 }
 
 export interface IdleState {
