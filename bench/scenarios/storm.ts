@@ -44,12 +44,13 @@ export async function measureStorm(target: Target, profile: Profile, crowd: Agen
     const section = `reconnect storm (${result.sockets.toLocaleString("en-US")} sockets, ${storm.users.toLocaleString("en-US")} users, ${storm.missedPerUser} missed each)`;
     return [
       { section, measure: "resume_s", value: result.liveMs / 1000 },
+      { section, measure: "connected_s", value: result.connectedMs / 1000 },
       { section, measure: "replayed_s", value: result.replayedMs / 1000 },
       { section, measure: "resume_cpu_s", value: cpu },
       { section, measure: "rss_peak_mib", value: rssPeak / 1024 / 1024 },
       { section, measure: "missed", value: result.missed },
       { section, measure: "repeated", value: result.repeated },
-      { section, measure: "errors", value: result.failed },
+      { section, measure: "storm_failed", value: result.failed },
     ];
   } finally {
     await crowd.call("stormClose", {}, 30_000).catch(() => {});
