@@ -19,6 +19,10 @@ export interface Profile {
   /** Pause after connecting or closing sockets before a reading. */
   settleMs: number;
   fanout: { monitors: number; concurrency: number; durationMs: number };
+  /** Monitor cost (scenarios/monitors.ts), for the targets named. */
+  monitorCost: { targets: string[]; monitors: number; filterQuery: string; scrapeEveryMs: number };
+  /** Reconnect storm (scenarios/storm.ts): sockets over users, plays missed per user, reconnects spread over spreadMs. */
+  storm: { sockets: number; users: number; missedPerUser: number; spreadMs: number; timeoutMs: number };
   /** The run is aborted past `rounds` times this. */
   roundDeadlineMs: number;
 }
@@ -34,7 +38,9 @@ const FULL: Profile = {
   connectConcurrency: 200,
   settleMs: 1500,
   fanout: { monitors: 1_000, concurrency: 8, durationMs: 3000 },
-  roundDeadlineMs: 5 * 60_000, // a round takes about 2 minutes
+  monitorCost: { targets: ["ours"], monitors: 1_000, filterQuery: "games=crash&min_multiplier=10", scrapeEveryMs: 1000 },
+  storm: { sockets: 10_000, users: 1_000, missedPerUser: 3, spreadMs: 1000, timeoutMs: 60_000 },
+  roundDeadlineMs: 5 * 60_000, // a round takes about 3½ minutes (the storm included)
 };
 
 const QUICK: Profile = {
@@ -52,7 +58,9 @@ const QUICK: Profile = {
   connectConcurrency: 100,
   settleMs: 100,
   fanout: { monitors: 50, concurrency: 4, durationMs: 300 },
-  roundDeadlineMs: 2 * 60_000, // about 8 seconds
+  monitorCost: { targets: ["ours"], monitors: 50, filterQuery: "games=crash&min_multiplier=10", scrapeEveryMs: 100 },
+  storm: { sockets: 500, users: 50, missedPerUser: 2, spreadMs: 1000, timeoutMs: 20_000 },
+  roundDeadlineMs: 2 * 60_000, // about 15 seconds
 };
 
 export function profileFor(quick: boolean): Profile {
@@ -61,6 +69,6 @@ export function profileFor(quick: boolean): Profile {
 
 /** Sockets a server (or the crowd agent) may hold at once in this profile, with room to spare. */
 export function openFilesNeeded(profile: Profile): number {
-  const sockets = Math.max(...profile.idleCounts) + profile.players + Math.max(profile.play.monitors, profile.fanout.monitors);
+  const sockets = Math.max(...profile.idleCounts, profile.storm.sockets) + profile.players + Math.max(profile.play.monitors, profile.fanout.monitors);
   return sockets + 1024;
 }

@@ -14,6 +14,8 @@ interface MeasureSpec {
   hasRatio: boolean;
   /** Left out of the tables (not the JSON) when zero for every target and round. */
   hiddenWhenZero?: boolean;
+  /** The value is itself a ratio within one target (e.g. plays/s with monitors ÷ without): kept as is in the summary. */
+  isRatio?: boolean;
 }
 
 export const MEASURES: Record<string, MeasureSpec> = {
@@ -28,6 +30,16 @@ export const MEASURES: Record<string, MeasureSpec> = {
   idle_cpu_percent: { label: "server CPU % while idle", better: "lower", digits: 1, hasRatio: false },
   lost: { label: "events lost", better: "lower", digits: 0, hasRatio: false },
   errors: { label: "failed plays", better: "lower", digits: 0, hasRatio: false, hiddenWhenZero: true },
+  ratio_to_play_path: { label: "plays/s ÷ same run's play path", better: "higher", digits: 3, hasRatio: false, isRatio: true },
+  monitor_deliveries_per_play: { label: "monitor deliveries per play", better: "lower", digits: 1, hasRatio: false },
+  resume_s: { label: "storm: s until every socket is live", better: "lower", digits: 2, hasRatio: true },
+  connected_s: { label: "storm: s until every socket is back", better: "lower", digits: 2, hasRatio: true },
+  replayed_s: { label: "storm: s until every replay is in", better: "lower", digits: 2, hasRatio: true },
+  resume_cpu_s: { label: "storm: server CPU s", better: "lower", digits: 2, hasRatio: true },
+  rss_peak_mib: { label: "storm: server RSS peak (MiB)", better: "lower", digits: 1, hasRatio: true },
+  missed: { label: "storm: events missed", better: "lower", digits: 0, hasRatio: false },
+  repeated: { label: "storm: events repeated", better: "lower", digits: 0, hasRatio: false },
+  storm_failed: { label: "storm: sockets that failed to reconnect", better: "lower", digits: 0, hasRatio: false },
 };
 
 export interface RoundRecord {
@@ -102,7 +114,9 @@ function tableCells(rows: SummaryRow[], targets: string[]): { header: string[]; 
   const header = ["measure", "target", ...targets.map((t) => `× ${t}`), "median", "min–max"];
   const body: (string[] | string)[] = [];
   const nonZero = new Set(rows.filter((row) => row.values.some((v) => v !== 0 && !Number.isNaN(v))).map((row) => `${row.section}|${row.measure}`));
-  const isShown = (row: SummaryRow) => !MEASURES[row.measure]?.hiddenWhenZero || nonZero.has(`${row.section}|${row.measure}`);
+  // A target that does not run a scenario (the storm, the monitor cost) has no row there.
+  const isShown = (row: SummaryRow) =>
+    row.values.some(Number.isFinite) && (!MEASURES[row.measure]?.hiddenWhenZero || nonZero.has(`${row.section}|${row.measure}`));
   let section = "";
   let lastMeasure = "";
   for (const row of rows.filter(isShown)) {

@@ -1,33 +1,67 @@
 /**
- * The benchmark harness: `bun run bench` (full, about 7 minutes on 2 cores) or
- * `bun run bench --quick` (a smoke run of about 9 seconds). Options: `--rounds=N`,
- * `--targets=ceiling,ours,node-ws,socket.io`.
+ * The benchmark harness: `bun run bench` (full, about 10½ minutes on 2 cores) or
+ * `bun run bench --quick` (a smoke run of about 15 seconds). Options: `--rounds=N`,
+ * `--targets=ceiling,ours,node-ws,socket.io`, `--compare <summary>` (the run's ratios against an
+ * earlier run's summary), `--compare <summary> --only-print [<summary>]` (two summaries, no run;
+ * the second defaults to the newest in bench/results/).
  *
  * Targets run one after the other, round after round (A B C A B C …); every figure is then
  * reported as ratios to the other targets measured in the same run, because on a shared,
  * noisy 2-core machine only comparisons made minutes apart mean anything.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, freemem, loadavg, release, totalmem } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { spawnAgent } from "./lib/agent.ts";
 import { installCleanup, NODE, openFileLimit } from "./lib/proc.ts";
 import { openFilesNeeded, profileFor, type Profile } from "./profiles.ts";
 import { formatMarkdown, formatText, summarize, type RoundRecord } from "./report.ts";
 import { runSession } from "./scenarios/session.ts";
+import { measureStorm } from "./scenarios/storm.ts";
+import { compareSummaries, formatComparison, makeSummary, parseSummary, summaryFileName, type Summary } from "./summary.ts";
 import { isOursAvailable, oursTarget } from "./targets/ours.ts";
 import { ceilingTarget, nodeWsTarget, socketIoTarget } from "./targets/peers.ts";
 import type { Target } from "./targets/target.ts";
 
 const RESULTS_DIR = join(import.meta.dir, "results");
 
+/** `--name=value` or `--name value`; a value never starts with `--`. */
 function parseArgs(argv: string[]) {
-  const option = (name: string) => argv.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1];
-  const unknown = argv.filter((arg) => !/^--(quick|rounds=[1-9]\d*|targets=[\w.,-]+)$/.test(arg));
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(" ")}; use --quick, --rounds=N, --targets=a,b`);
-  const rounds = option("rounds");
-  return { quick: argv.includes("--quick"), rounds: rounds ? Number(rounds) : undefined, targets: option("targets")?.split(",") };
+  const values = new Map<string, string | undefined>();
+  for (let i = 0; i < argv.length; i++) {
+    const match = /^--([\w-]+)(?:=(.*))?$/.exec(argv[i]!);
+    if (!match) throw new Error(`unexpected argument ${argv[i]}`);
+    let value = match[2];
+    if (value === undefined && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith("--")) value = argv[++i];
+    values.set(match[1]!, value);
+  }
+  const known = new Set(["quick", "rounds", "targets", "compare", "only-print"]);
+  const unknown = [...values.keys()].filter((name) => !known.has(name));
+  if (unknown.length > 0) throw new Error(`unknown option --${unknown.join(", --")}; use --quick, --rounds=N, --targets=a,b, --compare <summary> [--only-print [<summary>]]`);
+  const rounds = values.get("rounds");
+  if (rounds !== undefined && !/^[1-9]\d*$/.test(rounds)) throw new Error("--rounds needs a positive integer");
+  if (values.has("compare") && !values.get("compare")) throw new Error("--compare needs a summary file");
+  if (values.has("only-print") && !values.has("compare")) throw new Error("--only-print goes with --compare <summary>");
+  return {
+    quick: values.has("quick"),
+    rounds: rounds ? Number(rounds) : undefined,
+    targets: values.get("targets")?.split(","),
+    compare: values.get("compare"),
+    onlyPrint: values.has("only-print") ? { against: values.get("only-print") } : undefined,
+  };
+}
+
+function readSummary(file: string): Summary {
+  return parseSummary(readFileSync(file, "utf8"), file);
+}
+
+/** The newest summary in bench/results/ other than `except` (names sort by time). */
+function newestSummary(except: string): string {
+  const names = readdirSync(RESULTS_DIR).filter((name) => name.startsWith("summary-") && name.endsWith(".json")).sort();
+  const newest = names.reverse().find((name) => join(RESULTS_DIR, name) !== resolve(except));
+  if (!newest) throw new Error(`no other summary in ${RESULTS_DIR} to compare with`);
+  return join(RESULTS_DIR, newest);
 }
 
 function chooseTargets(secret: string, wanted: string[] | undefined): Target[] {
@@ -73,6 +107,11 @@ async function runRounds(targets: Target[], profile: Profile): Promise<RoundReco
       for (const target of targets) {
         const began = performance.now();
         const { measurements, errors } = await runSession(target, profile, agents);
+        try {
+          measurements.push(...(await measureStorm(target, profile, agents.crowd)));
+        } catch (error) {
+          errors.push(`storm: ${error instanceof Error ? error.message : String(error)}`);
+        }
         records.push({ round, target: target.name, measurements, errors });
         const seconds = ((performance.now() - began) / 1000).toFixed(1);
         console.log(`round ${round}/${profile.rounds} ${target.name}: ${seconds} s${errors.length > 0 ? `, ${errors.length} failed step(s)` : ""}`);
@@ -88,6 +127,13 @@ async function runRounds(targets: Target[], profile: Profile): Promise<RoundReco
 async function main(): Promise<void> {
   installCleanup();
   const args = parseArgs(process.argv.slice(2));
+  if (args.compare && args.onlyPrint) {
+    const after = args.onlyPrint.against ?? newestSummary(args.compare);
+    const [older, newer] = [readSummary(args.compare), readSummary(after)];
+    console.log(formatComparison(older, newer, compareSummaries(older, newer)));
+    return;
+  }
+  const baseline = args.compare ? readSummary(args.compare) : undefined; // fail before a long run, not after
   const profile: Profile = { ...profileFor(args.quick), ...(args.rounds ? { rounds: args.rounds } : {}) };
   const openFiles = openFilesNeeded(profile);
   if (openFileLimit() < openFiles) {
@@ -133,7 +179,12 @@ async function main(): Promise<void> {
   };
   writeFileSync(`${file}.json`, JSON.stringify(result, null, 2));
   writeFileSync(`${file}.md`, `${formatMarkdown(summary, names)}\n`);
-  console.log(`\n${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s; results in ${file}.json (and .md)`);
+  // The small per-commit summary is kept in git (see .gitignore), the round files are not.
+  const trend = makeSummary({ commit: source.commit, dirty: source.dirty, date: startedAt, profile: profile.name, rounds: profile.rounds, loadAverage: result.loadAverage, rows: summary });
+  const trendFile = join(RESULTS_DIR, summaryFileName(trend));
+  writeFileSync(trendFile, `${JSON.stringify(trend, null, 2)}\n`);
+  if (baseline) console.log(`\n${formatComparison(baseline, trend, compareSummaries(baseline, trend))}`);
+  console.log(`\n${((finishedAt.getTime() - startedAt.getTime()) / 1000).toFixed(0)} s; results in ${file}.json (and .md), summary in ${trendFile}`);
   clearTimeout(watchdog);
 }
 

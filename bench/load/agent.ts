@@ -5,10 +5,12 @@
  */
 import { IdleCrowd } from "./idle.ts";
 import { PlayDriver } from "./play.ts";
+import { StormCrowd } from "./storm.ts";
 import type { AgentOp, AgentOps, AgentRequest, AgentResponse } from "./protocol.ts";
 
 const crowd = new IdleCrowd();
 const driver = new PlayDriver();
+const storm = new StormCrowd();
 
 const handlers: { [K in AgentOp]: (args: AgentOps[K]["args"]) => Promise<AgentOps[K]["result"]> } = {
   openIdle: (args) => crowd.grow(args),
@@ -17,6 +19,17 @@ const handlers: { [K in AgentOp]: (args: AgentOps[K]["args"]) => Promise<AgentOp
   runPlay: (args) => driver.run(args),
   closePlay: async () => {
     await driver.close();
+    return null;
+  },
+  stormOpen: (args) => storm.open(args),
+  stormDrop: async () => {
+    await storm.drop();
+    return null;
+  },
+  stormMiss: (args) => storm.miss(args),
+  stormResume: (args) => storm.resume(args),
+  stormClose: async () => {
+    await storm.close();
     return null;
   },
 };

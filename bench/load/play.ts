@@ -34,7 +34,7 @@ export class PlayDriver {
       const player = players[i];
       const stream = player
         ? await openStream(kind, baseUrl, "user", player.token, (text) => this.onUserMessage(text))
-        : await openStream(kind, baseUrl, "monitor", adminToken, (text) => this.onMonitorMessage(text));
+        : await openStream(kind, baseUrl, "monitor", adminToken, (text) => this.onMonitorMessage(text), setup.monitorQuery);
       this.streams.push(stream);
     });
     if (errors.length > 0) throw new Error(`${errors.length} of ${players.length + monitors} play streams failed: ${String(errors[0])}`);
@@ -47,7 +47,7 @@ export class PlayDriver {
     this.resetCounters();
     const url = `${setup.baseUrl}/api/games/slot/spin`;
     const body = JSON.stringify({ bet: run.bet });
-    const deliveriesPerPlay = 1 + setup.monitors;
+    const deliveriesPerPlay = this.deliveriesPerPlay();
     const maxOutstanding = run.maxPlaysInFlight === undefined ? Infinity : run.maxPlaysInFlight * deliveriesPerPlay;
     let started = 0;
     let errors = 0;
@@ -75,7 +75,9 @@ export class PlayDriver {
         }
       }
     };
+    const scraping = run.scrape ? this.scrape(setup, run.scrape, deadline) : Promise.resolve(undefined);
     await Promise.all(Array.from({ length: run.concurrency }, (_, i) => loop(i)));
+    const scrapes = await scraping;
     const elapsedSeconds = (performance.now() - startedAt) / 1000;
     await this.outstandingAtMost(0, performance.now() + run.drainMs);
 
@@ -88,7 +90,31 @@ export class PlayDriver {
       expectedDeliveries: this.answered * deliveriesPerPlay,
       userDeliveries: this.userDeliveries,
       monitorDeliveries: this.monitorDeliveries,
+      scrapes,
     };
+  }
+
+  /** GETs `path` every `everyMs` until `deadline`, one request at a time; answers counted by status. */
+  private async scrape(setup: PlaySetup, scrape: { path: string; everyMs: number }, deadline: number): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    const headers = { authorization: `Bearer ${setup.adminToken}` };
+    for (let next = performance.now(); next < deadline; next += scrape.everyMs) {
+      await Bun.sleep(Math.max(0, next - performance.now()));
+      let status = "error";
+      try {
+        const response = await fetch(`${setup.baseUrl}${scrape.path}`, { headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        await response.arrayBuffer(); // read it all, as a scraper does
+        status = String(response.status);
+      } catch {}
+      counts[status] = (counts[status] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  private deliveriesPerPlay(): number {
+    const setup = this.setup;
+    if (!setup) return 1;
+    return 1 + (setup.monitorsExpected === false ? 0 : setup.monitors);
   }
 
   async close(): Promise<void> {
@@ -142,7 +168,8 @@ export class PlayDriver {
   }
 
   private outstanding(): number {
-    return this.answered * (1 + (this.setup?.monitors ?? 0)) - this.userDeliveries - this.monitorDeliveries;
+    const monitorDeliveries = this.setup?.monitorsExpected === false ? 0 : this.monitorDeliveries;
+    return this.answered * this.deliveriesPerPlay() - this.userDeliveries - monitorDeliveries;
   }
 
   /** Resolves once at most `maxOutstanding` deliveries are awaited, or at `deadline`. */

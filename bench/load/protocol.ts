@@ -29,6 +29,10 @@ export interface PlaySetup {
   players: Player[];
   adminToken: string;
   monitors: number;
+  /** Appended to the monitors' upgrade URL (server-side filters, e.g. `games=crash&min_multiplier=10`). */
+  monitorQuery?: string;
+  /** False when the monitors' filter should let none of the plays through: they are then counted, not awaited. */
+  monitorsExpected?: boolean;
 }
 
 export interface PlayRun {
@@ -45,6 +49,8 @@ export interface PlayRun {
    * a client that reads slower than it writes. Unset: no flow control.
    */
   maxPlaysInFlight?: number;
+  /** A GET every `everyMs` during the run (a metrics scraper), with the admin's token. */
+  scrape?: { path: string; everyMs: number };
 }
 
 export interface PlayResult {
@@ -57,6 +63,8 @@ export interface PlayResult {
   expectedDeliveries: number;
   userDeliveries: number;
   monitorDeliveries: number;
+  /** With `scrape`: answers by status (e.g. { "200": 3 }); a failed request counts under "error". */
+  scrapes?: Record<string, number>;
 }
 
 export interface IdleState {
@@ -66,6 +74,40 @@ export interface IdleState {
   firstError?: string;
 }
 
+export interface StormOpen {
+  kind: StreamKind;
+  baseUrl: string;
+  players: Player[];
+  socketsPerUser: number;
+}
+
+export interface StormMiss {
+  perUser: number;
+}
+
+export interface StormResume {
+  /** Every socket reconnects within this, evenly spread. */
+  spreadMs: number;
+  timeoutMs: number;
+}
+
+export interface StormResult {
+  sockets: number;
+  /** Sockets that could not reconnect. */
+  failed: number;
+  firstError?: string;
+  /** `error` messages received (resync_required and the like). */
+  notices: number;
+  /** From the first reconnect: every socket reconnected; every replay complete; the live event everywhere. */
+  connectedMs: number;
+  replayedMs: number;
+  liveMs: number;
+  /** Summed over the sockets, against what was played: each missed event and the live one exactly once. */
+  missed: number;
+  repeated: number;
+  expectedPerSocket: number;
+}
+
 /** Each operation with its argument and its answer. */
 export interface AgentOps {
   openIdle: { args: OpenIdle; result: IdleState };
@@ -73,6 +115,11 @@ export interface AgentOps {
   preparePlay: { args: PlaySetup; result: { players: number; monitors: number } };
   runPlay: { args: PlayRun; result: PlayResult };
   closePlay: { args: Record<string, never>; result: null };
+  stormOpen: { args: StormOpen; result: { open: number } };
+  stormDrop: { args: Record<string, never>; result: null };
+  stormMiss: { args: StormMiss; result: { plays: number } };
+  stormResume: { args: StormResume; result: StormResult };
+  stormClose: { args: Record<string, never>; result: null };
 }
 
 export type AgentOp = keyof AgentOps;

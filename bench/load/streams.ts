@@ -26,12 +26,13 @@ export function openStream(
   channel: Channel,
   token: string,
   onMessage: (text: string) => void,
+  query = "",
 ): Promise<Stream> {
-  return kind === "ws" ? openWebSocket(baseUrl, channel, token, onMessage) : openSocketIo(baseUrl, channel, token, onMessage);
+  return kind === "ws" ? openWebSocket(baseUrl, channel, token, onMessage, query) : openSocketIo(baseUrl, channel, token, onMessage, query);
 }
 
-function openWebSocket(baseUrl: string, channel: Channel, token: string, onMessage: (text: string) => void): Promise<Stream> {
-  const url = `${baseUrl.replace(/^http/, "ws")}${PATHS[channel]}?token=${encodeURIComponent(token)}`;
+function openWebSocket(baseUrl: string, channel: Channel, token: string, onMessage: (text: string) => void, query: string): Promise<Stream> {
+  const url = `${baseUrl.replace(/^http/, "ws")}${PATHS[channel]}?token=${encodeURIComponent(token)}${query ? `&${query}` : ""}`;
   const ws = new WebSocket(url);
   const closed = new Promise<void>((resolve) => ws.addEventListener("close", () => resolve(), { once: true }));
   const stream: Stream = {
@@ -57,10 +58,10 @@ function openWebSocket(baseUrl: string, channel: Channel, token: string, onMessa
   });
 }
 
-function openSocketIo(baseUrl: string, channel: Channel, token: string, onMessage: (text: string) => void): Promise<Stream> {
+function openSocketIo(baseUrl: string, channel: Channel, token: string, onMessage: (text: string) => void, query: string): Promise<Stream> {
   const socket = io(baseUrl, {
     transports: ["websocket"],
-    auth: { token, stream: channel },
+    auth: { token, stream: channel, filter: query }, // the peer has no filters: passed, ignored
     forceNew: true, // one connection per stream, as a browser tab would have
     reconnection: false,
     timeout: OPEN_TIMEOUT_MS,

@@ -17,7 +17,9 @@ const core = createGameCore({
 
 const server = createRestServer(core);
 // WebSocket only: the load generator never long-polls, and polling would add its own routes.
-const io = new Server(server, { transports: ["websocket"], serveClient: false });
+// SOCKETIO_RECOVERY=1 (the reconnect storm): connection state recovery, Socket.IO's resume.
+const recovery = process.env.SOCKETIO_RECOVERY === "1" ? { connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 } } : {};
+const io = new Server(server, { transports: ["websocket"], serveClient: false, ...recovery });
 
 io.use((socket, next) => {
   const who = core.authenticate(socket.handshake.auth?.token);

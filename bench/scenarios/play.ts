@@ -13,6 +13,10 @@ export interface PlayOptions {
   durationMs: number;
   /** See PlayRun.maxPlaysInFlight. */
   maxPlaysInFlight?: number;
+  /** See PlaySetup.monitorQuery and monitorsExpected, PlayRun.scrape. */
+  monitorQuery?: string;
+  monitorsExpected?: boolean;
+  scrape?: { path: string; everyMs: number };
 }
 
 /** Runs the loops once and returns the agent's counts with the server's CPU seconds spent. */
@@ -21,7 +25,15 @@ export async function runPlays(ctx: SessionContext, options: PlayOptions): Promi
   try {
     await player.call(
       "preparePlay",
-      { kind: target.streams, baseUrl: server.url, players: ctx.players, adminToken: ctx.adminToken, monitors: options.monitors },
+      {
+        kind: target.streams,
+        baseUrl: server.url,
+        players: ctx.players,
+        adminToken: ctx.adminToken,
+        monitors: options.monitors,
+        monitorQuery: options.monitorQuery,
+        monitorsExpected: options.monitorsExpected,
+      },
       60_000,
     );
     const cpuBefore = cpuSeconds(server.pid);
@@ -34,6 +46,7 @@ export async function runPlays(ctx: SessionContext, options: PlayOptions): Promi
         drainMs: profile.play.drainMs,
         bet: 1,
         maxPlaysInFlight: options.maxPlaysInFlight,
+        scrape: options.scrape,
       },
       options.durationMs + profile.play.drainMs + 30_000,
     );

@@ -11,6 +11,7 @@ import type { Target } from "../targets/target.ts";
 import { setIdleSockets, type Measurement, type SessionContext } from "./context.ts";
 import { measureFanout } from "./fanout.ts";
 import { measureIdleSockets } from "./idle.ts";
+import { measureMonitorCost } from "./monitors.ts";
 import { measurePlayPath, runPlays } from "./play.ts";
 
 export interface SessionResult {
@@ -71,9 +72,10 @@ export async function runSession(target: Target, profile: Profile, agents: { pla
       await setIdleSockets(ctx, 0);
       return measurePlayPath(ctx, "play path (no idle sockets)");
     });
+    const monitorCost = profile.monitorCost.targets.includes(target.name) ? await step("monitor cost", () => measureMonitorCost(ctx)) : [];
     const fanout = await step("fan-out", () => measureFanout(ctx));
     // Reported in reading order, not in the order measured.
-    return { measurements: [...playPath, ...scale.flat(), ...fanout, ...idle], errors };
+    return { measurements: [...playPath, ...monitorCost, ...scale.flat(), ...fanout, ...idle], errors };
   } catch (error) {
     errors.push(`setup: ${messageOf(error)}`);
     return { measurements: [], errors };

@@ -117,6 +117,11 @@ export function oursTarget(secret: string): Target {
 
     mintToken: (userId, role) => signAccessToken(secret, userId, role),
 
+    // Resuming with `?since=` is part of the server: the same start.
+    startForStorm() {
+      return this.start();
+    },
+
     async dispose() {
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
       dataDir = undefined;

@@ -11,18 +11,21 @@ import type { Target } from "./target.ts";
 const PEERS_DIR = join(import.meta.dir, "..", "peers");
 const ADMIN_ID = 1_000_000;
 
-function peerTarget(spec: { name: string; description: string; cmd: string[]; streams: StreamKind; secret: string }): Target {
+function peerTarget(spec: { name: string; description: string; cmd: string[]; streams: StreamKind; secret: string; stormEnv?: Record<string, string> }): Target {
+  const start = (env: Record<string, string> = {}) =>
+    startServer({
+      name: spec.name,
+      cmd: spec.cmd,
+      cwd: PEERS_DIR,
+      env: { PORT: "0", JWT_SECRET: spec.secret, NODE_ENV: "production", ...env },
+    });
+  const stormEnv = spec.stormEnv;
   return {
     name: spec.name,
     description: spec.description,
     streams: spec.streams,
-    start: () =>
-      startServer({
-        name: spec.name,
-        cmd: spec.cmd,
-        cwd: PEERS_DIR,
-        env: { PORT: "0", JWT_SECRET: spec.secret, NODE_ENV: "production" },
-      }),
+    start: () => start(),
+    ...(stormEnv ? { startForStorm: () => start(stormEnv) } : {}),
     prepareUsers: async (_server, count) => Array.from({ length: count }, (_, i) => i + 1),
     prepareAdmin: async () => ADMIN_ID,
     mintToken: (userId, role) => signAccessToken(spec.secret, userId, role),
@@ -57,5 +60,7 @@ export function socketIoTarget(secret: string): Target {
     cmd: leashed("node", join(PEERS_DIR, "socketio.mjs")),
     streams: "socketio",
     secret,
+    // Only in the storm: recovery adds an offset to every packet, which the other scenarios do not measure.
+    stormEnv: { SOCKETIO_RECOVERY: "1" },
   });
 }

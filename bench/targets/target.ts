@@ -23,6 +23,11 @@ export interface Target {
   prepareAdmin(server: ServerProcess): Promise<number>;
   /** An access token the server accepts for this user and role. */
   mintToken(userId: number, role: Role): string;
+  /**
+   * Starts a fresh server that lets user sockets resume after a lost connection, for the
+   * reconnect storm; absent when the target cannot (the storm then skips it).
+   */
+  startForStorm?(): Promise<ServerProcess>;
   /** Removes whatever the target keeps between runs (files, directories). */
   dispose(): Promise<void>;
 }
