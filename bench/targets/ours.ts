@@ -80,6 +80,10 @@ export function oursTarget(secret: string): Target {
           PLAY_BURST: UNLIMITED,
           AUTH_RATE_PER_MINUTE: UNLIMITED,
           AUTH_BURST: UNLIMITED,
+          // Every socket comes from one address, and the idle and monitor sockets from few
+          // users: lift the socket caps (the peers have none).
+          WS_MAX_SOCKETS_PER_USER: UNLIMITED,
+          WS_MAX_SOCKETS_PER_ADDRESS: UNLIMITED,
           // The peers write nothing per request either.
           LOG_LEVEL: "warn",
           // Only signups and logins hash passwords; none is measured, so make them cheap.
