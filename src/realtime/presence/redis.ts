@@ -89,6 +89,10 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async rejoin(instance: string, expiresAt: number, counts: [number, number][]): Promise<number[]> {
+    // The first command of a start (LeasedPresence.start). The cluster's client is lazy and has
+    // no offline queue, so without this connect a real server with REDIS_URL refused its own
+    // first command ("Stream isn't writeable") and exited at start.
+    if (this.redis.status === 'wait') await this.redis.connect();
     const rejoined = await this.redis.eval(REJOIN, 3, this.leases, this.socketsOf(instance), this.totals, instance, expiresAt, ...counts.flat());
     return (rejoined as string[]).map(Number);
   }
