@@ -21,6 +21,12 @@ export interface Profile {
   fanout: { monitors: number; concurrency: number; durationMs: number };
   /** Monitor cost (scenarios/monitors.ts), for the targets named. */
   monitorCost: { targets: string[]; monitors: number; filterQuery: string; scrapeEveryMs: number };
+  /**
+   * The cluster (scenarios/cluster.ts): `instances` servers sharing their events, for the
+   * targets named; the one-instance reference for `referenceTargets`. Same play and fan-out
+   * sizes as above.
+   */
+  cluster: { instances: number; targets: string[]; referenceTargets: string[] };
   /** Reconnect storm (scenarios/storm.ts): sockets over users, plays missed per user, reconnects spread over spreadMs. */
   storm: { sockets: number; users: number; missedPerUser: number; spreadMs: number; timeoutMs: number };
   /** The run is aborted past `rounds` times this. */
@@ -39,8 +45,9 @@ const FULL: Profile = {
   settleMs: 1500,
   fanout: { monitors: 1_000, concurrency: 8, durationMs: 3000 },
   monitorCost: { targets: ["ours"], monitors: 1_000, filterQuery: "games=crash&min_multiplier=10", scrapeEveryMs: 1000 },
+  cluster: { instances: 2, targets: ["ours", "socket.io"], referenceTargets: ["ours"] },
   storm: { sockets: 10_000, users: 1_000, missedPerUser: 3, spreadMs: 1000, timeoutMs: 60_000 },
-  roundDeadlineMs: 5 * 60_000, // a round takes about 3½ minutes (the storm included)
+  roundDeadlineMs: 6 * 60_000, // a round takes about 4 minutes (the storm and the cluster included)
 };
 
 const QUICK: Profile = {
@@ -59,6 +66,7 @@ const QUICK: Profile = {
   settleMs: 100,
   fanout: { monitors: 50, concurrency: 4, durationMs: 300 },
   monitorCost: { targets: ["ours"], monitors: 50, filterQuery: "games=crash&min_multiplier=10", scrapeEveryMs: 100 },
+  cluster: { instances: 2, targets: ["ours", "socket.io"], referenceTargets: ["ours"] },
   storm: { sockets: 500, users: 50, missedPerUser: 2, spreadMs: 1000, timeoutMs: 20_000 },
   roundDeadlineMs: 2 * 60_000, // about 15 seconds
 };

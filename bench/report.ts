@@ -31,6 +31,7 @@ export const MEASURES: Record<string, MeasureSpec> = {
   lost: { label: "events lost", better: "lower", digits: 0, hasRatio: false },
   errors: { label: "failed plays", better: "lower", digits: 0, hasRatio: false, hiddenWhenZero: true },
   ratio_to_play_path: { label: "plays/s ÷ same run's play path", better: "higher", digits: 3, hasRatio: false, isRatio: true },
+  ratio_to_one_instance: { label: "plays/s ÷ 1 instance on the same store", better: "higher", digits: 3, hasRatio: false, isRatio: true },
   monitor_deliveries_per_play: { label: "monitor deliveries per play", better: "lower", digits: 1, hasRatio: false },
   resume_s: { label: "storm: s until every socket is live", better: "lower", digits: 2, hasRatio: true },
   connected_s: { label: "storm: s until every socket is back", better: "lower", digits: 2, hasRatio: true },

@@ -15,9 +15,11 @@ import { cpus, freemem, loadavg, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { spawnAgent } from "./lib/agent.ts";
 import { installCleanup, NODE, openFileLimit } from "./lib/proc.ts";
+import { stopServices } from "./lib/services.ts";
 import { openFilesNeeded, profileFor, type Profile } from "./profiles.ts";
 import { formatMarkdown, formatText, summarize, type RoundRecord } from "./report.ts";
 import { runSession } from "./scenarios/session.ts";
+import { measureCluster } from "./scenarios/cluster.ts";
 import { measureStorm } from "./scenarios/storm.ts";
 import { compareSummaries, formatComparison, makeSummary, parseSummary, summaryFileName, type Summary } from "./summary.ts";
 import { isOursAvailable, oursTarget } from "./targets/ours.ts";
@@ -112,6 +114,11 @@ async function runRounds(targets: Target[], profile: Profile): Promise<RoundReco
         } catch (error) {
           errors.push(`storm: ${error instanceof Error ? error.message : String(error)}`);
         }
+        try {
+          measurements.push(...(await measureCluster(target, profile, agents)));
+        } catch (error) {
+          errors.push(`cluster: ${error instanceof Error ? error.message : String(error)}`);
+        }
         records.push({ round, target: target.name, measurements, errors });
         const seconds = ((performance.now() - began) / 1000).toFixed(1);
         console.log(`round ${round}/${profile.rounds} ${target.name}: ${seconds} s${errors.length > 0 ? `, ${errors.length} failed step(s)` : ""}`);
@@ -120,6 +127,7 @@ async function runRounds(targets: Target[], profile: Profile): Promise<RoundReco
     }
   } finally {
     await Promise.all([agents.player.stop(), agents.crowd.stop(), ...targets.map((t) => t.dispose())]);
+    await stopServices();
   }
   return records;
 }

@@ -12,6 +12,18 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** A server that stopped answering fails fast; stop looping instead of spinning until the deadline. */
 const MAX_ERRORS = 500;
 
+/** Where player `index` plays: its own instance of a cluster. */
+function playUrl(setup: PlaySetup, index: number): string {
+  const { instances } = setup;
+  return instances ? instances[index % instances.length]! : setup.baseUrl;
+}
+
+/** Where stream `index` (players first, then monitors) listens: in a cluster, the instance after its player's. */
+function streamUrl(setup: PlaySetup, index: number): string {
+  const { instances } = setup;
+  return instances ? instances[(index + 1) % instances.length]! : setup.baseUrl;
+}
+
 export class PlayDriver {
   private streams: Stream[] = [];
   private setup?: PlaySetup;
@@ -29,12 +41,12 @@ export class PlayDriver {
   async prepare(setup: PlaySetup): Promise<{ players: number; monitors: number }> {
     await this.close();
     this.setup = setup;
-    const { kind, baseUrl, players, adminToken, monitors } = setup;
+    const { kind, players, adminToken, monitors } = setup;
     const errors = await inBatches(players.length + monitors, OPEN_CONCURRENCY, async (i) => {
       const player = players[i];
       const stream = player
-        ? await openStream(kind, baseUrl, "user", player.token, (text) => this.onUserMessage(text))
-        : await openStream(kind, baseUrl, "monitor", adminToken, (text) => this.onMonitorMessage(text), setup.monitorQuery);
+        ? await openStream(kind, streamUrl(setup, i), "user", player.token, (text) => this.onUserMessage(text))
+        : await openStream(kind, streamUrl(setup, i), "monitor", adminToken, (text) => this.onMonitorMessage(text), setup.monitorQuery);
       this.streams.push(stream);
     });
     if (errors.length > 0) throw new Error(`${errors.length} of ${players.length + monitors} play streams failed: ${String(errors[0])}`);
@@ -45,7 +57,6 @@ export class PlayDriver {
     const setup = this.setup;
     if (!setup) throw new Error("runPlay before preparePlay");
     this.resetCounters();
-    const url = `${setup.baseUrl}/api/games/slot/spin`;
     const body = JSON.stringify({ bet: run.bet });
     const deliveriesPerPlay = this.deliveriesPerPlay();
     const maxOutstanding = run.maxPlaysInFlight === undefined ? Infinity : run.maxPlaysInFlight * deliveriesPerPlay;
@@ -58,6 +69,7 @@ export class PlayDriver {
 
     const loop = async (index: number) => {
       const player = setup.players[index % setup.players.length]!;
+      const url = `${playUrl(setup, index % setup.players.length)}/api/games/slot/spin`;
       const headers = { authorization: `Bearer ${player.token}`, "content-type": "application/json" };
       while (mayStart()) {
         await this.outstandingAtMost(maxOutstanding, deadline);

@@ -33,6 +33,12 @@ export interface PlaySetup {
   monitorQuery?: string;
   /** False when the monitors' filter should let none of the plays through: they are then counted, not awaited. */
   monitorsExpected?: boolean;
+  /**
+   * A cluster's base URLs (instead of `baseUrl` for plays and streams): player i plays on
+   * instance i and listens on the next one, so every event crosses instances; monitors are
+   * spread over all of them.
+   */
+  instances?: string[];
 }
 
 export interface PlayRun {

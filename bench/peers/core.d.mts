@@ -1,7 +1,7 @@
 import type { Principal } from "../lib/jwt.mjs";
 
 export declare const JSON_HEADERS: Record<string, string>;
-export declare function peerEnv(): { port: number; secret: string };
+export declare function peerEnv(): { port: number; secret: string; eventIdPrefix: string };
 export declare function bearerToken(authorization: string | null | undefined): string | null;
 export declare function errorBody(code: string, message: string): string;
 
@@ -19,4 +19,5 @@ export declare function createGameCore(options: {
   secret: string;
   publish: (userId: number, eventJson: string) => void;
   initialBalance?: number;
+  eventIdPrefix?: string;
 }): GameCore;

@@ -9,11 +9,14 @@ const SYMBOLS = ["cherry", "lemon", "bell", "bar", "seven"];
 const THREE_OF_A_KIND = { cherry: 5, lemon: 10, bell: 20, bar: 50, seven: 100 };
 const RECENT_EVENTS = 100;
 
-/** PORT and JWT_SECRET, as our server reads them. */
+/**
+ * PORT and JWT_SECRET, as our server reads them; EVENT_ID_PREFIX keeps the event ids of
+ * peers that share their events (the cluster) apart.
+ */
 export function peerEnv() {
   const secret = process.env.JWT_SECRET;
   if (!secret) throw new Error("JWT_SECRET is required");
-  return { port: Number(process.env.PORT ?? 0), secret };
+  return { port: Number(process.env.PORT ?? 0), secret, eventIdPrefix: process.env.EVENT_ID_PREFIX ?? "" };
 }
 
 export function bearerToken(authorization) {
@@ -28,7 +31,7 @@ export function errorBody(code, message) {
  * Balances, recent events and presence counts in memory; `publish(userId, eventJson)` is the
  * peer's fan-out of one serialized event to the user's sockets and the monitors.
  */
-export function createGameCore({ secret, publish, initialBalance = 1e9 }) {
+export function createGameCore({ secret, publish, initialBalance = 1e9, eventIdPrefix = "" }) {
   const balances = new Map();
   const openSockets = new Map(); // user id -> open user sockets, for the snapshot's connected_user_ids
   const recent = new Array(RECENT_EVENTS); // ring buffer of serialized events
@@ -69,7 +72,7 @@ export function createGameCore({ secret, publish, initialBalance = 1e9 }) {
       const result = spin(bet);
       const newBalance = balance - bet + result.payout;
       balances.set(who.userId, newBalance);
-      const event_id = String(++seq);
+      const event_id = `${eventIdPrefix}${++seq}`;
       // Serialized once; every recipient gets this same string.
       const event = JSON.stringify({
         type: "game_event",

@@ -8,6 +8,8 @@ import type { Target } from "../targets/target.ts";
 export interface SessionContext {
   target: Target;
   server: ServerProcess;
+  /** A cluster's instances (`server` is the first): plays and streams are spread over them, CPU is their sum. */
+  instances?: ServerProcess[];
   profile: Profile;
   players: Player[];
   /** Tokens of the users who own the idle sockets. */

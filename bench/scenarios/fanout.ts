@@ -7,7 +7,7 @@
 import type { Measurement, SessionContext } from "./context.ts";
 import { runPlays } from "./play.ts";
 
-export async function measureFanout(ctx: SessionContext): Promise<Measurement[]> {
+export async function measureFanout(ctx: SessionContext, section = `fan-out (${ctx.profile.fanout.monitors} monitors)`): Promise<Measurement[]> {
   const { fanout } = ctx.profile;
   const { result, cpuSeconds } = await runPlays(ctx, {
     monitors: fanout.monitors,
@@ -16,7 +16,6 @@ export async function measureFanout(ctx: SessionContext): Promise<Measurement[]>
     maxPlaysInFlight: fanout.concurrency,
   });
   const received = result.userDeliveries + result.monitorDeliveries;
-  const section = `fan-out (${fanout.monitors} monitors)`;
   return [
     { section, measure: "deliveries_per_s", value: received / result.elapsedSeconds },
     { section, measure: "cpu_us_per_delivery", value: (cpuSeconds * 1e6) / received },

@@ -33,10 +33,13 @@ export async function runPlays(ctx: SessionContext, options: PlayOptions): Promi
         monitors: options.monitors,
         monitorQuery: options.monitorQuery,
         monitorsExpected: options.monitorsExpected,
+        instances: ctx.instances?.map((instance) => instance.url),
       },
       60_000,
     );
-    const cpuBefore = cpuSeconds(server.pid);
+    const servers = ctx.instances ?? [server];
+    const serversCpu = () => servers.reduce((sum, instance) => sum + cpuSeconds(instance.pid), 0);
+    const cpuBefore = serversCpu();
     const result = await player.call(
       "runPlay",
       {
@@ -50,7 +53,7 @@ export async function runPlays(ctx: SessionContext, options: PlayOptions): Promi
       },
       options.durationMs + profile.play.drainMs + 30_000,
     );
-    const cpu = cpuSeconds(server.pid) - cpuBefore;
+    const cpu = serversCpu() - cpuBefore;
     if (result.plays === 0) throw new Error(`no play succeeded: ${result.firstError}`);
     if (result.errors > 0) console.warn(`  ${target.name}: ${result.errors} plays failed, the first with ${result.firstError}`);
     return { result, cpuSeconds: cpu };

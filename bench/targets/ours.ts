@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { signAccessToken } from "../lib/jwt.mjs";
 import { inBatches } from "../lib/pool.ts";
 import { leashed, startServer, type ServerProcess } from "../lib/proc.ts";
+import { redisUrl, sharedPostgresDatabase } from "../lib/services.ts";
 import type { Target } from "./target.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
@@ -28,71 +29,69 @@ interface TokenResponse {
   user: { id: number; role: string };
 }
 
-export function oursTarget(secret: string): Target {
-  let dataDir: string | undefined;
-  const userIds: number[] = [];
-
-  async function authRequest(server: ServerProcess, path: string, body: unknown): Promise<Response> {
-    return fetch(`${server.url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
-  }
-
-  async function expectToken(response: Response, what: string): Promise<TokenResponse> {
-    if (!response.ok) throw new Error(`${what}: ${response.status} ${(await response.text()).slice(0, 300)}`);
-    return (await response.json()) as TokenResponse;
-  }
-
-  async function signUpOrLogIn(server: ServerProcess, username: string, password: string): Promise<TokenResponse> {
-    const signup = await authRequest(server, "/api/auth/signup", { username, password });
-    if (signup.status !== 409) return expectToken(signup, `signup ${username}`);
-    return expectToken(await authRequest(server, "/api/auth/login", { username, password }), `login ${username}`);
-  }
-
+/** Our server's environment for the bench, on `databaseUrl`, plus `extra` (e.g. REDIS_URL). */
+export function oursEnv(secret: string, databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    name: "ours",
-    description: "src/index.ts: Elysia, SQLite ledger, hub + memory broker",
-    streams: "ws",
+    PORT: "0",
+    HOST: "127.0.0.1",
+    NODE_ENV: "production",
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: secret,
+    JWT_TTL_SECONDS: "3600",
+    INITIAL_BALANCE: UNLIMITED,
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    // A benchmark user plays far beyond a person's pace, and all users sign up from one
+    // address: lift the per-user play limit and the per-address account limit.
+    PLAY_RATE_PER_SECOND: UNLIMITED,
+    PLAY_BURST: UNLIMITED,
+    AUTH_RATE_PER_MINUTE: UNLIMITED,
+    AUTH_BURST: UNLIMITED,
+    // Every socket comes from one address, and the idle and monitor sockets from few
+    // users: lift the socket caps (the peers have none).
+    WS_MAX_SOCKETS_PER_USER: UNLIMITED,
+    WS_MAX_SOCKETS_PER_ADDRESS: UNLIMITED,
+    // The peers write nothing per request either.
+    LOG_LEVEL: "warn",
+    // Only signups and logins hash passwords; none is measured, so make them cheap.
+    PASSWORD_MEMORY_KIB: "1024",
+    ...extra,
+  };
+}
 
-    async start() {
-      dataDir ??= await mkdtemp(join(tmpdir(), "bench-ours-"));
-      return startServer({
-        name: "ours",
-        cmd: leashed("bun", ENTRY),
-        cwd: ROOT,
-        timeoutMs: 30_000,
-        env: {
-          PORT: "0",
-          HOST: "127.0.0.1",
-          NODE_ENV: "production",
-          DATABASE_URL: `sqlite://${join(dataDir, "bench.sqlite")}`,
-          JWT_SECRET: secret,
-          JWT_TTL_SECONDS: "3600",
-          INITIAL_BALANCE: UNLIMITED,
-          ADMIN_USERNAME: ADMIN.username,
-          ADMIN_PASSWORD: ADMIN.password,
-          // A benchmark user plays far beyond a person's pace, and all users sign up from one
-          // address: lift the per-user play limit and the per-address account limit.
-          PLAY_RATE_PER_SECOND: UNLIMITED,
-          PLAY_BURST: UNLIMITED,
-          AUTH_RATE_PER_MINUTE: UNLIMITED,
-          AUTH_BURST: UNLIMITED,
-          // Every socket comes from one address, and the idle and monitor sockets from few
-          // users: lift the socket caps (the peers have none).
-          WS_MAX_SOCKETS_PER_USER: UNLIMITED,
-          WS_MAX_SOCKETS_PER_ADDRESS: UNLIMITED,
-          // The peers write nothing per request either.
-          LOG_LEVEL: "warn",
-          // Only signups and logins hash passwords; none is measured, so make them cheap.
-          PASSWORD_MEMORY_KIB: "1024",
-        },
-      });
-    },
+/** Starts one server of ours with `env`. */
+export function startOurs(env: Record<string, string>, name = "ours"): Promise<ServerProcess> {
+  return startServer({ name, cmd: leashed("bun", ENTRY), cwd: ROOT, timeoutMs: 30_000, env });
+}
 
-    async prepareUsers(server, count) {
+async function authRequest(server: ServerProcess, path: string, body: unknown): Promise<Response> {
+  return fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+}
+
+async function expectToken(response: Response, what: string): Promise<TokenResponse> {
+  if (!response.ok) throw new Error(`${what}: ${response.status} ${(await response.text()).slice(0, 300)}`);
+  return (await response.json()) as TokenResponse;
+}
+
+async function signUpOrLogIn(server: ServerProcess, username: string, password: string): Promise<TokenResponse> {
+  const signup = await authRequest(server, "/api/auth/signup", { username, password });
+  if (signup.status !== 409) return expectToken(signup, `signup ${username}`);
+  return expectToken(await authRequest(server, "/api/auth/login", { username, password }), `login ${username}`);
+}
+
+/**
+ * The users of one database: created through the API on first need and remembered, so the
+ * same ids come back on every later call, also across restarts of the server.
+ */
+export function oursAccounts(secret: string) {
+  const userIds: number[] = [];
+  return {
+    async prepareUsers(server: ServerProcess, count: number): Promise<number[]> {
       const missing = count - userIds.length;
       if (missing > 0) {
         const created: number[] = new Array(missing);
@@ -107,7 +106,7 @@ export function oursTarget(secret: string): Target {
       return userIds.slice(0, count);
     },
 
-    async prepareAdmin(server) {
+    async prepareAdmin(server: ServerProcess): Promise<number> {
       const login = await expectToken(await authRequest(server, "/api/auth/login", ADMIN), "admin login");
       if (login.user.role !== "admin") throw new Error(`ADMIN_USERNAME did not make ${ADMIN.username} an admin`);
       // The harness signs its own tokens (no login per socket); make sure the server takes them.
@@ -119,6 +118,30 @@ export function oursTarget(secret: string): Target {
       return login.user.id;
     },
 
+    forget(): void {
+      userIds.length = 0;
+    },
+  };
+}
+
+export function oursTarget(secret: string): Target {
+  let dataDir: string | undefined;
+  const accounts = oursAccounts(secret);
+  // The cluster's own users, on the run's PostgreSQL database (bench/lib/services.ts).
+  const clusterAccounts = oursAccounts(secret);
+
+  return {
+    name: "ours",
+    description: "src/index.ts: Elysia, SQLite ledger, hub + memory broker",
+    streams: "ws",
+
+    async start() {
+      dataDir ??= await mkdtemp(join(tmpdir(), "bench-ours-"));
+      return startOurs(oursEnv(secret, `sqlite://${join(dataDir, "bench.sqlite")}`));
+    },
+
+    prepareUsers: (server, count) => accounts.prepareUsers(server, count),
+    prepareAdmin: (server) => accounts.prepareAdmin(server),
     mintToken: (userId, role) => signAccessToken(secret, userId, role),
 
     // Resuming with `?since=` is part of the server: the same start.
@@ -126,10 +149,30 @@ export function oursTarget(secret: string): Target {
       return this.start();
     },
 
+    // Every instance on one PostgreSQL database; more than one: joined by Redis.
+    async startCluster(instances) {
+      const databaseUrl = await sharedPostgresDatabase();
+      const extra: Record<string, string> = instances > 1 ? { REDIS_URL: await redisUrl() } : {};
+      const servers: ServerProcess[] = [];
+      try {
+        // One after the other: the first applies the migrations on a fresh database.
+        for (let i = 0; i < instances; i++) servers.push(await startOurs(oursEnv(secret, databaseUrl, extra), `ours #${i + 1}`));
+      } catch (error) {
+        await Promise.all(servers.map((server) => server.stop()));
+        throw error;
+      }
+      return {
+        servers,
+        prepareUsers: (count) => clusterAccounts.prepareUsers(servers[0]!, count),
+        prepareAdmin: () => clusterAccounts.prepareAdmin(servers[0]!),
+      };
+    },
+
     async dispose() {
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
       dataDir = undefined;
-      userIds.length = 0;
+      accounts.forget();
+      clusterAccounts.forget();
     },
   };
 }

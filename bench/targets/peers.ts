@@ -5,28 +5,49 @@
 import { join } from "node:path";
 import { signAccessToken } from "../lib/jwt.mjs";
 import { leashed, startServer } from "../lib/proc.ts";
+import { redisUrl } from "../lib/services.ts";
 import type { StreamKind } from "../load/protocol.ts";
-import type { Target } from "./target.ts";
+import type { ClusterStart, Target } from "./target.ts";
 
 const PEERS_DIR = join(import.meta.dir, "..", "peers");
 const ADMIN_ID = 1_000_000;
 
-function peerTarget(spec: { name: string; description: string; cmd: string[]; streams: StreamKind; secret: string; stormEnv?: Record<string, string> }): Target {
-  const start = (env: Record<string, string> = {}) =>
+function peerTarget(spec: {
+  name: string;
+  description: string;
+  cmd: string[];
+  streams: StreamKind;
+  secret: string;
+  stormEnv?: Record<string, string>;
+  /** The command of one instance of a cluster joined by Redis (REDIS_URL). */
+  clusterCmd?: string[];
+}): Target {
+  const start = (env: Record<string, string> = {}, cmd = spec.cmd, name = spec.name) =>
     startServer({
-      name: spec.name,
-      cmd: spec.cmd,
+      name,
+      cmd,
       cwd: PEERS_DIR,
       env: { PORT: "0", JWT_SECRET: spec.secret, NODE_ENV: "production", ...env },
     });
-  const stormEnv = spec.stormEnv;
+  const prepareUsers = async (count: number) => Array.from({ length: count }, (_, i) => i + 1);
+  const { stormEnv, clusterCmd } = spec;
+  async function startPeerCluster(instances: number): Promise<ClusterStart> {
+    const REDIS_URL = await redisUrl();
+    const servers = await Promise.all(
+      // Each instance numbers its own events: a prefix keeps their ids apart.
+      Array.from({ length: instances }, (_, i) => start({ REDIS_URL, EVENT_ID_PREFIX: `${i + 1}-` }, clusterCmd, `${spec.name} #${i + 1}`)),
+    );
+    return { servers, prepareUsers, prepareAdmin: async () => ADMIN_ID };
+  }
+
   return {
     name: spec.name,
     description: spec.description,
     streams: spec.streams,
     start: () => start(),
     ...(stormEnv ? { startForStorm: () => start(stormEnv) } : {}),
-    prepareUsers: async (_server, count) => Array.from({ length: count }, (_, i) => i + 1),
+    ...(clusterCmd ? { startCluster: (instances: number) => startPeerCluster(instances) } : {}),
+    prepareUsers: (_server, count) => prepareUsers(count),
     prepareAdmin: async () => ADMIN_ID,
     mintToken: (userId, role) => signAccessToken(spec.secret, userId, role),
     dispose: async () => {},
@@ -62,5 +83,6 @@ export function socketIoTarget(secret: string): Target {
     secret,
     // Only in the storm: recovery adds an offset to every packet, which the other scenarios do not measure.
     stormEnv: { SOCKETIO_RECOVERY: "1" },
+    clusterCmd: leashed("node", join(PEERS_DIR, "socketio-redis.mjs")),
   });
 }

@@ -6,6 +6,13 @@ import type { Role } from "../lib/jwt.mjs";
 import type { ServerProcess } from "../lib/proc.ts";
 import type { StreamKind } from "../load/protocol.ts";
 
+export interface ClusterStart {
+  servers: ServerProcess[];
+  /** As Target.prepareUsers, for the cluster's shared store. */
+  prepareUsers(count: number): Promise<number[]>;
+  prepareAdmin(): Promise<number>;
+}
+
 export interface Target {
   /** Short, used in the table and the JSON. */
   readonly name: string;
@@ -28,6 +35,11 @@ export interface Target {
    * reconnect storm; absent when the target cannot (the storm then skips it).
    */
   startForStorm?(): Promise<ServerProcess>;
+  /**
+   * Starts `instances` servers that share their events (and, for ours, one PostgreSQL), for
+   * the cluster scenario, with the users that may play on them; absent when the target cannot.
+   */
+  startCluster?(instances: number): Promise<ClusterStart>;
   /** Removes whatever the target keeps between runs (files, directories). */
   dispose(): Promise<void>;
 }
