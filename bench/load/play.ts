@@ -106,15 +106,14 @@ export class PlayDriver {
     };
   }
 
-  /** GETs `path` every `everyMs` until `deadline`, one request at a time; answers counted by status. */
+  /** GETs `path` every `everyMs` until `deadline`, one request at a time, without a token; answers counted by status. */
   private async scrape(setup: PlaySetup, scrape: { path: string; everyMs: number }, deadline: number): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
-    const headers = { authorization: `Bearer ${setup.adminToken}` };
     for (let next = performance.now(); next < deadline; next += scrape.everyMs) {
       await Bun.sleep(Math.max(0, next - performance.now()));
       let status = "error";
       try {
-        const response = await fetch(`${setup.baseUrl}${scrape.path}`, { headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        const response = await fetch(`${setup.baseUrl}${scrape.path}`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         await response.arrayBuffer(); // read it all, as a scraper does
         status = String(response.status);
       } catch {}

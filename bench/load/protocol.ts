@@ -55,7 +55,7 @@ export interface PlayRun {
    * a client that reads slower than it writes. Unset: no flow control.
    */
   maxPlaysInFlight?: number;
-  /** A GET every `everyMs` during the run (a metrics scraper), with the admin's token. */
+  /** A GET every `everyMs` during the run (a metrics scraper), without a token. */
   scrape?: { path: string; everyMs: number };
 }
 
