@@ -26,6 +26,7 @@ import { SocketRegistry } from './realtime/registry';
 import { SocketQuota } from './realtime/socket-quota';
 import type { Database } from './storage';
 import { Ledger } from './wallet/ledger';
+import { ledgerStoreFor } from './wallet/ledger-stores';
 import { toMinor } from './wallet/money';
 
 export type AppDeps = {
@@ -83,7 +84,7 @@ export function createApp(deps: AppDeps) {
     onError: (what, error) => logger.warn(`hub: ${what} failed`, { error: String(error) }),
     now: () => clock.now(),
   });
-  const ledger = new Ledger(db.sql, deps.rng ?? cryptoRng(), db.dialect, {
+  const ledger = new Ledger(ledgerStoreFor(db), deps.rng ?? cryptoRng(), {
     concurrency: db.dialect === 'sqlite' ? 1 : 4,
     render: renderPlay,
     onSettled: publishPlay(hub),
