@@ -109,15 +109,18 @@ class SqliteStatements implements LedgerStatements {
 
 export class SqliteLedgerStore implements LedgerStore {
   private readonly statements: SqliteStatements;
+  /** Runs a step in a transaction; IMMEDIATE takes the write lock at BEGIN, so a busy database fails before the step runs. */
+  private readonly inTransaction: (work: (tx: LedgerStatements) => Step<unknown>) => unknown;
 
   /** `db`: a connection to the server's SQLite file with `busy_timeout = 0` (storage/index.ts). */
-  constructor(private readonly db: Database) {
-    this.statements = new SqliteStatements(db);
+  constructor(db: Database) {
+    const statements = new SqliteStatements(db);
+    this.statements = statements;
+    this.inTransaction = db.transaction((work: (tx: LedgerStatements) => Step<unknown>) => atOnce(work(statements))).immediate;
   }
 
   transaction<T>(work: (tx: LedgerStatements) => Step<T>): Promise<T> {
-    // IMMEDIATE: the write lock is taken at BEGIN, so a busy database fails before `work` runs.
-    return this.whenFree(() => this.db.transaction(() => atOnce(work(this.statements))).immediate());
+    return this.whenFree(() => this.inTransaction(work) as T);
   }
 
   findKey(key: UserKey): Promise<StoredKey | undefined> {
