@@ -1,5 +1,5 @@
 /**
- * Which backend runs the ledger's statements: `bun:sqlite` on a SQLite file (a fifth of
+ * Which backend runs the ledger's statements: `bun:sqlite` on a SQLite file (about 0.4 of
  * `Bun.SQL`'s CPU per play, BENCHMARKS.md), `Bun.SQL` everywhere else.
  */
 import type { Database } from '../storage';
