@@ -112,8 +112,14 @@ export class SqliteLedgerStore implements LedgerStore {
   /** Runs a step in a transaction; IMMEDIATE takes the write lock at BEGIN, so a busy database fails before the step runs. */
   private readonly inTransaction: (work: (tx: LedgerStatements) => Step<unknown>) => unknown;
 
-  /** `db`: a connection to the server's SQLite file with `busy_timeout = 0` (storage/index.ts). */
-  constructor(db: Database) {
+  /**
+   * `db`: a connection to the server's SQLite file with `busy_timeout = 0` (storage/index.ts).
+   * `busyRetryMs`: how long a transaction keeps trying while the database is busy.
+   */
+  constructor(
+    db: Database,
+    private readonly busyRetryMs = BUSY_RETRY_MS,
+  ) {
     const statements = new SqliteStatements(db);
     this.statements = statements;
     this.inTransaction = db.transaction((work: (tx: LedgerStatements) => Step<unknown>) => atOnce(work(statements))).immediate;
@@ -133,7 +139,7 @@ export class SqliteLedgerStore implements LedgerStore {
 
   /** Runs `attempt` now, and again after a growing pause each time the database is busy. */
   private async whenFree<T>(attempt: () => T): Promise<T> {
-    const deadline = Date.now() + BUSY_RETRY_MS;
+    const deadline = Date.now() + this.busyRetryMs;
     for (let pause = FIRST_PAUSE_MS; ; pause = Math.min(pause * 2, LONGEST_PAUSE_MS)) {
       try {
         return attempt();

@@ -193,6 +193,18 @@ describe('Ledger on bun:sqlite beside Bun.SQL', () => {
     expect((await books(other!)).balance).toBe(100_002);
   });
 
+  it('gives up on a database busy for longer than its retry period, writing nothing, and plays again once it is free', async () => {
+    const [player, other] = await makeUsers(2, 100_000);
+    const ledger = new Ledger(new SqliteLedgerStore(db.sqlite!, 30), seededRng(2), { render: renderPlay });
+    await db.sql.begin(async (tx) => {
+      await tx`UPDATE users SET balance = balance + 1 WHERE id = ${other!}`;
+      await expect(play(ledger, player!, 100)).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    });
+    expect((await books(player!)).seq).toBe(0);
+    expect((await play(ledger, player!, 100)).kind).toBe('settled');
+    expect((await books(player!)).seqs).toEqual([1]);
+  });
+
   it('opens its connection as durable as the server connection: WAL, synchronous NORMAL, foreign keys, no busy timeout', () => {
     const pragma = (name: string) => Object.values(db.sqlite!.query(`PRAGMA ${name}`).get() as Record<string, unknown>)[0];
     expect(pragma('journal_mode')).toBe('wal');
