@@ -7,6 +7,10 @@
  * The ledger knows money, not HTTP or the wire: it returns typed outcomes and refusals, and
  * hands each settled play, in sequence order per user, to `onSettled`. The texts stored with a
  * play (its event and its response) come from the injected `render`.
+ *
+ * Its statements go through a `LedgerStore` (ledger-store.ts). The logic below is written once,
+ * as generators in which each statement is a `yield*`: the Bun.SQL store awaits them, the
+ * bun:sqlite store runs the whole transaction synchronously.
  */
 import type { Game, GameType } from '../games/game';
 import type { Rng } from '../games/rng';
@@ -144,6 +148,7 @@ export class Ledger {
     return { eventRow, applied: { kind: 'settled', play, texts } as const };
   }
 
+  /** One transaction's work: a lone play takes the single-play path. */
   private *apply(tx: LedgerStatements, requests: PlayRequest[]): Step<Applied[]> {
     return requests.length === 1 ? [yield* this.applyOne(tx, requests[0]!)] : yield* this.applyBatch(tx, requests);
   }
