@@ -10,18 +10,27 @@ import { AuthService } from './auth/service';
 import { createTokenService } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
+import { docsController } from './docs';
 import { gamesController } from './games';
+import { historyController } from './history';
+import { HistoryService } from './history/service';
 import { publishPlay, renderPlay } from './games/play-events';
 import { cryptoRng, type Rng } from './games/rng';
 import { GameService } from './games/service';
 import { httpErrors } from './http';
+import { corsFor } from './http/cors';
+import { methodsOf, type ServedRoute } from './http/methods';
 import { errorResponse } from './http/errors';
 import { KeyedRateLimiter } from './http/rate-limit';
 import { createLogger, type Logger } from './log';
+import { observabilityController, type Ping } from './observability';
+import { Metrics } from './observability/metrics';
+import { requestObserver } from './observability/requests';
 import { realtimeController } from './realtime';
 import { createBroker, type Broker } from './realtime/broker';
 import { EventHistory } from './realtime/history';
 import { Hub } from './realtime/hub';
+import type { Presence } from './realtime/presence/presence';
 import { SocketRegistry } from './realtime/registry';
 import { SocketQuota } from './realtime/socket-quota';
 import type { Database } from './storage';
@@ -37,7 +46,11 @@ export type AppDeps = {
   clock?: Clock;
   rng?: Rng;
   broker?: Broker;
+  /** Cluster presence (Redis); without it, this instance's sockets are the whole story. */
+  presence?: Presence;
   logger?: Logger;
+  /** Asked by /ready beside the database; undefined when there is no Redis. */
+  redisPing?: Ping;
 };
 
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -62,6 +75,8 @@ export function createApp(deps: AppDeps) {
   const { config, db } = deps;
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.LOG_LEVEL);
+  const metrics = new Metrics();
+  const requests = requestObserver({ logger, metrics });
   const tokens = createTokenService({ secret: deps.jwtSecret, ttlSeconds: config.JWT_TTL_SECONDS, now: () => clock.now() });
   const auth = new AuthService({
     sql: db.sql,
@@ -79,18 +94,27 @@ export function createApp(deps: AppDeps) {
   const history = new EventHistory(db.sql);
   const hub = new Hub(deps.broker ?? createBroker(config), {
     recentEvents: config.RECENT_EVENTS,
+    presence: deps.presence,
     missed: (userId, afterSeq, beforeSeq) => history.between(userId, afterSeq, beforeSeq),
     eventsSince: (since) => history.createdSince(since, CATCH_UP_MAX_EVENTS),
-    onError: (what, error) => logger.warn(`hub: ${what} failed`, { error: String(error) }),
+    onError: (what, error) => {
+      if (what === 'publish') metrics.publishFailed();
+      logger.warn(`hub: ${what} failed`, { error: String(error) });
+    },
     now: () => clock.now(),
   });
+  const published = publishPlay(hub);
   const ledger = new Ledger(ledgerStoreFor(db), deps.rng ?? cryptoRng(), {
     concurrency: db.dialect === 'sqlite' ? 1 : 4,
     render: renderPlay,
-    onSettled: publishPlay(hub),
+    onSettled: (play, texts) => {
+      metrics.played(play.gameType, play.betMinor, play.payoutMinor);
+      published(play, texts);
+    },
+    onCommit: (plays, seconds) => metrics.ledgerCommitted(plays, seconds),
   });
   const games = new GameService(ledger, playLimiter, { minBet: config.MIN_BET, maxBet: config.MAX_BET });
-  const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock);
+  const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock, metrics);
   const quota = new SocketQuota(
     {
       perUser: config.WS_MAX_SOCKETS_PER_USER,
@@ -105,7 +129,18 @@ export function createApp(deps: AppDeps) {
   let isShuttingDown = false;
 
   const app = new Elysia({ websocket: websocketSettings(config) })
-    .use(httpErrors({ maxBodyBytes: config.MAX_BODY_BYTES, logger, logRequests: config.LOG_LEVEL === 'debug' }))
+    .use(requests.plugin)
+    .use(httpErrors({ maxBodyBytes: config.MAX_BODY_BYTES, logger, onAnsweredEarly: requests.finish, methodsOf: methodsOf((): readonly ServedRoute[] => app.routes) }))
+    .use(corsFor(config.ALLOWED_ORIGINS))
+    .use(
+      observabilityController({
+        metrics,
+        metricsToken: config.METRICS_TOKEN,
+        database: () => db.sql`SELECT 1`,
+        redis: deps.redisPing,
+        isShuttingDown: () => isShuttingDown,
+      }),
+    )
     .get('/health', async () => {
       if (isShuttingDown) return errorResponse(503, 'shutting_down', 'the server is shutting down');
       await db.sql`SELECT 1`;
@@ -117,6 +152,8 @@ export function createApp(deps: AppDeps) {
     )
     .use(authController(auth, tokens, authPerAddress))
     .use(gamesController(games, tokens))
+    .use(historyController(new HistoryService(db.sql), tokens))
+    .use(docsController((): readonly ServedRoute[] => app.routes))
     .use(
       realtimeController({
         hub,
@@ -124,6 +161,8 @@ export function createApp(deps: AppDeps) {
         history,
         registry,
         quota,
+        metrics,
+        logger,
         policy: { allowQueryToken: config.ALLOW_QUERY_TOKEN, allowedOrigins: config.ALLOWED_ORIGINS },
         resumeMaxEvents: config.RESUME_MAX_EVENTS,
       }),
@@ -138,6 +177,7 @@ export function createApp(deps: AppDeps) {
     registry,
     history,
     logger,
+    metrics,
     clock,
     markShuttingDown() {
       isShuttingDown = true;

@@ -48,11 +48,13 @@ const settings = {
   RESUME_MAX_EVENTS: { schema: Positive, default: 1000, expects: 'a positive integer' },
   SHUTDOWN_GRACE_MS: { schema: t.Integer({ minimum: 0 }), default: 10_000, expects: 'milliseconds' },
   PASSWORD_MEMORY_KIB: { schema: t.Integer({ minimum: 1024 }), default: 19_456, expects: 'KiB, at least 1024' },
+  // Unset: /metrics is public (bind it to a private network). Set: it needs `Authorization: Bearer <it>`.
+  METRICS_TOKEN: { schema: t.Optional(t.String({ minLength: 16, maxLength: 256 })), default: undefined, expects: 'a bearer token of 16 to 256 characters' },
   LOG_LEVEL: { schema: t.Union([t.Literal('debug'), t.Literal('info'), t.Literal('warn'), t.Literal('error'), t.Literal('silent')]), default: 'info', expects: 'debug, info, warn, error or silent' },
 } satisfies Record<string, { schema: TSchema; default: unknown; expects: string }>;
 
 /** Never echoed back in an error message. */
-const SECRET_SETTINGS = new Set(['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL']);
+const SECRET_SETTINGS = new Set(['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN']);
 
 type Settings = typeof settings;
 /** An optional setting may be absent: its type says so. */

@@ -7,7 +7,7 @@ import { jwtSecret } from './auth/secret';
 import type { Config } from './config';
 import { BODY_CEILING_BYTES } from './http';
 import { createLogger } from './log';
-import { createBroker } from './realtime/broker';
+import { createCluster } from './realtime/cluster';
 import { CloseCode } from './realtime/close-codes';
 import { openDatabase } from './storage';
 
@@ -21,11 +21,11 @@ export type RunningServer = {
 
 export async function startServer(config: Config, overrides: Omit<Partial<AppDeps>, 'config'> = {}): Promise<RunningServer> {
   const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
-  // Before the database: a broker or secret the configuration cannot have stops start-up at once.
-  const broker = overrides.broker ?? createBroker(config);
+  // Before the database: a secret the configuration cannot have stops start-up at once.
   const secret = overrides.jwtSecret ?? jwtSecret(config, logger);
+  const cluster = overrides.broker ? { broker: overrides.broker, presence: overrides.presence, close: async () => {} } : createCluster(config);
   const db = overrides.db ?? (await openDatabase(config.DATABASE_URL));
-  const built = createApp({ ...overrides, broker, config, db, logger, jwtSecret: secret });
+  const built = createApp({ ...overrides, broker: cluster.broker, presence: cluster.presence, redisPing: overrides.redisPing ?? ('ping' in cluster ? cluster.ping : undefined), config, db, logger, jwtSecret: secret });
   const { app, hub, history, auth } = built;
 
   if (config.ADMIN_USERNAME && config.ADMIN_PASSWORD) await auth.ensureAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD);
@@ -36,8 +36,16 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
   const server = app.server!;
   await hub.start((topic, message) => {
     built.registry.noteTraffic();
+    built.metrics.deliveredTo(topic.startsWith('monitor') ? 'monitor' : 'user');
     return server.publish(topic, message);
   });
+  await cluster.presence?.start({
+    // A dead instance's users whose last socket was there: one survivor announces them gone.
+    onLeave: (userIds) => hub.announceGone(userIds),
+    onRejoin: (userIds) => hub.announceBack(userIds),
+    onError: (error) => logger.warn('presence failed', { error: String(error) }),
+  });
+  await hub.refreshPresence();
 
   const port = server.port!;
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
@@ -57,7 +65,11 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
         // Whatever the grace period left running, a play the ledger took finishes before the
         // database closes: no play half-done, and none failed by the close.
         await built.ledger.settled();
+        // Whoever had their last socket here is gone: say so before the broker goes.
+        const gone = (await cluster.presence?.stop().catch(() => [])) ?? [];
+        hub.announceGone(gone);
         await built.close();
+        await cluster.close();
         if (!overrides.db) await db.close();
       })()),
   };

@@ -28,7 +28,7 @@ const sqliteIn = (dir: string) => ({ DATABASE_URL: `sqlite://${join(dir, 'games.
 function loadWatchingWarnings(env: Record<string, string>): { secret: string; warnings: string } {
   const lines: string[] = [];
   const record = (message: string, fields?: Record<string, unknown>) => lines.push(JSON.stringify({ message, ...fields }));
-  const logger: Logger = { debug: record, info: record, warn: record, error: record };
+  const logger: Logger = { debug: record, info: record, warn: record, error: record, announce: record };
   const secret = jwtSecret(loadConfig(env), logger);
   return { secret, warnings: lines.join('\n') };
 }

@@ -85,7 +85,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-const LISTENING = /listening on (https?:\/\/\S+)/;
+const LISTENING = /listening on (https?:\/\/[^\s"]+)/;
 const TAIL_LINES = 30;
 
 /**

@@ -14,11 +14,33 @@ const FIELD_CODES: Record<string, string> = {
   refresh_token: 'invalid_refresh_token',
 };
 
-function validationResponse(error: ValidationError): Response {
+/**
+ * Requests whose body is not JSON. The parser does not throw for them: the route's schema
+ * refuses the body like any bad one, which keeps authentication first (no token: 401, whatever
+ * the body), and that refusal is answered 415.
+ */
+const unsupportedMedia = new WeakSet<Request>();
+
+/** `Application/JSON; charset=utf-8` is JSON: media types are case-insensitive and may carry parameters. */
+export const isJsonMediaType = (header: string | null) => header?.split(';')[0]?.trim().toLowerCase() === 'application/json';
+
+/** A schema that is a choice of constants (`rock | paper | scissors`): its values. */
+function choicesOf(schema: unknown): string[] | undefined {
+  const anyOf = (schema as { anyOf?: { const?: unknown }[] } | undefined)?.anyOf;
+  const values = anyOf?.map((member) => member.const);
+  return values && values.length > 0 && values.every((value) => typeof value === 'string') ? (values as string[]) : undefined;
+}
+
+function validationResponse(error: ValidationError, request: Request): Response {
+  if (unsupportedMedia.has(request)) {
+    return errorResponse(415, 'unsupported_media_type', 'send the body as application/json (Content-Type: application/json)');
+  }
   const issue = error.valueError;
   const field = issue?.path.split('/')[1] ?? '';
   const code = FIELD_CODES[field] ?? 'invalid_body';
-  const message = field ? `${field}: ${issue?.message ?? 'invalid'}` : `body: ${issue?.message ?? 'invalid'}`;
+  const choices = choicesOf(issue?.schema);
+  const reason = choices ? `must be one of ${choices.join(', ')}` : (issue?.message ?? 'invalid');
+  const message = field ? `${field}: ${reason}` : `body: ${reason}`;
   return errorResponse(400, code, message);
 }
 
@@ -54,55 +76,62 @@ async function readBounded(body: ReadableStream<Uint8Array>, maxBytes: number): 
   return Buffer.concat(parts).toString('utf8');
 }
 
-export const httpErrors = (options: { maxBodyBytes: number; logger: Logger; logRequests: boolean }) => {
-  const plugin = new Elysia({ name: 'http-errors' })
-    .onRequest(({ request }) => {
+export type HttpErrorOptions = {
+  maxBodyBytes: number;
+  logger: Logger;
+  /** Told of a request answered in onRequest (the 413 below), which no later hook sees. */
+  onAnsweredEarly?: (context: { request: Request }, status: number) => void;
+  /** The methods a path is served with, for 405 and its Allow header. */
+  methodsOf?: (path: string) => string[];
+};
+
+export const httpErrors = (options: HttpErrorOptions) =>
+  new Elysia({ name: 'http-errors' })
+    .onRequest((context) => {
+      const { request } = context;
       // Refuse a declared oversize body before anything reads it; a chunked one is stopped by
       // the bounded parser below.
       const length = Number(request.headers.get('content-length') ?? 0);
       if (length > options.maxBodyBytes) {
         const { status, code, message, headers } = payloadTooLarge(options.maxBodyBytes);
-        options.logger.debug('request', { method: request.method, path: redactUrl(request.url), status });
+        options.onAnsweredEarly?.(context, status);
         return errorResponse(status, code, message, headers);
       }
     })
     // Replaces Elysia's parsers for every route: bodies are JSON, read within the limit. Any
-    // other content type arrives as text and fails the route's schema (400).
-    .onParse({ as: 'global' }, async ({ request, contentType }) => {
+    // other content type fails the route's schema, answered 415.
+    .onParse({ as: 'global' }, async ({ request }) => {
       if (!request.body) return undefined;
       // A declared length was held to the limit in onRequest, so Bun can read it natively;
       // only a chunked body, which declares none, is read piece by piece.
       const isLengthDeclared = request.headers.has('content-length');
       const text = isLengthDeclared ? await request.text() : await readBounded(request.body, options.maxBodyBytes);
-      return contentType === 'application/json' ? JSON.parse(text) : text;
+      if (isJsonMediaType(request.headers.get('content-type'))) return JSON.parse(text);
+      if (text === '') return undefined;
+      unsupportedMedia.add(request);
+      return text;
     })
     .onError({ as: 'global' }, ({ code, error, request, set }) => {
-      const response = errorToResponse(code, error, request, options.logger);
-      // Read by the request log below, which otherwise sees the status Elysia guessed.
+      const response = errorToResponse(code, error, request, options.logger, options.methodsOf);
+      // Read by the request log (src/observability/requests.ts), which would see Elysia's guess.
       set.status = response.status;
       return response;
     });
-  // A hook on every response costs even when its line is thrown away: only when logging them.
-  if (!options.logRequests) return plugin;
-  return plugin.onAfterResponse({ as: 'global' }, ({ request, set, responseValue }) => {
-    const answered = responseValue instanceof Response ? responseValue.status : set.status;
-    // Elysia reports an accepted socket upgrade as 200.
-    const isUpgrade = answered === 200 && request.headers.get('upgrade')?.toLowerCase() === 'websocket';
-    options.logger.debug('request', { method: request.method, path: redactUrl(request.url), status: isUpgrade ? 101 : answered });
-  });
-};
 
-function errorToResponse(code: string | number, error: unknown, request: Request, logger: Logger): Response {
+function errorToResponse(code: string | number, error: unknown, request: Request, logger: Logger, methodsOf?: (path: string) => string[]): Response {
   // Elysia wraps what a parser throws in a ParseError: the 413 above arrives as its cause.
   const cause = (error as { cause?: unknown }).cause;
   const failure = error instanceof AppError ? error : cause instanceof AppError ? cause : undefined;
   if (failure) return errorResponse(failure.status, failure.code, failure.message, failure.headers);
-  if (error instanceof ValidationError) return validationResponse(error);
+  if (error instanceof ValidationError) return validationResponse(error, request);
   switch (code) {
     case 'PARSE':
       return errorResponse(400, 'bad_json', 'the body is not valid JSON');
-    case 'NOT_FOUND':
-      return errorResponse(404, 'not_found', 'no such endpoint');
+    case 'NOT_FOUND': {
+      const allowed = methodsOf?.(new URL(request.url).pathname) ?? [];
+      if (allowed.length === 0) return errorResponse(404, 'not_found', 'no such endpoint');
+      return errorResponse(405, 'method_not_allowed', `${request.method} is not served here; use ${allowed.join(' or ')}`, { allow: allowed.join(', ') });
+    }
     default: {
       const status = (error as { status?: unknown }).status;
       if (typeof status === 'number' && status >= 400 && status < 500) return errorResponse(status, 'bad_request', 'the request was refused');

@@ -4,6 +4,7 @@
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { TokenService } from '../auth/tokens';
+import type { Metrics } from '../observability/metrics';
 import { CloseCode, WsErrorCode } from './close-codes';
 import { ClientMessage, messages, type MonitorFilter } from './events';
 import type { SocketRegistry } from './registry';
@@ -14,6 +15,7 @@ const isClientMessage = TypeCompiler.Compile(ClientMessage);
 
 export type ClientMessageDeps = {
   tokens: TokenService;
+  metrics: Metrics;
   registry: SocketRegistry;
   /** Monitors only: switches the socket to another filter (answers with a fresh snapshot). */
   resubscribe: (ws: Socket, filter: Record<string, unknown>) => void;
@@ -40,6 +42,7 @@ export function clientMessageHandler(deps: ClientMessageDeps) {
   return function onMessage(ws: Socket, raw: string | Buffer): void {
     const session = ws.data.session;
     if (!session.budget.take()) {
+      deps.metrics.serverClosed('message_budget');
       ws.close(CloseCode.POLICY_VIOLATION, 'message budget exceeded');
       return;
     }

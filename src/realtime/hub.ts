@@ -174,6 +174,11 @@ export class Hub {
     for (const userId of userIds) this.publish(PRESENCE_TOPIC, messages.presence(userId, 'leave'));
   }
 
+  /** Users made present again after this instance's lease was taken back (a long pause). */
+  announceBack(userIds: readonly number[]): void {
+    for (const userId of userIds) this.publish(PRESENCE_TOPIC, messages.presence(userId, 'join'));
+  }
+
   /**
    * Reads who is online from the cluster presence and tells the monitors here what changed
    * (after a broker outage, presence messages may have been missed).

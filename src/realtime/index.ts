@@ -10,6 +10,8 @@
  */
 import { Elysia } from 'elysia';
 import type { TokenService } from '../auth/tokens';
+import type { Logger } from '../log';
+import type { Metrics } from '../observability/metrics';
 import { errorBody } from '../http/errors';
 import { clientMessageHandler, filterFields } from './client-messages';
 import { WsErrorCode } from './close-codes';
@@ -31,12 +33,14 @@ export type RealtimeDeps = {
   history: EventHistory;
   registry: SocketRegistry;
   quota: SocketQuota;
+  metrics: Metrics;
+  logger: Logger;
   policy: UpgradePolicy;
   resumeMaxEvents: number;
 };
 
 export function realtimeController(deps: RealtimeDeps) {
-  const { hub, tokens, history, registry, quota, policy } = deps;
+  const { hub, tokens, history, registry, quota, policy, metrics, logger } = deps;
 
   /** The monitor's snapshot under its filter, then its topics: one synchronous step, so no event falls between. */
   function startFeed(ws: Socket, filter: MonitorFilter | undefined): void {
@@ -58,6 +62,7 @@ export function realtimeController(deps: RealtimeDeps) {
   const onMessage = clientMessageHandler({
     tokens,
     registry,
+    metrics,
     resubscribe(ws, message) {
       const filter = checkFilter(filterFields(message));
       if (filter && 'error' in filter) registry.send(ws, messages.error(WsErrorCode.INVALID_FILTER, filter.error));
@@ -65,8 +70,17 @@ export function realtimeController(deps: RealtimeDeps) {
     },
   });
 
-  function closed(ws: Socket): void {
+  function opened(ws: Socket): void {
+    const { kind, userId } = ws.data.session;
+    registry.add(ws);
+    metrics.socketOpened(kind);
+    logger.info('socket open', { kind, user_id: userId });
+  }
+
+  function closed(ws: Socket, code: number): void {
     const session = ws.data.session;
+    metrics.socketClosed(session.kind);
+    logger.info('socket close', { kind: session.kind, user_id: session.userId, code });
     session.isOpen = false;
     session.stopWatching?.();
     session.feed?.release();
@@ -78,7 +92,7 @@ export function realtimeController(deps: RealtimeDeps) {
   const userHandlers: SocketHandlers = {
     open(ws) {
       const session = ws.data.session;
-      registry.add(ws);
+      opened(ws);
       hub.connect(session.userId);
       if (!registry.send(ws, messages.wsAck(session.userId, registry.expiresIn(ws)))) return;
       if (session.since !== undefined) void resume({ hub, history, registry, maxEvents: deps.resumeMaxEvents }, ws, session.since);
@@ -89,7 +103,7 @@ export function realtimeController(deps: RealtimeDeps) {
   };
   const monitorHandlers: SocketHandlers = {
     open(ws) {
-      registry.add(ws);
+      opened(ws);
       startFeed(ws, ws.data.session.filter);
     },
     message: onMessage,

@@ -3,6 +3,7 @@
  * readers (4002).
  */
 import type { Clock } from '../clock';
+import type { Metrics } from '../observability/metrics';
 import { CloseCode } from './close-codes';
 import type { Socket } from './session';
 
@@ -19,6 +20,7 @@ export class SocketRegistry {
   constructor(
     private readonly slowSocketBytes: number,
     private readonly clock: Clock,
+    private readonly metrics?: Metrics,
   ) {
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
@@ -47,7 +49,7 @@ export class SocketRegistry {
     this.hasTraffic = true;
     const status = ws.send(message);
     if (status === 0) {
-      ws.close(CloseCode.TOO_SLOW, 'too slow to keep up');
+      this.closeTooSlow(ws);
       return false;
     }
     return true;
@@ -75,10 +77,15 @@ export class SocketRegistry {
       if (now >= expiresAt) ws.close(CloseCode.TOKEN_EXPIRED, 'token expired');
       else {
         nextExpiry = Math.min(nextExpiry, expiresAt);
-        if (checkBuffers && ws.getBufferedAmount() > this.slowSocketBytes) ws.close(CloseCode.TOO_SLOW, 'too slow to keep up');
+        if (checkBuffers && ws.getBufferedAmount() > this.slowSocketBytes) this.closeTooSlow(ws);
       }
     }
     this.nextExpiry = nextExpiry;
+  }
+
+  private closeTooSlow(ws: Socket): void {
+    this.metrics?.serverClosed('too_slow');
+    ws.close(CloseCode.TOO_SLOW, 'too slow to keep up');
   }
 
   /** Closes every socket with `code` (shutdown). */

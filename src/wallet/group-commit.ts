@@ -6,9 +6,9 @@
  *
  * `transaction` gets the whole batch, so it can write it with a few multi-row statements. Each
  * job stays atomic: its writes commit in exactly one transaction, or not at all. Expected
- * refusals are values `transaction` returns, never throws, so they cannot abort the others; when a batch
- * fails anyway, each of its jobs is retried alone (a batch of one), so one bad job fails only
- * itself.
+ * refusals are values `transaction` returns, never throws, so they cannot abort the others;
+ * when a batch fails anyway, each of its jobs is retried alone (a batch of one), so one bad job
+ * fails only itself.
  */
 export type GroupCommitOptions<Job, Result> = {
   /** Most jobs in one transaction. */
@@ -31,6 +31,8 @@ export type GroupCommitOptions<Job, Result> = {
    * order: whatever is released from here needs no promise timing to stay in order.
    */
   committed?: (jobs: readonly Job[], results: readonly Result[]) => void;
+  /** Told of each committed transaction: its jobs and its seconds from BEGIN to COMMIT. */
+  onCommit?: (jobs: number, seconds: number) => void;
 };
 
 type Queued<Job, Result> = { job: Job; resolve: (result: Result) => void; reject: (error: unknown) => void };
@@ -111,8 +113,10 @@ export class GroupCommit<Job, Result> {
 
   private async run(batch: Queued<Job, Result>[]): Promise<void> {
     let results: Result[];
+    const startedAt = performance.now();
     try {
       results = await this.transaction(batch.map((item) => item.job));
+      this.options.onCommit?.(batch.length, (performance.now() - startedAt) / 1000);
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
       for (const item of batch) await this.run([item]);

@@ -58,6 +58,8 @@ export type LedgerOptions = {
   onSettled?: (play: SettledPlay, texts: PlayTexts) => void;
   /** Transactions in flight at once: 1 for SQLite (one writer), more for PostgreSQL. */
   concurrency?: number;
+  /** Each committed transaction: how many plays it held and its seconds from BEGIN to COMMIT. */
+  onCommit?: (plays: number, seconds: number) => void;
 };
 
 /** How long an Idempotency-Key's response is kept (at least 24 hours). */
@@ -89,6 +91,7 @@ export class Ledger {
       // A user's plays never commit in two transactions at once: commit order is seq order.
       lane: (request) => request.userId,
       committed: (requests, results) => this.release(results),
+      onCommit: options.onCommit,
     });
   }
 

@@ -134,11 +134,11 @@ describe('request bodies', () => {
     }
   });
 
-  it('refuses a body of another content type with 400', async () => {
+  it('refuses a body of another content type with 415 unsupported_media_type', async () => {
     for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
       await nothingCharged(async () => {
         const response = await client.request('POST', SPIN, { body: '{"bet":1}', token: player.access_token, headers: { 'content-type': contentType } });
-        expect(response.status).toBe(400);
+        expect(response.status).toBe(415);
       });
     }
   });

@@ -1,25 +1,47 @@
 import { describe, expect, it } from 'bun:test';
-import { ConfigError } from '../../src/config';
 import { createBroker } from '../../src/realtime/broker';
+import { startTestRedis } from '../support/redis';
 
 describe('choosing the broker', () => {
   it('uses the in-memory broker when REDIS_URL is unset', () => {
     expect(createBroker({ REDIS_URL: undefined }).name).toBe('memory');
   });
 
-  it('refuses REDIS_URL rather than quietly keeping events per instance', () => {
-    expect(() => createBroker({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(ConfigError);
-    expect(() => createBroker({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/^REDIS_URL/);
+  it('uses the Redis broker when REDIS_URL is set, and it carries messages between instances', async () => {
+    const redis = await startTestRedis();
+    const [a, b] = [createBroker({ REDIS_URL: redis.url }), createBroker({ REDIS_URL: redis.url })];
+    try {
+      expect([a.name, b.name]).toEqual(['redis', 'redis']);
+      const atB: string[] = [];
+      await a.start(() => {});
+      await b.start((topic, message) => atB.push(`${topic} ${message}`));
+      await a.publish('monitor', 'hello');
+      for (let i = 0; i < 200 && atB.length === 0; i++) await Bun.sleep(5);
+      expect(atB).toEqual(['monitor hello']);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await redis.close();
+    }
   });
 
-  it('stops the real server at start-up with exit code 78 and a message naming REDIS_URL', async () => {
+  it('fails start() when Redis cannot be reached, rather than retrying unseen', async () => {
+    const broker = createBroker({ REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      await expect(broker.start(() => {})).rejects.toThrow();
+      expect(broker.connected).toBe(false);
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('stops the real server at start-up with exit code 78 when REDIS_URL comes with an SQLite file', async () => {
     const child = Bun.spawn(['bun', 'src/index.ts'], {
       cwd: `${import.meta.dir}/../..`,
       env: {
         ...process.env,
         PORT: '0',
-        // Never reached: the broker is chosen before the database is opened.
-        DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+        // Instances cannot share an SQLite file: refused before anything is opened.
+        DATABASE_URL: 'sqlite://:memory:',
         REDIS_URL: 'redis://127.0.0.1:6379',
         JWT_SECRET: 'a-secret-for-the-broker-test-0123456789',
       },
@@ -28,6 +50,6 @@ describe('choosing the broker', () => {
     });
     const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
     expect(code).toBe(78);
-    expect(stderr).toContain('configuration error: REDIS_URL');
+    expect(stderr).toContain('configuration error: REDIS_URL needs a shared postgres:// DATABASE_URL');
   });
 });

@@ -1,22 +1,59 @@
 /**
- * A broker that delivers late, as one across the network (Redis) does: messages keep their
- * publish order but reach the hub some milliseconds after `publish` returns, so a play can be
- * committed (and readable from the database) well before its event is delivered.
+ * Brokers that behave as ones across a network do, without the network. A `LateNetwork` joins
+ * `LateBroker`s as Redis joins instances: each instance gets its own messages synchronously
+ * (the broker contract), the others get them some milliseconds after `publish` returns, in
+ * publish order, so a play can be committed (and readable from the database) on one instance
+ * well before its event reaches another. `outage()` cuts the network as a Redis restart does.
  */
-import type { Broker } from '../../src/realtime/broker/broker';
+import type { Broker, BrokerHooks, Deliver } from '../../src/realtime/broker/broker';
+
+export class LateNetwork {
+  readonly brokers = new Set<LateBroker>();
+  private down = false;
+
+  constructor(readonly delayMs = 3) {}
+
+  get connected(): boolean {
+    return !this.down;
+  }
+
+  /** Cuts every broker off: publishes reject (own delivery still happens), nothing crosses. */
+  outage(): void {
+    if (this.down) return;
+    this.down = true;
+    for (const broker of this.brokers) broker.lost();
+  }
+
+  /** Ends the outage; each broker then reports the reconnect. */
+  restore(): void {
+    if (!this.down) return;
+    this.down = false;
+    for (const broker of this.brokers) broker.regained();
+  }
+}
 
 export class LateBroker implements Broker {
-  readonly connected = true;
   readonly name = 'late';
-  private deliver: ((topic: string, message: string) => void) | undefined;
+  private deliver: Deliver | undefined;
+  private hooks: BrokerHooks = {};
   private queue: [topic: string, message: string][] = [];
   private timer: Timer | undefined;
 
-  constructor(private readonly delayMs = 3) {}
+  constructor(private readonly network = new LateNetwork()) {}
+
+  get connected(): boolean {
+    return this.network.connected;
+  }
 
   async publish(topic: string, message: string): Promise<void> {
+    this.deliver?.(topic, message);
+    if (!this.network.connected) throw new Error('late network: disconnected');
+    for (const other of this.network.brokers) if (other !== this) other.enqueue(topic, message);
+  }
+
+  private enqueue(topic: string, message: string): void {
     this.queue.push([topic, message]);
-    this.timer ??= setTimeout(() => this.drain(), this.delayMs);
+    this.timer ??= setTimeout(() => this.drain(), this.network.delayMs);
   }
 
   private drain(): void {
@@ -26,13 +63,30 @@ export class LateBroker implements Broker {
     for (const [topic, message] of due) this.deliver?.(topic, message);
   }
 
-  async start(deliver: (topic: string, message: string) => void): Promise<void> {
+  /** @internal for LateNetwork: what is still in flight to this instance is lost. */
+  lost(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue = [];
+    this.hooks.onDisconnect?.();
+  }
+
+  /** @internal for LateNetwork. */
+  regained(): void {
+    this.hooks.onReconnect?.();
+  }
+
+  async start(deliver: Deliver, hooks: BrokerHooks = {}): Promise<void> {
     this.deliver = deliver;
+    this.hooks = hooks;
+    this.network.brokers.add(this);
   }
 
   async stop(): Promise<void> {
+    this.network.brokers.delete(this);
     clearTimeout(this.timer);
     this.drain();
     this.deliver = undefined;
+    this.hooks = {};
   }
 }

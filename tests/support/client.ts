@@ -3,6 +3,8 @@ import { Database } from 'bun:sqlite';
 import { afterAll, beforeAll, expect } from 'bun:test';
 import { join } from 'node:path';
 import type { TokenResponse } from '../../src/auth/model';
+import { games } from '../../src/games/catalogue';
+import type { GameType } from '../../src/games/game';
 import { ADMIN, startTestServer, type TestEnv, type TestServer } from './server';
 import { openUserSocket, type TestSocket } from './socket';
 
@@ -62,9 +64,10 @@ export function api(baseUrl: string) {
   };
 }
 
-export type GameName = 'slot' | 'rps' | 'gacha' | 'crash';
-export const GAME_NAMES: GameName[] = ['slot', 'rps', 'gacha', 'crash'];
-export const GAME_PATHS: Record<GameName, string> = { slot: 'slot/spin', rps: 'rps/play', gacha: 'gacha/pull', crash: 'crash/bet' };
+/** The games, from the server's own catalogue. */
+export type GameName = GameType;
+export const GAME_NAMES: GameName[] = games.map((game) => game.type);
+export const GAME_PATHS = Object.fromEntries(games.map((game) => [game.type, game.path])) as Record<GameName, string>;
 const DEFAULT_BODIES: Record<GameName, Record<string, unknown>> = {
   slot: { bet: 1 },
   rps: { bet: 1, choice: 'rock' },

@@ -43,7 +43,7 @@ export async function spawnServer(env: TestEnv, timeoutMs = 10_000): Promise<Ser
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const url = /listening on (http:\/\/\S+)/.exec(text)?.[1];
+    const url = /listening on (http:\/\/[^\s"]+)/.exec(text)?.[1];
     if (url) return { url, proc, output: () => text };
     if (proc.exitCode !== null || Date.now() > deadline) {
       proc.kill();

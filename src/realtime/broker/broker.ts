@@ -1,22 +1,33 @@
 /**
  * The broker seam: how a published message reaches every instance's hub. The hub publishes
- * through it and reacts only to what it delivers, so one instance and many behave alike.
+ * through it and reacts only to what it delivers, so one instance and many run the same code.
+ * Each backend lives in its own file (`memory.ts`, `redis.ts`) and is held to this contract by
+ * one test suite, tests/realtime/broker.contract.ts.
  */
 export interface Broker {
   /** The backend, for logs and health: "memory" or "redis". */
   readonly name: string;
-  /**
-   * Sends `message` on `topic` to every instance, this one included. Messages published from one
-   * instance are delivered in the order they were published.
-   */
-  publish(topic: string, message: string): Promise<void>;
-  /** True while messages reach the other instances (memory: always). */
+  /** True while messages reach other instances (memory: always true). */
   readonly connected: boolean;
   /**
-   * Begins delivering to `deliver`, called once per message per instance. `onDisconnect` and
-   * `onReconnect` bracket an outage of the backend (subscriptions restored by then).
+   * Sends `message` on `topic` to every instance's hub, this one included. This instance's
+   * own messages are delivered to its own hub synchronously, inside publish(), in publish
+   * order, even while the backend is disconnected (so same-instance delivery never waits
+   * on or depends on the network). Other instances receive them in this instance's publish
+   * order, at most once each; while disconnected they may miss some (the hub heals gaps
+   * from the database). Resolves when the backend took it; rejects when it could not.
    */
-  start(deliver: (topic: string, message: string) => void, hooks?: { onDisconnect?(): void; onReconnect?(): void }): Promise<void>;
-  /** Stops delivering and releases what `start` took. */
+  publish(topic: string, message: string): Promise<void>;
+  /**
+   * Begins delivering; `onReconnect` fires after the backend came back from an outage
+   * (subscriptions restored), so the hub can read what it missed. `onDisconnect` fires when
+   * the backend is lost, once per outage. Resolves once deliveries from other instances flow.
+   */
+  start(deliver: (topic: string, message: string) => void, hooks?: BrokerHooks): Promise<void>;
+  /** Stops delivering and releases what `start` took; nothing is delivered after it resolves. */
   stop(): Promise<void>;
 }
+
+export type BrokerHooks = { onReconnect?(): void; onDisconnect?(): void };
+
+export type Deliver = (topic: string, message: string) => void;

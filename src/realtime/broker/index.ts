@@ -2,18 +2,21 @@
 import { ConfigError, type Config } from '../../config';
 import type { Broker } from './broker';
 import { MemoryBroker } from './memory';
+import { redisBrokerFromUrl } from './redis';
 
 export type { Broker } from './broker';
 
-export function createBroker(config: Pick<Config, 'REDIS_URL'>): Broker {
+/**
+ * REDIS_URL set: the Redis broker, so instances share their events. (loadConfig already
+ * refuses REDIS_URL beside a SQLite DATABASE_URL: instances cannot share an SQLite file.)
+ */
+export function createBroker(config: Pick<Config, 'REDIS_URL'>, instanceId: string = crypto.randomUUID()): Broker {
   const backend = config.REDIS_URL ? 'redis' : 'memory';
   switch (backend) {
     case 'memory':
       return new MemoryBroker();
     case 'redis':
-      // Starting without it would leave each instance with its own events while the operator
-      // believes they are shared: refuse instead, until the Redis backend lands.
-      throw new ConfigError('REDIS_URL is set, but this version has only the in-memory broker; unset REDIS_URL and run one instance');
+      return redisBrokerFromUrl(config.REDIS_URL!, instanceId);
     default:
       throw new ConfigError(`no broker backend ${String(backend satisfies never)}`);
   }

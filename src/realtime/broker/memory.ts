@@ -1,16 +1,19 @@
-import type { Broker } from './broker';
+import type { Broker, Deliver } from './broker';
 
-/** One process: delivery is a direct, synchronous call, so order is publish order. */
+/**
+ * One process: delivery is a direct, synchronous call, so order is publish order and there is
+ * no backend to lose (`connected` is always true, the hooks never fire).
+ */
 export class MemoryBroker implements Broker {
-  readonly connected = true;
   readonly name = 'memory';
-  private deliver: ((topic: string, message: string) => void) | undefined;
+  readonly connected = true;
+  private deliver: Deliver | undefined;
 
   async publish(topic: string, message: string): Promise<void> {
     this.deliver?.(topic, message);
   }
 
-  async start(deliver: (topic: string, message: string) => void): Promise<void> {
+  async start(deliver: Deliver): Promise<void> {
     this.deliver = deliver;
   }
 

@@ -1,0 +1,285 @@
+/**
+ * The OpenAPI document of the REST API (served by @elysiajs/openapi at /openapi/json, with a
+ * page at /openapi). Each route is described here, in one table, from the schemas its feature
+ * declares in model.ts: the body, the success response, and every error code it can answer.
+ * Kept out of the controllers so that documenting never adds runtime response validation; a
+ * test walks the app's routes and fails for any route this table does not describe.
+ */
+import { openapi } from '@elysiajs/openapi';
+import { Type as t, type TObject, type TSchema } from '@sinclair/typebox';
+import { Credentials, LoginBody, RefreshBody, TokenResponse, User } from '../auth/model';
+import { games } from '../games/catalogue';
+import { GameType, PlayResponse } from '../games/model';
+import { AdminEventsPage, AdminEventsQuery, HistoryPage, HistoryQuery } from '../history/model';
+import type { ServedRoute } from '../http/methods';
+import { Health } from '../http/model';
+
+type Access = 'public' | 'user' | 'admin';
+
+export type OperationDoc = {
+  tag: string;
+  summary: string;
+  access: Access;
+  body?: TSchema;
+  query?: TObject;
+  /** Extra request headers, e.g. Idempotency-Key. */
+  headers?: { name: string; description: string }[];
+  ok: { status: number; description: string; schema?: TSchema; mediaType?: string };
+  /** Error codes by status, beyond those the access level and a JSON body bring. */
+  errors?: Record<number, string[]>;
+  /** Hand-written parameters (WebSocket upgrades). */
+  parameters?: { name: string; in: 'query'; description: string; schema: TSchema }[];
+};
+
+const BODY_ERRORS = { 400: ['bad_json', 'invalid_body'], 413: ['payload_too_large'], 415: ['unsupported_media_type'] };
+const ACCESS_ERRORS: Record<Access, Record<number, string[]>> = {
+  public: {},
+  user: { 401: ['unauthorized'] },
+  admin: { 401: ['unauthorized'], 403: ['forbidden'] },
+};
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 409: 'Conflict', 410: 'Gone',
+  413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 426: 'Upgrade Required',
+  429: 'Too Many Requests', 503: 'Service Unavailable',
+};
+
+const play = (game: (typeof games)[number]): [string, OperationDoc] => [
+  `POST /api/games/${game.path}`,
+  {
+    tag: 'games',
+    summary: `Play ${game.type}`,
+    access: 'user',
+    body: game.body,
+    headers: [{ name: 'Idempotency-Key', description: '1 to 255 printable ASCII characters: the same key from the same user answers the first response again (with Idempotent-Replayed: true), charges once and emits one event' }],
+    ok: { status: 200, description: 'the play; its game_event is pushed to the player and every monitor', schema: PlayResponse },
+    errors: {
+      // Each body field's own code (src/http/index.ts names them), e.g. choice -> invalid_choice.
+      400: [...Object.keys(game.body.properties).map((field) => `invalid_${field}`), 'invalid_idempotency_key'],
+      402: ['insufficient_funds'],
+      409: ['idempotency_key_in_use'],
+      422: ['idempotency_key_reused'],
+      429: ['rate_limited'],
+    },
+  },
+];
+
+const websocket = (who: string, extra: OperationDoc['parameters'] = []): OperationDoc => ({
+  tag: 'websocket',
+  summary: `WebSocket stream (${who}); messages in /asyncapi.json`,
+  access: who === 'admins' ? 'admin' : 'user',
+  ok: { status: 101, description: 'Switching Protocols; with the bearer.<token> subprotocol, the server answers games.v1' },
+  parameters: [
+    { name: 'token', in: 'query', description: 'the access token, unless ALLOW_QUERY_TOKEN=false (prefer the header or the subprotocol)', schema: t.String() },
+    ...extra,
+  ],
+  errors: {
+    401: ['unauthorized', 'subprotocol_required', 'query_token_refused'],
+    403: ['forbidden', 'origin_not_allowed'],
+    426: ['upgrade_required'],
+    429: ['too_many_sockets'],
+  },
+});
+
+/*
+ * Routes of features built on other branches (fairness, the monitor page, admin users, /ready,
+ * /metrics), described here ahead of the merge: an entry appears in the document only while
+ * the app serves its route. Replace these schemas by the features' model.ts ones once merged.
+ */
+const Hex64 = t.String({ pattern: '^[0-9a-f]{64}$' });
+const ClientSeed = t.String({ pattern: '^[\\x21-\\x7e]{1,64}$', description: '1 to 64 printable ASCII characters, no spaces' });
+const FairnessState = t.Object({ server_seed_hash: Hex64, client_seed: t.String(), nonce: t.Integer({ minimum: 0, description: 'the nonce the next play uses' }) });
+const RevealedSeeds = t.Object({
+  seeds: t.Array(t.Object({ id: t.Integer(), server_seed: Hex64, server_seed_hash: Hex64, client_seed: t.String(), nonce: t.Integer(), created_at: t.String(), revealed_at: t.String() })),
+  next_before: t.Union([t.Integer(), t.Null()]),
+});
+const UsersPage = t.Object({ users: t.Array(User) });
+
+const page = (summary: string, mediaType: string): OperationDoc => ({ tag: 'docs', summary, access: 'public', ok: { status: 200, description: summary, mediaType, schema: t.Any() } });
+
+/** Every route, keyed `METHOD path`. */
+export const operations: Record<string, OperationDoc> = {
+  'POST /api/auth/signup': {
+    tag: 'auth', summary: 'Create an account', access: 'public', body: Credentials,
+    ok: { status: 201, description: 'signed up and logged in', schema: TokenResponse },
+    errors: { 400: ['invalid_username', 'invalid_password'], 409: ['username_taken'], 429: ['rate_limited'] },
+  },
+  'POST /api/auth/login': {
+    tag: 'auth', summary: 'Log in', access: 'public', body: LoginBody,
+    ok: { status: 200, description: 'logged in', schema: TokenResponse },
+    errors: { 401: ['invalid_credentials'], 429: ['rate_limited'] },
+  },
+  'POST /api/auth/refresh': {
+    tag: 'auth', summary: 'Trade a refresh token for new tokens (the old one is spent)', access: 'public', body: RefreshBody,
+    ok: { status: 200, description: 'new access and refresh tokens', schema: TokenResponse },
+    errors: { 400: ['invalid_refresh_token'], 401: ['invalid_refresh_token', 'refresh_token_reused', 'unauthorized'], 429: ['rate_limited'] },
+  },
+  'POST /api/auth/logout': {
+    tag: 'auth', summary: "Revoke that login's refresh tokens", access: 'public', body: RefreshBody,
+    ok: { status: 204, description: 'logged out' },
+    errors: { 400: ['invalid_refresh_token'] },
+  },
+  'GET /api/auth/me': { tag: 'auth', summary: 'The caller', access: 'user', ok: { status: 200, description: 'the user', schema: User }, errors: { 401: ['unauthorized'] } },
+  ...Object.fromEntries(games.map(play)),
+  'GET /api/games/history': {
+    tag: 'history', summary: "The caller's events, newest first", access: 'user', query: HistoryQuery,
+    ok: { status: 200, description: 'a page; pass next_before back as before for the next one', schema: HistoryPage },
+    errors: { 400: ['invalid_before', 'invalid_limit'] },
+  },
+  'GET /api/admin/events': {
+    tag: 'admin', summary: "Every user's events, newest first", access: 'admin', query: AdminEventsQuery,
+    ok: { status: 200, description: 'a page; pass next_before (a row id) back as before for the next one', schema: AdminEventsPage },
+    errors: { 400: ['invalid_before', 'invalid_limit', 'invalid_user_id', 'invalid_game_type'] },
+  },
+  'GET /api/games/ws': websocket('the user', [{ name: 'since', in: 'query', description: 'an event_id: replay the newer events first', schema: t.String() }]),
+  'GET /api/games/ws/monitor': websocket('admins', [
+    { name: 'games', in: 'query', description: 'comma-separated game types to keep', schema: t.String() },
+    { name: 'user_id', in: 'query', description: "only this user's events", schema: t.Integer() },
+    { name: 'min_bet', in: 'query', description: 'only bets of at least this', schema: t.Number() },
+    { name: 'min_multiplier', in: 'query', description: 'only plays paying at least this multiple of the bet', schema: t.Number() },
+  ]),
+  'GET /health': {
+    tag: 'operations', summary: 'Liveness', access: 'public',
+    ok: { status: 200, description: 'ok, or degraded (local delivery only)', schema: Health },
+    errors: { 503: ['shutting_down'] },
+  },
+  'ALL /ws/games': { tag: 'websocket', summary: 'The legacy stream, gone', access: 'public', ok: { status: 410, description: 'names the endpoints that replace it' }, errors: { 410: ['gone'] } },
+  'GET /api/admin/users': {
+    tag: 'admin', summary: 'The accounts behind user ids (unknown ids are absent)', access: 'admin',
+    query: t.Object({ ids: t.String({ description: '1 to 100 comma-separated user ids, e.g. 1,2,3' }) }),
+    ok: { status: 200, description: 'the users', schema: UsersPage },
+    errors: { 400: ['invalid_ids'] },
+  },
+  'GET /api/games/fairness': { tag: 'fairness', summary: "The caller's seeds: the active seed's hash, the client seed, the next nonce", access: 'user', ok: { status: 200, description: 'the fairness state', schema: FairnessState } },
+  'GET /api/games/fairness/': { tag: 'fairness', summary: "The caller's seeds: the active seed's hash, the client seed, the next nonce", access: 'user', ok: { status: 200, description: 'the fairness state', schema: FairnessState } },
+  'PUT /api/games/fairness/client-seed': {
+    tag: 'fairness', summary: 'Set the client seed for the next plays', access: 'user', body: t.Object({ client_seed: ClientSeed }),
+    ok: { status: 200, description: 'the fairness state', schema: FairnessState },
+  },
+  'POST /api/games/fairness/rotate': {
+    tag: 'fairness', summary: 'Reveal the active server seed and start a new one', access: 'user',
+    ok: { status: 200, description: 'the revealed seed and the new state', schema: t.Composite([t.Object({ revealed_server_seed: Hex64, revealed_server_seed_hash: Hex64 }), FairnessState]) },
+  },
+  'GET /api/games/fairness/revealed': {
+    tag: 'fairness', summary: "The caller's revealed seeds, newest first", access: 'user',
+    query: t.Object({ before: t.Optional(t.Integer({ minimum: 1 })), limit: t.Optional(t.Integer({ minimum: 1, maximum: 100 })) }),
+    ok: { status: 200, description: 'a page; pass next_before back as before', schema: RevealedSeeds },
+  },
+  'POST /api/games/fairness/verify': {
+    tag: 'fairness', summary: 'Recompute a play from revealed seeds (no account needed)', access: 'public',
+    body: t.Object({
+      game_type: GameType, server_seed: Hex64, client_seed: ClientSeed, nonce: t.Integer({ minimum: 0 }),
+      params: t.Record(t.String(), t.Unknown(), { description: 'the play\'s request body, e.g. { "bet": 1, "choice": "rock" }' }),
+    }),
+    ok: { status: 200, description: 'the result that play had', schema: t.Object({ result: t.Object({ payout: t.Number() }, { additionalProperties: true }) }) },
+    errors: { 400: ['invalid_params', 'invalid_bet', 'invalid_choice', 'invalid_cashout'], 429: ['rate_limited'] },
+  },
+  'GET /ready': {
+    tag: 'operations', summary: 'Readiness: the database (and Redis, where configured) answer', access: 'public',
+    ok: { status: 200, description: 'ready', schema: t.Object({ status: t.Literal('ready') }, { additionalProperties: true }) },
+    errors: { 503: ['not_ready'] },
+  },
+  'GET /metrics': { tag: 'operations', summary: 'Prometheus metrics (public unless METRICS_TOKEN is set; then Authorization: Bearer <METRICS_TOKEN>)', access: 'public', ok: { status: 200, description: 'Prometheus text format', mediaType: 'text/plain', schema: t.String() } },
+  'GET /monitor': page('The live monitor page (admins log in on it)', 'text/html'),
+  'GET /monitor/assets/:name': { ...page('A file of the monitor page', 'application/octet-stream'), errors: { 404: ['not_found'] } },
+  'GET /openapi': page('This document as a page', 'text/html'),
+  'GET /openapi/json': page('This document', 'application/json'),
+  'GET /asyncapi.json': page('AsyncAPI 3 document of the WebSocket streams', 'application/json'),
+};
+
+/** The error body with the codes a response can carry. */
+const errorSchema = (codes: string[]) =>
+  t.Object({ error: t.Object({ code: t.Unsafe<string>({ type: 'string', enum: codes }), message: t.String() }) });
+
+function errorsOf(doc: OperationDoc): Map<number, string[]> {
+  const all = new Map<number, string[]>();
+  const add = (table: Record<number, string[]>) => {
+    for (const [status, codes] of Object.entries(table)) all.set(Number(status), [...new Set([...(all.get(Number(status)) ?? []), ...codes])]);
+  };
+  add(ACCESS_ERRORS[doc.access]);
+  if (doc.body) add(BODY_ERRORS);
+  add(doc.errors ?? {});
+  return all;
+}
+
+/** JSON Schema as the document holds it: TypeBox's symbols dropped. */
+const plain = (schema: TSchema) => JSON.parse(JSON.stringify(schema));
+
+function operationObject(key: string, doc: OperationDoc) {
+  const responses: Record<string, unknown> = {};
+  const { status, description, schema, mediaType = 'application/json' } = doc.ok;
+  responses[status] = { description, ...(schema ? { content: { [mediaType]: { schema: plain(schema) } } } : {}) };
+  for (const [errorStatus, codes] of [...errorsOf(doc)].sort(([a], [b]) => a - b)) {
+    const existing = responses[errorStatus] as { description: string } | undefined;
+    responses[errorStatus] = {
+      description: existing?.description ?? `${STATUS_TEXT[errorStatus] ?? 'Error'}: ${codes.join(', ')}`,
+      content: { 'application/json': { schema: plain(errorSchema(codes)) } },
+    };
+  }
+  const query = Object.entries(doc.query?.properties ?? {}).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: doc.query?.required?.includes(name) ?? false,
+    description: (schema as { description?: string }).description,
+    schema: plain(schema),
+  }));
+  const parameters = [
+    ...query,
+    ...(doc.parameters ?? []).map((p) => ({ ...p, required: false, schema: plain(p.schema) })),
+    ...(doc.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: false, description: h.description, schema: { type: 'string' } })),
+  ];
+  return {
+    tags: [doc.tag],
+    summary: doc.summary,
+    operationId: key.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase(),
+    ...(doc.access === 'public' ? { security: [] } : { security: [{ bearer: [] }] }),
+    ...(parameters.length ? { parameters } : {}),
+    ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: plain(doc.body) } } } } : {}),
+    responses,
+  };
+}
+
+/**
+ * The `paths` object for the routes the app serves: one item per path, one operation per
+ * method (ALL as get and post), `:param` written `{param}`.
+ */
+export function openApiPaths(served: readonly ServedRoute[], table = operations) {
+  const isServed = new Set(served.map((route) => `${route.method} ${route.path}`));
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [key, doc] of Object.entries(table)) {
+    if (!isServed.has(key)) continue;
+    const [method, rawPath] = key.split(' ') as [string, string];
+    const path = rawPath.replace(/:([^/]+)/g, '{$1}');
+    const methods = method === 'ALL' ? ['get', 'post'] : [method.toLowerCase()];
+    for (const m of methods) (paths[path] ??= {})[m] = operationObject(`${m} ${path}`, doc);
+  }
+  return paths;
+}
+
+/** `routes` is read when the document is asked for, once every controller is registered. */
+export const openApiDocs = (routes: () => readonly ServedRoute[]) =>
+  openapi({
+    path: '/openapi',
+    specPath: '/openapi/json',
+    documentation: {
+      info: {
+        title: 'Game event server',
+        version: '1',
+        description: 'REST API of the game-event server. Every error is `{ "error": { "code", "message" } }`. The WebSocket streams are described in /asyncapi.json. A known path asked with another method answers 405 method_not_allowed with an Allow header; an unknown one 404 not_found.',
+      },
+      tags: [
+        { name: 'auth', description: 'accounts and tokens' },
+        { name: 'games', description: 'plays; each becomes a game_event' },
+        { name: 'history', description: 'past events' },
+        { name: 'admin', description: 'admins only' },
+        { name: 'websocket', description: 'stream upgrades' },
+        { name: 'fairness', description: 'provably fair seeds' },
+        { name: 'operations', description: 'health, readiness and metrics' },
+        { name: 'docs', description: 'these documents' },
+      ],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      // A getter: the plugin reads it on each (re)build of the document, after start-up.
+      get paths() {
+        return openApiPaths(routes()) as never;
+      },
+    },
+  });

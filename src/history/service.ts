@@ -1,0 +1,73 @@
+/**
+ * Pages of stored events, newest first, as the stored payloads: each event is sent exactly as
+ * it was published, spliced in without parsing it again.
+ */
+import type { SQL } from 'bun';
+import { badRequest } from '../http/errors';
+import { eventId, parseEventId } from '../realtime/events';
+import type { GameType } from '../games/game';
+
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 100;
+const GAME_TYPES: readonly GameType[] = ['slot', 'rps', 'gacha', 'crash'];
+
+type Row = { id: number | string; seq: number | string; payload: string };
+
+/** A page as JSON text: `{"events":[...],"next_before":...}`. */
+const pageJson = (payloads: string[], nextBefore: string | number | null) =>
+  `{"events":[${payloads.join(',')}],"next_before":${JSON.stringify(nextBefore)}}`;
+
+function parseLimit(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_PAGE;
+  const isValid = /^\d{1,3}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= MAX_PAGE;
+  if (!isValid) throw badRequest('invalid_limit', `limit must be an integer from 1 to ${MAX_PAGE}`);
+  return Number(raw);
+}
+
+function parsePositive(raw: string, code: string, name: string): number {
+  const isValid = /^\d{1,15}$/.test(raw) && Number(raw) >= 1;
+  if (!isValid) throw badRequest(code, `${name} must be a positive integer`);
+  return Number(raw);
+}
+
+export class HistoryService {
+  constructor(private readonly sql: SQL) {}
+
+  /** The caller's events older than `before` (an event_id of theirs), newest first. */
+  async own(userId: number, query: { before?: string; limit?: string }): Promise<string> {
+    const limit = parseLimit(query.limit);
+    let beforeSeq = Number.MAX_SAFE_INTEGER;
+    if (query.before !== undefined) {
+      const position = parseEventId(query.before);
+      // Another user's id would page nothing useful and says whose ids exist: refuse it alike.
+      if (!position || position.userId !== userId) throw badRequest('invalid_before', 'before must be an event_id from your own history');
+      beforeSeq = position.seq;
+    }
+    const rows: Row[] = await this.sql`
+      SELECT id, seq, payload FROM events WHERE user_id = ${userId} AND seq < ${beforeSeq}
+      ORDER BY seq DESC LIMIT ${limit + 1}`;
+    const page = rows.slice(0, limit);
+    const hasMore = rows.length > limit;
+    return pageJson(page.map((row) => row.payload), hasMore ? eventId(userId, Number(page.at(-1)!.seq)) : null);
+  }
+
+  /** Anyone's events, optionally one user's or one game's, older than row id `before`. */
+  async all(query: { user_id?: string; game_type?: string; before?: string; limit?: string }): Promise<string> {
+    const limit = parseLimit(query.limit);
+    const userId = query.user_id === undefined ? undefined : parsePositive(query.user_id, 'invalid_user_id', 'user_id');
+    const before = query.before === undefined ? Number.MAX_SAFE_INTEGER : parsePositive(query.before, 'invalid_before', 'before');
+    const gameType = query.game_type;
+    if (gameType !== undefined && !GAME_TYPES.includes(gameType as GameType)) {
+      throw badRequest('invalid_game_type', `game_type must be one of ${GAME_TYPES.join(', ')}`);
+    }
+    const sql = this.sql;
+    const rows: Row[] = await sql`
+      SELECT id, seq, payload FROM events WHERE id < ${before}
+      ${userId === undefined ? sql`` : sql`AND user_id = ${userId}`}
+      ${gameType === undefined ? sql`` : sql`AND game_type = ${gameType}`}
+      ORDER BY id DESC LIMIT ${limit + 1}`;
+    const page = rows.slice(0, limit);
+    const hasMore = rows.length > limit;
+    return pageJson(page.map((row) => row.payload), hasMore ? Number(page.at(-1)!.id) : null);
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The Redis backend of the broker seam: every instance publishes to, and subscribes to, one
+ * channel carrying `{ origin, topic, message }` envelopes. An instance hands its own messages
+ * to its hub synchronously inside `publish()` and drops its own echo by instance id, so local
+ * delivery never waits on the network (socket.io's cluster adapter: `if (uid === this.uid)
+ * return`). One publisher connection keeps each instance's messages in publish order.
+ *
+ * The client is ioredis, chosen over Bun's RedisClient by bench/redis/resubscribe.ts (Redis 7
+ * killed and restarted on the same port after 0.2, 5 and 60 s; Bun 1.4.5, ioredis 6.0.0):
+ * - Bun's client does not restore subscriptions: subscribing again in `onconnect` with the
+ *   same listener delivers every message twice (unsubscribing everything first works, ≈ 150 ms
+ *   after Redis is back). It does not run `onclose` while it reconnects, so an outage goes
+ *   unnoticed: `onclose` came 31 s after the kill, when it gave up after `maxRetries` (20),
+ *   and after the 60 s outage it never received again.
+ * - ioredis emits `close` within 1 ms of the kill, reconnects for as long as it takes and
+ *   restores subscriptions: it received again 74 ms, 2.1 s and 3.4 s after Redis was back
+ *   with its default back-off, 71–125 ms with retries 100 ms apart; each message once.
+ * - With the offline queue off both reject a publish at once while Redis is down (no promise
+ *   held for the length of the outage, no burst of stale messages afterwards).
+ * Knowing about the outage at once, and coming back from a long one, decide it: one dependency.
+ */
+import Redis from 'ioredis';
+import type { Broker, BrokerHooks, Deliver } from './broker';
+
+export type RedisBrokerOptions = {
+  /** Publishes envelopes; made with `enableOfflineQueue: false` so publishes reject while down. */
+  publisher: Redis;
+  /** A connection of its own: a subscribed connection refuses other commands. */
+  subscriber: Redis;
+  /** The one channel all instances share. */
+  channel: string;
+  /** Unique per process: an instance drops envelopes carrying its own id. */
+  instanceId: string;
+};
+
+type Envelope = { origin: string; topic: string; message: string };
+
+/** Reconnect attempts back off to at most this: an outage's end is noticed within it. */
+const MAX_RECONNECT_DELAY_MS = 500;
+
+export class RedisBroker implements Broker {
+  readonly name = 'redis';
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly channel: string;
+  private readonly instanceId: string;
+  private deliver: Deliver | undefined;
+  private hooks: BrokerHooks = {};
+  private subscribed = false;
+  /** Between `onDisconnect` and `onReconnect`. */
+  private down = false;
+  private stopped = true;
+  /** Envelopes from elsewhere that could not be read (another version?), for health. */
+  unreadable = 0;
+
+  constructor(options: RedisBrokerOptions) {
+    this.publisher = options.publisher;
+    this.subscriber = options.subscriber;
+    this.channel = options.channel;
+    this.instanceId = options.instanceId;
+  }
+
+  get connected(): boolean {
+    return this.subscribed && this.publisher.status === 'ready';
+  }
+
+  async publish(topic: string, message: string): Promise<void> {
+    this.deliver?.(topic, message);
+    const envelope: Envelope = { origin: this.instanceId, topic, message };
+    await this.publisher.publish(this.channel, JSON.stringify(envelope));
+  }
+
+  async start(deliver: Deliver, hooks: BrokerHooks = {}): Promise<void> {
+    this.deliver = deliver;
+    this.hooks = hooks;
+    this.stopped = false;
+    this.down = false;
+    // Connection errors also arrive as `close`; without a listener ioredis prints each one.
+    for (const client of [this.publisher, this.subscriber]) client.on('error', ignore).on('close', this.lost);
+    this.subscriber.on('message', this.receive).on('ready', this.resubscribe);
+    this.publisher.on('ready', this.recovered);
+    await Promise.all([ready(this.publisher), ready(this.subscriber)]);
+    await this.subscriber.subscribe(this.channel);
+    this.subscribed = true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.deliver = undefined;
+    this.hooks = {};
+    this.subscribed = false;
+    this.subscriber.off('message', this.receive).off('ready', this.resubscribe);
+    this.publisher.off('ready', this.recovered);
+    for (const client of [this.publisher, this.subscriber]) client.off('close', this.lost);
+    // quit() lets publishes already sent finish; a client not ready (never started, Redis
+    // down) would queue it or retry, so it is cut at once.
+    const clients = [this.publisher, this.subscriber];
+    await Promise.allSettled(clients.map((client) => (client.status === 'ready' ? client.quit() : client.disconnect())));
+    for (const client of clients) client.off('error', ignore);
+  }
+
+  private readonly receive = (_channel: string, text: string): void => {
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(text) as Envelope;
+    } catch {
+      this.unreadable++;
+      return;
+    }
+    if (envelope.origin === this.instanceId) return;
+    if (typeof envelope.topic !== 'string' || typeof envelope.message !== 'string') {
+      this.unreadable++;
+      return;
+    }
+    this.deliver?.(envelope.topic, envelope.message);
+  };
+
+  /** `close` comes again on every failed reconnect attempt: one `onDisconnect` per outage. */
+  private readonly lost = (): void => {
+    if (this.stopped) return;
+    if (this.subscriber.status !== 'ready') this.subscribed = false;
+    if (this.down) return;
+    this.down = true;
+    this.hooks.onDisconnect?.();
+  };
+
+  /**
+   * Subscribing again here, rather than leaving it to ioredis's `autoResubscribe`, tells us when
+   * the subscription is back; SUBSCRIBE to a channel already subscribed changes nothing, so it
+   * is harmless when ioredis did it too.
+   */
+  private readonly resubscribe = (): void => {
+    if (this.stopped || this.subscribed) return;
+    this.subscriber.subscribe(this.channel).then(
+      () => {
+        this.subscribed = true;
+        this.recovered();
+      },
+      ignore, // lost again before it took: the next `ready` tries again
+    );
+  };
+
+  /** The outage ends when both connections are back and the subscription restored. */
+  private readonly recovered = (): void => {
+    if (this.stopped || !this.down || !this.connected) return;
+    this.down = false;
+    this.hooks.onReconnect?.();
+  };
+}
+
+function ignore(): void {}
+
+/** Resolves when the client can take commands; a lazy client is connected here. */
+async function ready(client: Redis): Promise<void> {
+  if (client.status === 'ready') return;
+  if (client.status === 'wait') return client.connect();
+  await new Promise<void>((resolve, reject) => {
+    client.once('ready', resolve);
+    client.once('end', () => reject(new Error('the Redis connection ended before it was ready')));
+  });
+}
+
+export function createRedisBroker(options: RedisBrokerOptions): RedisBroker {
+  return new RedisBroker(options);
+}
+
+/**
+ * The clients `createBroker` makes for a REDIS_URL. Lazy, so an unreachable Redis fails
+ * `start()` (and the server's start-up) instead of retrying in the background unseen.
+ */
+export function redisBrokerFromUrl(url: string, instanceId: string, channel = 'game-events'): RedisBroker {
+  const retryStrategy = (attempt: number) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS);
+  return createRedisBroker({
+    publisher: new Redis(url, { lazyConnect: true, enableOfflineQueue: false, retryStrategy }),
+    subscriber: new Redis(url, { lazyConnect: true, retryStrategy }),
+    channel,
+    instanceId,
+  });
+}

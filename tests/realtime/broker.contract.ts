@@ -1,0 +1,163 @@
+/**
+ * The broker contract (src/realtime/broker/broker.ts) as one suite, run against every backend
+ * (broker.memory.test.ts, broker.redis.test.ts), as socket.io's adapter `testSuite` and
+ * centrifuge's broker tests do. A backend hands in a factory for N brokers on one shared
+ * backend and says what it can do: how many instances, and how an outage is made.
+ */
+import { afterEach, describe, expect, it } from 'bun:test';
+import type { Broker } from '../../src/realtime/broker/broker';
+import { waitUntil } from '../support/streams';
+
+export type BrokerBackend = {
+  /** `count` unstarted brokers sharing one backend. */
+  make(count: number): Broker[];
+  /** 1 for a backend that is one process by design (memory). */
+  maxInstances: number;
+  /** How to cut the backend and bring it back, and what a publish does meanwhile. */
+  outage?: { begin(): Promise<void>; end(): Promise<void>; publishWhileDown: 'rejects' | 'is delivered' };
+};
+
+type Started = {
+  broker: Broker;
+  got: [topic: string, message: string][];
+  disconnects: number;
+  reconnects: number;
+  messages(): string[];
+};
+
+export function brokerContract(name: string, backend: BrokerBackend): void {
+  describe(`the ${name} broker`, () => {
+    let running: Broker[] = [];
+    afterEach(async () => {
+      await Promise.all(running.map((broker) => broker.stop()));
+      running = [];
+    });
+
+    async function start(count: number): Promise<Started[]> {
+      const brokers = backend.make(count);
+      running.push(...brokers);
+      return Promise.all(
+        brokers.map(async (broker) => {
+          const started: Started = {
+            broker,
+            got: [],
+            disconnects: 0,
+            reconnects: 0,
+            messages: () => started.got.map(([, message]) => message),
+          };
+          await broker.start((topic, message) => started.got.push([topic, message]), {
+            onDisconnect: () => started.disconnects++,
+            onReconnect: () => started.reconnects++,
+          });
+          return started;
+        }),
+      );
+    }
+
+    /** Each instance publishes `count` messages "<instance>:<n>", interleaved with the others. */
+    async function publishRound(instances: Started[], round: string, count: number): Promise<void> {
+      const sent: Promise<void>[] = [];
+      for (let n = 0; n < count; n++) instances.forEach(({ broker }, i) => sent.push(broker.publish(`user:${i}`, `${round}/${i}:${n}`)));
+      await Promise.all(sent);
+    }
+
+    /**
+     * Waits until every instance holds every message of the round. Then each instance publishes a
+     * fence and waits for every other's: an instance's own echo travels the channel ahead of a
+     * fence published after its messages arrived elsewhere, so a late echo would be seen by now.
+     */
+    async function settle(instances: Started[], round: string, count: number): Promise<void> {
+      const ofRound = (started: Started) => started.messages().filter((m) => m.startsWith(`${round}/`));
+      for (const started of instances) await waitUntil(() => ofRound(started).length >= count * instances.length, `${round} at every instance`);
+      await Promise.all(instances.map(({ broker }, i) => broker.publish('fence', `${round}-fence/${i}`)));
+      for (const started of instances) {
+        await waitUntil(() => started.messages().filter((m) => m.startsWith(`${round}-fence/`)).length === instances.length, `${round} fences`);
+      }
+    }
+
+    /** Per instance: which instance each message came from, in arrival order. */
+    function expectEachOnceInOrder(instances: Started[], round: string, count: number): void {
+      for (const started of instances) {
+        const ofRound = started.messages().filter((m) => m.startsWith(`${round}/`));
+        expect(ofRound.length).toBe(count * instances.length);
+        instances.forEach((_, origin) => {
+          const fromOrigin = ofRound.filter((m) => m.startsWith(`${round}/${origin}:`));
+          expect(fromOrigin).toEqual(Array.from({ length: count }, (_, n) => `${round}/${origin}:${n}`));
+        });
+      }
+    }
+
+    it('delivers its own publishes synchronously, inside publish(), in publish order', async () => {
+      const [one] = await start(1);
+      const sent: Promise<void>[] = [];
+      for (let n = 0; n < 100; n++) {
+        sent.push(one!.broker.publish(`user:${n % 3}`, `own:${n}`));
+        expect(one!.got.at(-1)).toEqual([`user:${n % 3}`, `own:${n}`]);
+      }
+      await Promise.all(sent);
+      expect(one!.messages()).toEqual(Array.from({ length: 100 }, (_, n) => `own:${n}`));
+      expect(one!.broker.connected).toBe(true);
+    });
+
+    if (backend.maxInstances > 1) {
+      it('gives every instance each message exactly once, in publish order per origin, own ones included', async () => {
+        const instances = await start(3);
+        await publishRound(instances, 'r1', 50);
+        await settle(instances, 'r1', 50);
+        expectEachOnceInOrder(instances, 'r1', 50);
+        for (const { broker } of instances) expect(broker.connected).toBe(true);
+      });
+
+      it('never hands an instance its own echo: what it published arrives once, at publish time', async () => {
+        const [a, b] = await start(2);
+        await a!.broker.publish('user:1', 'echo/0:0');
+        expect(a!.messages()).toEqual(['echo/0:0']);
+        await settle([a!, b!], 'echo', 0);
+        expect(a!.messages().filter((m) => m === 'echo/0:0')).toEqual(['echo/0:0']);
+        expect(b!.messages().filter((m) => m === 'echo/0:0')).toEqual(['echo/0:0']);
+      });
+    } else {
+      it(`is ${backend.maxInstances} instance by design: each publish is delivered once, to it`, async () => {
+        const [one] = await start(1);
+        await publishRound([one!], 'solo', 20);
+        expectEachOnceInOrder([one!], 'solo', 20);
+      });
+    }
+
+    const outage = backend.outage;
+    if (outage) {
+      it(`while the backend is down: connected is false, a publish ${outage.publishWhileDown} and still reaches its own instance`, async () => {
+        const instances = await start(Math.min(2, backend.maxInstances));
+        await outage.begin();
+        try {
+          for (const started of instances) await waitUntil(() => !started.broker.connected && started.disconnects === 1, 'the outage to be noticed');
+          const [a] = instances;
+          const during = a!.broker.publish('user:0', 'down/0:0');
+          expect(a!.messages()).toContain('down/0:0');
+          if (outage.publishWhileDown === 'rejects') await expect(during).rejects.toThrow();
+          else await during;
+          await during.catch(() => {});
+        } finally {
+          await outage.end();
+        }
+        for (const started of instances) expect(started.disconnects).toBe(1);
+      });
+
+      it('after the backend returns: onReconnect fires once and delivery resumes with no duplicate subscription', async () => {
+        const instances = await start(Math.min(3, backend.maxInstances));
+        await publishRound(instances, 'before', 5);
+        await settle(instances, 'before', 5);
+        await outage.begin();
+        for (const started of instances) await waitUntil(() => started.disconnects === 1, 'the outage to be noticed');
+        await outage.end();
+        for (const started of instances) await waitUntil(() => started.reconnects === 1, 'onReconnect');
+        for (const started of instances) expect(started.broker.connected).toBe(true);
+
+        await publishRound(instances, 'after', 20);
+        await settle(instances, 'after', 20);
+        expectEachOnceInOrder(instances, 'after', 20);
+        for (const started of instances) expect([started.disconnects, started.reconnects]).toEqual([1, 1]);
+      });
+    }
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * The hub's publishes are handled promises: one the broker rejects (backend down) is reported,
+ * this instance's own sockets still got the message, and a game_event that failed is
+ * published again once the broker is back, so the other instances get it too.
+ */
+import { describe, expect, it } from 'bun:test';
+import { eventId, messages } from '../../src/realtime/events';
+import { EVENTS_TOPIC, Hub } from '../../src/realtime/hub';
+import { LateBroker, LateNetwork } from '../support/brokers';
+import { waitUntil } from '../support/streams';
+
+const gameEvent = (userId: number, seq: number) =>
+  messages.gameEvent({ event_id: eventId(userId, seq), game_type: 'slot', user_id: userId, bet: 1, result: { payout: 0 }, ts: new Date().toISOString() });
+
+describe('a publish the broker rejects', () => {
+  it('is reported, still reaches this instance, and a failed event is published again after the outage', async () => {
+    const network = new LateNetwork();
+    const failures: string[] = [];
+    const here = new Hub(new LateBroker(network), { recentEvents: 10, onError: (what, error) => failures.push(`${what}: ${String(error)}`) });
+    const there = new Hub(new LateBroker(network), { recentEvents: 10 });
+    const local: string[] = [];
+    const remote: string[] = [];
+    await here.start((topic, message) => local.push(`${topic} ${message}`));
+    await there.start((topic, message) => remote.push(`${topic} ${message}`));
+    try {
+      here.publishToUser(1, 'kept');
+      await waitUntil(() => remote.length === 1, 'the first message to cross');
+      network.outage();
+      here.publishToUser(1, 'not shared');
+      here.publishGameEvent(gameEvent(1, 1));
+      expect(local.slice(0, 2)).toEqual(['user:1 kept', 'user:1 not shared']);
+      expect(local.filter((line) => line.startsWith('user:1 {"type":"game_event"')).length).toBe(1);
+      await waitUntil(() => failures.length === 2, 'both rejections to be reported');
+      expect(failures.every((failure) => failure === 'publish: Error: late network: disconnected')).toBe(true);
+      expect(remote).toEqual(['user:1 kept']);
+
+      network.restore();
+      await waitUntil(() => remote.some((line) => line.includes('"event_id":"1-1"')), 'the event to reach the other instance after the outage');
+      // Delivered there once, to the user and the monitors; not again here.
+      expect(remote.filter((line) => line.includes('"event_id":"1-1"')).map((line) => line.split(' ')[0])).toEqual(['user:1', 'monitor']);
+      expect(local.filter((line) => line.includes('"event_id":"1-1"')).length).toBe(2);
+      expect(EVENTS_TOPIC).toBe('events');
+    } finally {
+      await Promise.all([here.stop(), there.stop()]);
+    }
+  });
+});
