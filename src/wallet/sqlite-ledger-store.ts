@@ -1,7 +1,8 @@
 /**
  * The ledger's statements on `bun:sqlite`, the SQLite default: each statement prepared once,
- * and a whole transaction run in one synchronous call. Measured per play at about 0.4 of
- * `Bun.SQL`'s CPU in batches of 16, and 0.35 alone (BENCHMARKS.md, "The ledger's SQLite driver").
+ * and a whole transaction run in one synchronous call. Measured per play at 0.4–0.5 of
+ * `Bun.SQL`'s CPU in batches of 16 and about a third alone (BENCHMARKS.md, "The ledger's
+ * SQLite driver").
  *
  * The rest of the server writes the same file through `Bun.SQL`, whose transactions may hold
  * the write lock across an `await`. A `bun:sqlite` statement waiting for that lock would wait
@@ -73,7 +74,7 @@ class SqliteStatements implements LedgerStatements {
   }
 
   // The batch statements run once per row: prepared one-row statements cost less CPU than one
-  // statement per row count, prepared once per count (16–18 against 22–26 µs a play, BENCHMARKS.md).
+  // statement per row count, prepared once per count (16–20 against 22–26 µs a play, BENCHMARKS.md).
   *takenKeys(keys: UserKey[]): Step<UserKey[]> {
     return keys.filter(({ userId, key }) => this.findOneKey.get(userId, key) !== null);
   }
