@@ -1,13 +1,13 @@
 /**
- * The ledger against a real SQLite file, through each storage backend: plays that arrive
- * together are settled as one batch, and the books must come out the same as if each had run
- * alone.
+ * The ledger through each storage backend: bun:sqlite on a real SQLite file, Bun.SQL on SQLite
+ * and on PostgreSQL. Plays that arrive together are settled as one batch, and the books must
+ * come out the same as if each had run alone; every play draws from its user's committed seeds
+ * with the next nonce, taken in the play's own transaction.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
 import type { SQL } from 'bun';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { insertUser } from '../../src/auth/users';
+import { fairOutcome } from '../../src/fairness/outcome';
 import { crash } from '../../src/games/crash';
 import type { Game } from '../../src/games/game';
 import { seededRng } from '../../src/games/rng';
@@ -19,26 +19,28 @@ import type { LedgerStatements, LedgerStore, Step } from '../../src/wallet/ledge
 import { SqlLedgerStore } from '../../src/wallet/sql-ledger-store';
 import { SqliteLedgerStore } from '../../src/wallet/sqlite-ledger-store';
 
-const backends: { name: string; open: (db: Database) => LedgerStore }[] = [
-  { name: 'bun:sqlite', open: (db) => new SqliteLedgerStore(db.sqlite!) },
-  { name: 'Bun.SQL', open: (db) => new SqlLedgerStore(db.sql, 'sqlite') },
-];
-const newLedger = (store: LedgerStore, rng: ReturnType<typeof seededRng>) => new Ledger(store, rng, { render: renderPlay });
-const responseOf = (outcome: PlayOutcome) => (outcome.kind === 'settled' ? outcome.texts.response : outcome.kind === 'replayed' ? outcome.response : undefined);
-import { tempDir } from '../support/server';
+import { describeEngines, testStore, type Engine, type TestStore } from '../support/server';
 
-let dir: string;
+const onBunSqlite = (db: Database) => new SqliteLedgerStore(db.sqlite!);
+const onBunSql = (db: Database) => new SqlLedgerStore(db.sql, db.dialect);
+/** `rng` replaces the committed seeds' stream; without it plays draw from the seeds. */
+const newLedger = (store: LedgerStore, rng?: ReturnType<typeof seededRng>) => new Ledger(store, rng, { render: renderPlay });
+const responseOf = (outcome: PlayOutcome) => (outcome.kind === 'settled' ? outcome.texts.response : outcome.kind === 'replayed' ? outcome.response : undefined);
+
+let store: TestStore;
 let db: Database;
 
-beforeEach(async () => {
-  dir = tempDir();
-  db = await openDatabase(`sqlite://${join(dir, 'ledger.sqlite')}`);
-});
-
-afterEach(async () => {
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+/** A fresh database on `engine` for each test of the enclosing block. */
+function useDatabase(engine: Engine): void {
+  beforeEach(async () => {
+    store = await testStore(engine);
+    db = await openDatabase(store.url);
+  });
+  afterEach(async () => {
+    await db.close();
+    await store.remove();
+  });
+}
 
 async function makeUsers(count: number, balanceMinor: number): Promise<number[]> {
   const ids: number[] = [];
@@ -64,13 +66,23 @@ async function books(userId: number) {
 const play = (ledger: Ledger, userId: number, betMinor: number, game: Game = slot, input: Record<string, unknown> = { bet: betMinor / 100 }) =>
   ledger.play({ userId, game, input, betMinor });
 
-for (const backend of backends) describe(`Ledger on ${backend.name}`, () => {
-  const store = () => backend.open(db);
+describe('Ledger on bun:sqlite', () => {
+  useDatabase('sqlite');
+  ledgerTests(onBunSqlite);
+});
+
+describeEngines('Ledger on Bun.SQL, %s', (engine) => {
+  useDatabase(engine);
+  ledgerTests(onBunSql);
+});
+
+function ledgerTests(open: (db: Database) => LedgerStore): void {
+  const ledgerStore = () => open(db);
 
   it('settles hundreds of concurrent plays of many users so that every balance equals initial + Σ(payout − bet)', async () => {
     const initial = 5_000;
     const users = await makeUsers(6, initial);
-    const ledger = newLedger(store(), seededRng(1));
+    const ledger = newLedger(ledgerStore(), seededRng(1));
     // Bets big enough that several accounts run dry partway through a batch.
     const outcomes = await Promise.all(Array.from({ length: 600 }, (_, i) => play(ledger, users[i % users.length]!, 100 + (i % 7) * 150)));
     const accepted = outcomes.filter((o) => o.kind === 'settled');
@@ -101,7 +113,7 @@ for (const backend of backends) describe(`Ledger on ${backend.name}`, () => {
   it('refuses a bet the running balance of its batch can no longer cover, and only that one', async () => {
     const [userId] = await makeUsers(1, 1_000);
     const alwaysLoses: Game = { ...crash, play: (_input, bet, rng) => crash.play({ bet: bet / 100, cashout: 1000 }, bet, { ...rng, float: () => 0 }) };
-    const ledger = newLedger(store(), seededRng(2));
+    const ledger = newLedger(ledgerStore(), seededRng(2));
     const outcomes = await Promise.all([400, 400, 400, 200].map((bet) => play(ledger, userId!, bet, alwaysLoses, { bet: bet / 100, cashout: 2 })));
     expect(outcomes.map((o) => o.kind)).toEqual(['settled', 'settled', 'refused', 'settled']);
     expect((await books(userId!)).balance).toBe(0);
@@ -112,7 +124,7 @@ for (const backend of backends) describe(`Ledger on ${backend.name}`, () => {
     let interfered = 0;
     // Right after the batch reads the account, something else moves it (in the same transaction,
     // as another writer would have before our commit).
-    const meddling = afterReadAccounts(store(), function* (tx) {
+    const meddling = afterReadAccounts(ledgerStore(), function* (tx) {
       if (interfered++ === 0) yield* tx.debit(userId!, 0, 500);
     });
     const ledger = newLedger(meddling, seededRng(3));
@@ -127,7 +139,7 @@ for (const backend of backends) describe(`Ledger on ${backend.name}`, () => {
 
   it('answers a stored Idempotency-Key inside a batch with the stored response, charging nothing', async () => {
     const [userId] = await makeUsers(1, 10_000);
-    const ledger = newLedger(store(), seededRng(4));
+    const ledger = newLedger(ledgerStore(), seededRng(4));
     const keyed = (key: string) => ledger.play({ userId: userId!, game: slot, input: { bet: 1 }, betMinor: 100, idempotency: { key, requestHash: 'h' } });
     const first = await keyed('k1');
     const batch = await Promise.all([keyed('k1'), play(ledger, userId!, 100), keyed('k2'), play(ledger, userId!, 100)]);
@@ -135,9 +147,38 @@ for (const backend of backends) describe(`Ledger on ${backend.name}`, () => {
     expect(batch.filter((o) => o.kind === 'settled').length).toBe(3);
     expect((await books(userId!)).seqs).toEqual([1, 2, 3, 4]);
   });
-});
 
-describe('Ledger on Bun.SQL', () => {
+  it('draws each play from its seeds with the next nonce; a refused play and a replayed key take none', async () => {
+    const [userId, other] = await makeUsers(2, 1_000);
+    const ledger = newLedger(ledgerStore());
+    const keyed = (key: string) => ledger.play({ userId: userId!, game: slot, input: { bet: 1 }, betMinor: 100, idempotency: { key, requestHash: 'h' } });
+    const tooBig = () => play(ledger, userId!, 1_000_000);
+    // Alone (applyOne): a settled play, then a refused one.
+    const first = await keyed('k1');
+    expect((await tooBig()).kind).toBe('refused');
+    // Together (applyBatch): a replayed key, a refusal, and two users' plays.
+    const batch = await Promise.all([keyed('k1'), play(ledger, userId!, 100), tooBig(), play(ledger, other!, 100), keyed('k2')]);
+    expect(batch.map((o) => o.kind)).toEqual(['replayed', 'settled', 'refused', 'settled', 'settled']);
+    const settled = [first, ...batch].flatMap((o) => (o.kind === 'settled' ? [o.play] : []));
+
+    const seeds = new Map<number, { server_seed: string; server_seed_hash: string; client_seed: string; nonce: number | string }>();
+    for (const row of await db.sql`SELECT user_id, server_seed, server_seed_hash, client_seed, nonce FROM fairness_seeds`) seeds.set(Number(row.user_id), row);
+    expect(Number(seeds.get(userId!)!.nonce)).toBe(3);
+    expect(Number(seeds.get(other!)!.nonce)).toBe(1);
+    expect(settled.filter((p) => p.userId === userId).map((p) => (p.result.fairness as { nonce: number }).nonce)).toEqual([0, 1, 2]);
+    for (const p of settled) {
+      const seed = seeds.get(p.userId)!;
+      const nonce = (p.result.fairness as { nonce: number }).nonce;
+      // The stored seeds reproduce every result and payout: the play drew from them.
+      const again = fairOutcome(slot, { bet: p.betMinor / 100 }, p.betMinor, { serverSeed: seed.server_seed, serverSeedHash: seed.server_seed_hash, clientSeed: seed.client_seed, nonce });
+      expect({ result: p.result, payoutMinor: p.payoutMinor }).toEqual(again);
+    }
+  });
+}
+
+describe('Ledger on Bun.SQL, sqlite', () => {
+  useDatabase('sqlite');
+
   it('looks stored keys up through the (user_id, key) index, not by scanning the table', async () => {
     const [userId] = await makeUsers(1, 10_000);
     const lookups: string[] = [];
@@ -161,6 +202,8 @@ describe('Ledger on Bun.SQL', () => {
  * very thread that has to finish the other transaction).
  */
 describe('Ledger on bun:sqlite beside Bun.SQL', () => {
+  useDatabase('sqlite');
+
   it('lets plays wait for a Bun.SQL transaction held open across an await, without blocking the thread, and loses none', async () => {
     const [player, other] = await makeUsers(2, 100_000);
     const ledger = new Ledger(new SqliteLedgerStore(db.sqlite!), seededRng(1), { render: renderPlay });
@@ -217,7 +260,7 @@ describe('Ledger on bun:sqlite beside Bun.SQL', () => {
     const connection = db.sqlite!;
     await db.close();
     expect(() => connection.query('SELECT 1').get()).toThrow();
-    db = await openDatabase(`sqlite://${join(dir, 'ledger.sqlite')}`);
+    db = await openDatabase(store.url);
   });
 });
 
