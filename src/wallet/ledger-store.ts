@@ -24,7 +24,6 @@ export type AccountRow = { id: number; balance: number; seq: number };
 /** An account moved by a batch: written only if its sequence is still `readSeq`. */
 export type AccountWrite = AccountRow & { readSeq: number };
 export type UserKey = { userId: number; key: string };
-export type { NonceBook };
 export type StoredKey = { status: number; response: string; requestHash: string };
 
 /** The statements available inside one transaction. */

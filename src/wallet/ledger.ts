@@ -1,6 +1,7 @@
 /**
- * The ledger: every play is ONE transaction that checks the balance, debits the bet, credits
- * the payout, takes the user's next event sequence and stores the event row (and, with an
+ * The ledger: every play is ONE transaction that takes the user's next fairness nonce (the
+ * outcome is drawn from the committed seeds), checks the balance, debits the bet, credits the
+ * payout, takes the user's next event sequence and stores the event row (and, with an
  * Idempotency-Key, the response). A play that fails leaves no trace. Plays that arrive
  * together share a transaction (group commit), each still all-or-nothing.
  *
