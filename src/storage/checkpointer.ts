@@ -10,7 +10,7 @@ import type { CheckpointReport, CheckpointRequest } from './checkpoint-worker';
 
 const CHECKPOINT_INTERVAL_MS = 1000;
 /** Pages (4 KiB) the log may reach before the server's own connection checkpoints anyway. */
-const BACKSTOP_AUTOCHECKPOINT_PAGES = 20_000;
+export const BACKSTOP_AUTOCHECKPOINT_PAGES = 20_000;
 
 export type Checkpointer = {
   /** Called after each round, with SQLite's own counts (for tests and diagnostics). */
