@@ -39,6 +39,7 @@ import { SocketRegistry } from './realtime/registry';
 import { SocketQuota } from './realtime/socket-quota';
 import type { Database } from './storage';
 import { Ledger } from './wallet/ledger';
+import { ledgerStoreFor } from './wallet/ledger-stores';
 import { toMinor } from './wallet/money';
 
 export type AppDeps = {
@@ -108,7 +109,7 @@ export function createApp(deps: AppDeps) {
     now: () => clock.now(),
   });
   const published = publishPlay(hub);
-  const ledger = new Ledger(db.sql, deps.rng, db.dialect, {
+  const ledger = new Ledger(ledgerStoreFor(db), deps.rng, {
     concurrency: db.dialect === 'sqlite' ? 1 : 4,
     render: renderPlay,
     onSettled: (play, texts) => {

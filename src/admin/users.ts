@@ -13,7 +13,7 @@ import { badRequest } from '../http/errors';
 import { fromMinor } from '../wallet/money';
 
 /** At most this many ids a request: one `IN (…)` of bounded size, whatever the client sends. */
-export const MAX_IDS = 100;
+const MAX_IDS = 100;
 
 /** 1 to MAX_IDS comma-separated decimal ids, each small enough to be an exact JavaScript number. */
 export const UsersQuery = t.Object({
@@ -27,13 +27,13 @@ export type UsersResponse = typeof UsersResponse.static;
 const isUsersQuery = TypeCompiler.Compile(UsersQuery);
 
 /** The distinct ids of a query, or undefined when it is not 1 to MAX_IDS decimal ids. */
-export function parseIds(query: unknown): number[] | undefined {
+function parseIds(query: unknown): number[] | undefined {
   if (!isUsersQuery.Check(query)) return undefined;
   return [...new Set(query.ids.split(',').map(Number))];
 }
 
 /** The users among `ids` that exist, by id; unknown ids are simply absent. */
-export async function findUsersByIds(sql: SQL, ids: readonly number[]): Promise<User[]> {
+async function findUsersByIds(sql: SQL, ids: readonly number[]): Promise<User[]> {
   const rows = await sql`SELECT id, username, role, balance FROM users WHERE id IN ${sql(ids)} ORDER BY id`;
   // PostgreSQL returns BIGINT as a string; SQLite as a number. Balances are held in cents.
   return rows.map((row: Record<string, unknown>) => ({

@@ -9,7 +9,7 @@ import { AppError } from '../http/errors';
 const hash = (token: string) => new Bun.CryptoHasher('sha256').update(token).digest('hex');
 const randomToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
 
-export const invalidRefreshToken = () => new AppError(401, 'invalid_refresh_token', 'the refresh token is unknown, expired or revoked');
+const invalidRefreshToken = () => new AppError(401, 'invalid_refresh_token', 'the refresh token is unknown, expired or revoked');
 
 export class RefreshTokenStore {
   constructor(private readonly sql: SQL, private readonly ttlMs: number) {}

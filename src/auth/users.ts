@@ -12,7 +12,7 @@ export type UserRow = {
 };
 
 /** Names are unique regardless of case, so "Admin" cannot pose as "admin". */
-export const usernameKey = (username: string) => username.toLowerCase();
+const usernameKey = (username: string) => username.toLowerCase();
 
 function normalize(row: Record<string, unknown>): UserRow {
   // PostgreSQL returns BIGINT as a string; SQLite as a number.

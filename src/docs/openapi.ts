@@ -251,6 +251,10 @@ export const openApiDocs = (routes: () => readonly ServedRoute[]) =>
   openapi({
     path: '/openapi',
     specPath: '/openapi/json',
+    // The page is Scalar, loaded by the browser from jsDelivr; pinned, never "latest", so what
+    // runs in an operator's browser changes only with this line. The document itself
+    // (/openapi/json) is served from here and needs nothing from outside.
+    scalar: { version: '1.76.0' },
     documentation: {
       info: {
         title: 'Game event server',

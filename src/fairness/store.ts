@@ -13,7 +13,7 @@ import type { RevealedSeed } from './model';
 /** The active seed row. `serverSeed` never leaves the server while the row is active. */
 export type ActiveSeed = { serverSeed: string; serverSeedHash: string; clientSeed: string; nonce: number };
 
-type SeedRow = { user_id: number | string; server_seed: string; server_seed_hash: string; client_seed: string; nonce: number | string };
+export type SeedRow = { user_id: number | string; server_seed: string; server_seed_hash: string; client_seed: string; nonce: number | string };
 
 const COLUMNS = 'user_id, server_seed, server_seed_hash, client_seed, nonce';
 
@@ -132,6 +132,41 @@ export class NonceBook {
   }
 }
 
+/** What taking nonces upserts, `counts` being the plays of each user. */
+const TAKE_NONCES = (values: string) =>
+  `INSERT INTO fairness_seeds (${COLUMNS}, created_at) VALUES ${values}
+   ON CONFLICT (user_id) DO UPDATE SET nonce = fairness_seeds.nonce + excluded.nonce RETURNING ${COLUMNS}`;
+
+/** The same upsert for one user, with `?` parameters in `nonceRows` order (the bun:sqlite ledger store prepares it). */
+export const TAKE_NONCES_ONE = TAKE_NONCES('(?, ?, ?, ?, ?, ?)');
+
+/** Gives back `?1` nonces of user `?2` (the bun:sqlite ledger store prepares it). */
+export const GIVE_BACK_ONE = 'UPDATE fairness_seeds SET nonce = nonce - ?1 WHERE user_id = ?2';
+
+/**
+ * The rows taking nonces upserts, in user id order (the lock order of every batch): fresh seeds,
+ * used only where the user has no row yet, and the user's play count as the nonce increment.
+ */
+export function nonceRows(counts: Map<number, number>, now = Date.now()): (number | string)[][] {
+  const fresh = freshSeeds(counts.size);
+  return [...counts.keys()].sort((a, b) => a - b).map((userId, i) => {
+    const { serverSeed, serverSeedHash, clientSeed } = fresh[i]!;
+    return [userId, serverSeed, serverSeedHash, clientSeed, counts.get(userId)!, now];
+  });
+}
+
+/** The book of nonces taken, from the rows the upsert returned (each nonce already advanced). */
+export function nonceBook(rows: readonly SeedRow[], counts: Map<number, number>): NonceBook {
+  const taken = new Map<number, ActiveSeed>();
+  for (const row of rows) {
+    const userId = Number(row.user_id);
+    const seed = toActive(row);
+    // RETURNING gives the advanced nonce: the first one taken is that minus the count.
+    taken.set(userId, { ...seed, nonce: seed.nonce - counts.get(userId)! });
+  }
+  return new NonceBook(taken, counts);
+}
+
 /**
  * INSIDE the play transaction `tx`: reads and advances the nonce of each user by the number of
  * plays counted for them, creating missing seed rows, in ONE statement whatever the batch size.
@@ -140,26 +175,9 @@ export class NonceBook {
 export async function takeNonces(tx: SQL, dialect: Dialect, counts: Map<number, number>): Promise<NonceBook> {
   if (counts.size === 0) return new NonceBook(new Map(), counts);
   const params = new Params(dialect);
-  const now = Date.now();
-  const fresh = freshSeeds(counts.size);
-  const values = [...counts.keys()].sort((a, b) => a - b).map((userId, i) => {
-    const { serverSeed, serverSeedHash, clientSeed } = fresh[i]!;
-    const row = [userId, serverSeed, serverSeedHash, clientSeed, counts.get(userId)!, now];
-    return `(${row.map((value) => params.add(value)).join(', ')})`;
-  });
-  const rows = await tx.unsafe(
-    `INSERT INTO fairness_seeds (${COLUMNS}, created_at) VALUES ${values.join(', ')}
-     ON CONFLICT (user_id) DO UPDATE SET nonce = fairness_seeds.nonce + excluded.nonce RETURNING ${COLUMNS}`,
-    params.values,
-  );
-  const taken = new Map<number, ActiveSeed>();
-  for (const row of rows as SeedRow[]) {
-    const userId = Number(row.user_id);
-    const seed = toActive(row);
-    // RETURNING gives the advanced nonce: the first one taken is that minus the count.
-    taken.set(userId, { ...seed, nonce: seed.nonce - counts.get(userId)! });
-  }
-  return new NonceBook(taken, counts);
+  const values = nonceRows(counts).map((row) => `(${row.map((value) => params.add(value)).join(', ')})`);
+  const rows = await tx.unsafe(TAKE_NONCES(values.join(', ')), params.values);
+  return nonceBook(rows as SeedRow[], counts);
 }
 
 /** INSIDE `tx`: returns the nonces a batch took and did not use, so a refused play leaves no gap. */

@@ -8,7 +8,7 @@ import { eventId, parseEventId } from '../realtime/events';
 import type { GameType } from '../games/game';
 
 export const DEFAULT_PAGE = 50;
-export const MAX_PAGE = 100;
+const MAX_PAGE = 100;
 const GAME_TYPES: readonly GameType[] = ['slot', 'rps', 'gacha', 'crash'];
 
 type Row = { id: number | string; seq: number | string; payload: string };

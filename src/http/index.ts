@@ -23,7 +23,7 @@ const FIELD_CODES: Record<string, string> = {
 const unsupportedMedia = new WeakSet<Request>();
 
 /** `Application/JSON; charset=utf-8` is JSON: media types are case-insensitive and may carry parameters. */
-export const isJsonMediaType = (header: string | null) => header?.split(';')[0]?.trim().toLowerCase() === 'application/json';
+const isJsonMediaType = (header: string | null) => header?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 
 /** A schema that is a choice of constants (`rock | paper | scissors`): its values. */
 function choicesOf(schema: unknown): string[] | undefined {

@@ -9,7 +9,7 @@ import type { Metrics } from './metrics';
 /** Ids a client may choose: no spaces, quotes or control characters, at most 64. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:+=\/-]{1,64}$/;
 /** The route label of a request no route matched: its path would make the label set unbounded. */
-export const UNMATCHED_ROUTE = 'unmatched';
+const UNMATCHED_ROUTE = 'unmatched';
 
 /** What the observer keeps on Elysia's per-request context, from onRequest to the response. */
 type Observed = { requestId: string; startedAt: number };

@@ -8,7 +8,7 @@
 import type { SQL } from 'bun';
 import type { CheckpointReport, CheckpointRequest } from './checkpoint-worker';
 
-export const CHECKPOINT_INTERVAL_MS = 1000;
+const CHECKPOINT_INTERVAL_MS = 1000;
 /** Pages (4 KiB) the log may reach before the server's own connection checkpoints anyway. */
 export const BACKSTOP_AUTOCHECKPOINT_PAGES = 20_000;
 

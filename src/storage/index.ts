@@ -3,10 +3,11 @@
  * instances), chosen by `DATABASE_URL`, with migrations applied at start-up.
  */
 import { SQL } from 'bun';
+import { Database as SqliteConnection } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sqliteFile } from '../config';
-import { startCheckpointer, type Checkpointer } from './checkpointer';
+import { BACKSTOP_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer';
 import { migrations, type Dialect } from './migrations';
 
 export type { Dialect } from './migrations';
@@ -16,6 +17,12 @@ export type Database = {
   dialect: Dialect;
   /** SQLite files only: the Worker that checkpoints the write-ahead log. */
   checkpointer?: Checkpointer;
+  /**
+   * SQLite files only: a `bun:sqlite` connection to the same file, for the ledger's synchronous
+   * transactions. It has no busy timeout: a wait for the write lock would block the only
+   * JavaScript thread, so its user retries instead (src/wallet/sqlite-ledger-store.ts).
+   */
+  sqlite?: SqliteConnection;
   close(): Promise<void>;
 };
 
@@ -40,15 +47,30 @@ export async function openDatabase(url: string): Promise<Database> {
   }
   await migrate(sql, dialect);
   const checkpointer = file ? await startCheckpointer(sql, url) : undefined;
+  const sqlite = file ? openSqliteConnection(file) : undefined;
   return {
     sql,
     dialect,
     checkpointer,
+    sqlite,
     async close() {
+      sqlite?.close();
       await sql.close();
       await checkpointer?.stop();
     },
   };
+}
+
+/** The same settings as the `Bun.SQL` connection's, but no busy timeout (see `Database.sqlite`). */
+function openSqliteConnection(file: string): SqliteConnection {
+  const connection = new SqliteConnection(file, { strict: true });
+  connection.run('PRAGMA journal_mode = WAL');
+  connection.run('PRAGMA synchronous = NORMAL');
+  connection.run('PRAGMA busy_timeout = 0');
+  connection.run('PRAGMA foreign_keys = ON');
+  // Per connection: checkpoints belong to the Worker, not to this connection's commits.
+  connection.run(`PRAGMA wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+  return connection;
 }
 
 async function migrate(sql: SQL, dialect: Dialect): Promise<void> {

@@ -4,14 +4,12 @@
  * statements, is most of a play's database time: 185 µs alone against 34 µs in a batch of 50);
  * with no load a job starts at once and waits for nothing.
  *
- * `apply` gets the whole batch, so it can write it with a few multi-row statements. Each job
- * stays atomic: its writes commit in exactly one transaction, or not at all. Expected refusals
- * are values `apply` returns, never throws, so they cannot abort the others; when a batch
- * fails anyway, each of its jobs is retried alone (a batch of one), so one bad job fails only
- * itself.
+ * `transaction` gets the whole batch, so it can write it with a few multi-row statements. Each
+ * job stays atomic: its writes commit in exactly one transaction, or not at all. Expected
+ * refusals are values `transaction` returns, never throws, so they cannot abort the others;
+ * when a batch fails anyway, each of its jobs is retried alone (a batch of one), so one bad job
+ * fails only itself.
  */
-import type { SQL } from 'bun';
-
 export type GroupCommitOptions<Job, Result> = {
   /** Most jobs in one transaction. */
   maxBatch: number;
@@ -49,9 +47,8 @@ export class GroupCommit<Job, Result> {
   private readonly busyLanes = new Set<number | string>();
 
   constructor(
-    private readonly sql: SQL,
-    /** Runs `jobs` inside `tx`; returns one result per job, in the same order. */
-    private readonly apply: (tx: SQL, jobs: Job[]) => Promise<Result[]>,
+    /** Runs `jobs` in one transaction; resolves after its commit with one result per job, in order. */
+    private readonly transaction: (jobs: Job[]) => Promise<Result[]>,
     private readonly options: GroupCommitOptions<Job, Result>,
   ) {}
 
@@ -118,7 +115,7 @@ export class GroupCommit<Job, Result> {
     let results: Result[];
     const startedAt = performance.now();
     try {
-      results = await this.sql.begin((tx) => this.apply(tx, batch.map((item) => item.job)));
+      results = await this.transaction(batch.map((item) => item.job));
       this.options.onCommit?.(batch.length, (performance.now() - startedAt) / 1000);
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);

@@ -1,21 +1,23 @@
 /**
- * The ledger: every play is ONE transaction that checks the balance, debits the bet, credits
- * the payout, takes the user's next event sequence and stores the event row (and, with an
+ * The ledger: every play is ONE transaction that takes the user's next fairness nonce (the
+ * outcome is drawn from the committed seeds), checks the balance, debits the bet, credits the
+ * payout, takes the user's next event sequence and stores the event row (and, with an
  * Idempotency-Key, the response). A play that fails leaves no trace. Plays that arrive
  * together share a transaction (group commit), each still all-or-nothing.
  *
  * The ledger knows money, not HTTP or the wire: it returns typed outcomes and refusals, and
  * hands each settled play, in sequence order per user, to `onSettled`. The texts stored with a
  * play (its event and its response) come from the injected `render`.
+ *
+ * Its statements go through a `LedgerStore` (ledger-store.ts). The logic below is written once,
+ * as generators in which each statement is a `yield*`: the Bun.SQL store awaits them, the
+ * bun:sqlite store runs the whole transaction synchronously.
  */
-import type { SQL } from 'bun';
 import { fairOutcome } from '../fairness/outcome';
-import { giveBack, takeNonces } from '../fairness/store';
 import type { Game, GameType } from '../games/game';
 import type { Rng } from '../games/rng';
-import type { Dialect } from '../storage';
-import { Params } from '../storage/params';
 import { GroupCommit } from './group-commit';
+import type { AccountWrite, EventRow, KeyRow, LedgerStatements, LedgerStore, Step, UserKey } from './ledger-store';
 
 export type PlayRequest = {
   userId: number;
@@ -62,9 +64,6 @@ export type LedgerOptions = {
   onCommit?: (plays: number, seconds: number) => void;
 };
 
-type EventRow = { user_id: number; seq: number; game_type: string; bet: number; payout: number; payload: string; created_at: number };
-type KeyRow = { user_id: number; key: string; request_hash: string; status: number; response: string; created_at: number };
-
 /** How long an Idempotency-Key's response is kept (at least 24 hours). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
@@ -72,7 +71,7 @@ export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 type Applied = Extract<PlayOutcome, { kind: 'settled' }> | Extract<PlayOutcome, { kind: 'refused' }> | { kind: 'key_taken' };
 
 /** An account as a batch reads it and then moves it along, play by play. */
-type Account = { balance: number; seq: number; readSeq: number };
+type Account = AccountWrite;
 
 const refused = (refusal: Refusal) => ({ kind: 'refused', refusal }) as const;
 
@@ -82,13 +81,12 @@ export class Ledger {
   private readonly writer: GroupCommit<PlayRequest, Applied>;
 
   constructor(
-    private readonly sql: SQL,
+    private readonly store: LedgerStore,
     /** Tests only: replaces the committed seeds' stream (such plays cannot be verified). */
     private readonly rng: Rng | undefined,
-    private readonly dialect: Dialect,
     private readonly options: LedgerOptions,
   ) {
-    this.writer = new GroupCommit(sql, (tx, requests) => (requests.length === 1 ? this.applyOne(tx, requests[0]!).then((one) => [one]) : this.applyBatch(tx, requests)), {
+    this.writer = new GroupCommit((requests) => store.transaction((tx) => this.apply(tx, requests)), {
       maxBatch: 256,
       concurrency: options.concurrency ?? 1,
       // One lock order for every batch, so concurrent batches on PostgreSQL cannot deadlock.
@@ -133,9 +131,9 @@ export class Ledger {
     const applied = await this.writer.submit(request);
     if (applied.kind !== 'key_taken') return applied;
     // The key was taken before this play ran (an earlier request, or another instance's).
-    const stored = await this.findStored(request.userId, request.idempotency!.key);
+    const stored = await this.store.findKey({ userId: request.userId, key: request.idempotency!.key });
     if (!stored || stored.status === 0) return refused('idempotency_key_in_use');
-    if (stored.request_hash !== request.idempotency!.requestHash) return refused('idempotency_key_reused');
+    if (stored.requestHash !== request.idempotency!.requestHash) return refused('idempotency_key_reused');
     return { kind: 'replayed', response: stored.response };
   }
 
@@ -156,55 +154,51 @@ export class Ledger {
     return { eventRow, applied: { kind: 'settled', play, texts } as const };
   }
 
+  /** One transaction's work: a lone play takes the single-play path. */
+  private *apply(tx: LedgerStatements, requests: PlayRequest[]): Step<Applied[]> {
+    return requests.length === 1 ? [yield* this.applyOne(tx, requests[0]!)] : yield* this.applyBatch(tx, requests);
+  }
+
   /**
-   * A play alone: the balance check is the UPDATE's own WHERE, so it holds whatever else runs.
-   * Refusals are returned, never thrown; a refused play writes nothing.
+   * A play alone: the balance check is the debit's own condition, so it holds whatever else
+   * runs. Refusals are returned, never thrown; a refused play writes nothing.
    */
-  private async applyOne(tx: SQL, request: PlayRequest): Promise<Applied> {
+  private *applyOne(tx: LedgerStatements, request: PlayRequest): Step<Applied> {
     const { userId, game, input, betMinor, idempotency } = request;
-    if (idempotency) {
-      // Claim the key first: if it is taken, nothing else of this play runs. On PostgreSQL a
-      // claim racing another instance's waits for it to commit, then finds the key taken.
-      const [claimed] = await tx`
-        INSERT INTO idempotency_keys (user_id, key, request_hash, status, response, created_at)
-        VALUES (${userId}, ${idempotency.key}, ${idempotency.requestHash}, 0, '', ${Date.now()})
-        ON CONFLICT (user_id, key) DO NOTHING
-        RETURNING user_id`;
-      if (!claimed) return { kind: 'key_taken' };
-    }
-    const nonces = await takeNonces(tx, this.dialect, new Map([[userId, 1]]));
+    const key = idempotency && { userId, key: idempotency.key };
+    // Claim the key first: if it is taken, nothing else of this play runs.
+    if (key && !(yield* tx.claimKey({ ...key, requestHash: idempotency!.requestHash, at: Date.now() }))) return { kind: 'key_taken' };
+    // Seeds before accounts, the lock order of every transaction.
+    const nonces = yield* tx.takeNonces(new Map([[userId, 1]]));
     const drawn = fairOutcome(game, input, betMinor, nonces.next(userId), this.rng);
-    const [account] = await tx`
-      UPDATE users SET balance = balance - ${betMinor} + ${drawn.payoutMinor}, event_seq = event_seq + 1
-      WHERE id = ${userId} AND balance >= ${betMinor}
-      RETURNING balance, event_seq`;
+    const account = yield* tx.debit(userId, betMinor, drawn.payoutMinor);
     if (!account) {
-      if (idempotency) await tx`DELETE FROM idempotency_keys WHERE user_id = ${userId} AND key = ${idempotency.key}`;
-      await giveBack(tx, this.dialect, nonces.release(userId));
+      if (key) yield* tx.dropKey(key);
+      yield* tx.giveBack(nonces.release(userId));
       return refused('insufficient_funds');
     }
-    const { eventRow, applied } = this.settle(request, drawn, Number(account.balance), Number(account.event_seq), new Date());
-    await tx`INSERT INTO events ${tx(eventRow)}`;
-    if (idempotency) {
-      await tx`UPDATE idempotency_keys SET status = 200, response = ${applied.texts.response} WHERE user_id = ${userId} AND key = ${idempotency.key}`;
-    }
+    const { eventRow, applied } = this.settle(request, drawn, account.balance, account.seq, new Date());
+    yield* tx.insertEvents([eventRow]);
+    if (key) yield* tx.completeKey({ ...key, response: applied.texts.response });
     return applied;
   }
 
   /**
-   * Many plays with a fixed number of statements: read the accounts once (locked on
-   * PostgreSQL), settle each play in order against the running balances, then write every
-   * account, every event and every key with one statement each. The account write is guarded
-   * by each account's sequence as read: if anything moved one meanwhile, the batch throws and
-   * each play is retried alone by `applyOne`.
+   * Many plays with a fixed number of steps: read the accounts once (locked on PostgreSQL),
+   * settle each play in order against the running balances, then write every account, every
+   * event and every key. The account write is guarded by each account's sequence as read: if
+   * anything moved one meanwhile, the batch throws and each play is retried alone by `applyOne`.
    */
-  private async applyBatch(tx: SQL, requests: PlayRequest[]): Promise<Applied[]> {
-    const taken = await this.takenKeys(tx, requests);
+  private *applyBatch(tx: LedgerStatements, requests: PlayRequest[]): Step<Applied[]> {
+    const keys = new Map<string, UserKey>();
+    for (const { userId, idempotency } of requests) if (idempotency) keys.set(`${userId}\n${idempotency.key}`, { userId, key: idempotency.key });
+    const taken = new Set((yield* tx.takenKeys([...keys.values()])).map(({ userId, key }) => `${userId}\n${key}`));
     // Seeds before accounts: the lock order applyOne follows too. A user's plays take consecutive
     // nonces; any taken and not used (refused plays, repeated keys) are given back below.
     const playing = requests.filter((r) => !(r.idempotency && taken.has(`${r.userId}\n${r.idempotency.key}`)));
-    const nonces = await takeNonces(tx, this.dialect, playing.reduce((counts, r) => counts.set(r.userId, (counts.get(r.userId) ?? 0) + 1), new Map<number, number>()));
-    const accounts = await this.readAccounts(tx, requests);
+    const nonces = yield* tx.takeNonces(playing.reduce((counts, r) => counts.set(r.userId, (counts.get(r.userId) ?? 0) + 1), new Map<number, number>()));
+    const accounts = new Map<number, Account>();
+    for (const row of yield* tx.readAccounts([...new Set(requests.map((r) => r.userId))])) accounts.set(row.id, { ...row, readSeq: row.seq });
     const now = new Date();
     const results: Applied[] = [];
     const eventRows: EventRow[] = [];
@@ -233,70 +227,16 @@ export class Ledger {
       }
       results.push(applied);
     }
-    await this.writeAccounts(tx, accounts);
-    await giveBack(tx, this.dialect, nonces);
-    if (eventRows.length > 0) await tx`INSERT INTO events ${tx(eventRows)}`;
-    if (keyRows.length > 0) await tx`INSERT INTO idempotency_keys ${tx(keyRows)}`;
+    const moved = [...accounts.values()].filter((account) => account.seq !== account.readSeq);
+    if ((yield* tx.writeAccounts(moved)) !== moved.length) throw new Error('an account changed while its batch was settled; retrying the plays one by one');
+    yield* tx.giveBack(nonces);
+    yield* tx.insertEvents(eventRows);
+    yield* tx.insertKeys(keyRows);
     return results;
   }
 
-  /**
-   * The "<user>\n<key>" pairs of the batch's Idempotency-Keys that are already stored. Looked
-   * up by the whole primary key (user_id, key), one OR-ed pair each, so both engines use the
-   * index however many keys are stored (`key IN (…)` alone scanned the table on SQLite).
-   */
-  private async takenKeys(tx: SQL, requests: PlayRequest[]): Promise<Set<string>> {
-    const params = new Params(this.dialect);
-    const pairs = new Map<string, string>();
-    for (const { userId, idempotency } of requests) {
-      if (!idempotency) continue;
-      const flightKey = `${userId}\n${idempotency.key}`;
-      if (!pairs.has(flightKey)) pairs.set(flightKey, `(user_id = ${params.add(userId, 'BIGINT')} AND key = ${params.add(idempotency.key)})`);
-    }
-    if (pairs.size === 0) return new Set();
-    const rows = await tx.unsafe(`SELECT user_id, key FROM idempotency_keys WHERE ${[...pairs.values()].join(' OR ')}`, params.values);
-    return new Set(rows.map((row: { user_id: number | string; key: string }) => `${Number(row.user_id)}\n${row.key}`));
-  }
-
-  private async readAccounts(tx: SQL, requests: PlayRequest[]): Promise<Map<number, Account>> {
-    const params = new Params(this.dialect);
-    const ids = [...new Set(requests.map((r) => r.userId))].map((id) => params.add(id));
-    // PostgreSQL: lock the rows in id order (SQLite has one writer and no FOR UPDATE).
-    const lock = this.dialect === 'postgres' ? ' ORDER BY id FOR UPDATE' : '';
-    const rows = await tx.unsafe(`SELECT id, balance, event_seq FROM users WHERE id IN (${ids.join(', ')})${lock}`, params.values);
-    return new Map(
-      rows.map((row: { id: number | string; balance: number | string; event_seq: number | string }) => {
-        const seq = Number(row.event_seq);
-        return [Number(row.id), { balance: Number(row.balance), seq, readSeq: seq }];
-      }),
-    );
-  }
-
-  private async writeAccounts(tx: SQL, accounts: Map<number, Account>): Promise<void> {
-    const params = new Params(this.dialect);
-    const values: string[] = [];
-    for (const [id, account] of accounts) {
-      if (account.seq === account.readSeq) continue;
-      values.push(`(${params.add(id, 'BIGINT')}, ${params.add(account.balance, 'BIGINT')}, ${params.add(account.seq, 'BIGINT')}, ${params.add(account.readSeq, 'BIGINT')})`);
-    }
-    if (values.length === 0) return;
-    const updated = await tx.unsafe(
-      `UPDATE users SET balance = v.column2, event_seq = v.column3
-       FROM (VALUES ${values.join(', ')}) AS v
-       WHERE users.id = v.column1 AND users.event_seq = v.column4`,
-      params.values,
-    );
-    // The affected-row count, not RETURNING: rows returned cost Bun.SQL a fetch and an extra query.
-    if (updated.count !== values.length) throw new Error('an account changed while its batch was settled; retrying the plays one by one');
-  }
-
-  private async findStored(userId: number, key: string): Promise<{ status: number; response: string; request_hash: string } | undefined> {
-    const [row] = await this.sql`SELECT status, response, request_hash FROM idempotency_keys WHERE user_id = ${userId} AND key = ${key}`;
-    return row ? { ...(row as { response: string; request_hash: string }), status: Number(row.status) } : undefined;
-  }
-
   /** Forgets Idempotency-Keys older than the retention period. */
-  async purgeExpiredKeys(now = Date.now()): Promise<void> {
-    await this.sql`DELETE FROM idempotency_keys WHERE created_at < ${now - IDEMPOTENCY_RETENTION_MS}`;
+  purgeExpiredKeys(now = Date.now()): Promise<void> {
+    return this.store.purgeKeys(now - IDEMPOTENCY_RETENTION_MS);
   }
 }

@@ -2,7 +2,7 @@
  * Money is held as integer minor units (hundredths) everywhere inside the server, and turned
  * into a decimal number only at the edge (JSON). Sums of integers never drift.
  */
-export const MINOR_PER_UNIT = 100;
+const MINOR_PER_UNIT = 100;
 
 /** A JSON amount to minor units, or undefined when it has more than two decimals. */
 export function toMinor(amount: number): number | undefined {

@@ -20,6 +20,9 @@ describe('OpenAPI', () => {
     const response = await fetch(`${suite.server.url}/openapi`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
+    // The page's script is pinned to one version, never "latest".
+    const scripts = [...(await response.text()).matchAll(/<script src="([^"]+)"/g)].map((match) => match[1]);
+    expect(scripts).toEqual(['https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.76.0/dist/browser/standalone.min.js']);
   });
 
   it('describes every route the app serves, with responses, errors and tags', async () => {

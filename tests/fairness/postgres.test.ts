@@ -6,28 +6,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { verify as verifyOffline } from '../../client/fairness';
 import { api, GAME_NAMES, type Api, type GameName } from '../support/client';
-import { startTestServer, type TestServer } from '../support/server';
+import { FIRST_USE_TIMEOUT_MS } from '../support/postgres';
+import { startTestServer, testStore, type TestServer, type TestStore } from '../support/server';
 import { waitUntil } from '../support/streams';
-import { startPostgres, type TestPostgres } from './postgres';
 
 const BODIES: Record<GameName, Record<string, unknown>> = { slot: { bet: 1 }, rps: { bet: 1, choice: 'rock' }, gacha: { bet: 1 }, crash: { bet: 1, cashout: 3 } };
 type Played = { game: GameName; result: Record<string, any> };
 
 describe('fairness on PostgreSQL, two instances', () => {
-  let postgres: TestPostgres;
+  let store: TestStore;
   let servers: TestServer[] = [];
   let clients: Api[] = [];
 
   beforeAll(async () => {
-    postgres = await startPostgres();
-    const env = { DATABASE_URL: postgres.url, PLAY_RATE_PER_SECOND: '100000', PLAY_BURST: '100000' };
-    servers = [await startTestServer(env), await startTestServer(env)];
+    store = await testStore('postgres');
+    const env = { PLAY_RATE_PER_SECOND: '100000', PLAY_BURST: '100000' };
+    // One after the other: both migrate the same database, the second finds it done.
+    servers = [await startTestServer(env, { store }), await startTestServer(env, { store })];
     clients = servers.map((s) => api(s.url));
-    // initdb takes seconds, more on a busy machine.
-  }, 60_000);
+  }, FIRST_USE_TIMEOUT_MS);
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.close()));
-    await postgres?.stop();
+    await store?.remove();
   });
 
   async function play(client: Api, token: string, game: GameName): Promise<Played> {

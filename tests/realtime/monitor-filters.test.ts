@@ -34,14 +34,12 @@ describe('monitor filters', () => {
     const wins = await monitor({ games: 'crash', min_multiplier: '1.5' });
     const mine = await monitor({ user_id: String(player.user.id) });
 
-    const plays = [
-      suite.client.play(player.access_token, 'slot', { bet: 1 }),
-      suite.client.play(player.access_token, 'crash', { bet: 6, cashout: 1.5 }),
-      suite.client.play(player.access_token, 'crash', { bet: 2, cashout: 1.5 }),
-      suite.client.play(player.access_token, 'rps', { bet: 7, choice: 'rock' }),
-    ];
+    // One after another, so the answers are in event order.
     const answers = [];
-    for (const play of plays) answers.push((await play).json);
+    answers.push((await suite.client.play(player.access_token, 'slot', { bet: 1 })).json);
+    answers.push((await suite.client.play(player.access_token, 'crash', { bet: 6, cashout: 1.5 })).json);
+    answers.push((await suite.client.play(player.access_token, 'crash', { bet: 2, cashout: 1.5 })).json);
+    answers.push((await suite.client.play(player.access_token, 'rps', { bet: 7, choice: 'rock' })).json);
     await waitUntil(() => games(all.socket).length >= 4, 'every event on the unfiltered monitor');
     await Bun.sleep(20);
 

@@ -11,18 +11,18 @@ const IDENTITY = { sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'INTEG
 function committer(options: { fail?: (job: number) => boolean; maxBatch?: number } = {}) {
   let nextTx = 0;
   return new GroupCommit<number, number>(
-    db.sql,
-    async (tx, jobs) => {
-      const txid = ++nextTx;
-      const out: number[] = [];
-      for (const job of jobs) {
-        if (options.fail?.(job)) throw new Error(`job ${job} fails`);
-        const [row] = await tx`UPDATE counter SET n = n + 1 WHERE id = 1 RETURNING n`;
-        await tx`INSERT INTO log (job, txid) VALUES (${job}, ${txid})`;
-        out.push(Number(row.n));
-      }
-      return out;
-    },
+    (jobs) =>
+      db.sql.begin(async (tx) => {
+        const txid = ++nextTx;
+        const out: number[] = [];
+        for (const job of jobs) {
+          if (options.fail?.(job)) throw new Error(`job ${job} fails`);
+          const [row] = await tx`UPDATE counter SET n = n + 1 WHERE id = 1 RETURNING n`;
+          await tx`INSERT INTO log (job, txid) VALUES (${job}, ${txid})`;
+          out.push(Number(row.n));
+        }
+        return out;
+      }),
     { maxBatch: options.maxBatch ?? 64, concurrency: 1 },
   );
 }

@@ -27,7 +27,7 @@ export interface PresenceStore {
   sweep(instance: string, now: number): Promise<number[]>;
 }
 
-export const DEFAULT_LEASE_MS = 10_000;
+const DEFAULT_LEASE_MS = 10_000;
 
 const intervalHeartbeat: Heartbeat = (ms, beat) => {
   const timer = setInterval(() => void beat(), ms);

@@ -1,0 +1,71 @@
+/**
+ * The ledger's storage seam: the statements a play's transaction runs, and nothing of the
+ * ledger's logic (which plays settle, in which order, what is refused) — that stays in
+ * `ledger.ts`, written once for every backend.
+ *
+ * Backends: `sql-ledger-store.ts` (`Bun.SQL`, SQLite and PostgreSQL) and
+ * `sqlite-ledger-store.ts` (`bun:sqlite`, statements prepared once, the SQLite default).
+ *
+ * A statement is a `Step`: a generator the ledger runs with `yield*`. An asynchronous backend
+ * yields each query's promise and is resumed with its result; a synchronous one returns at once
+ * and yields nothing, so a whole transaction runs in one synchronous call and never holds the
+ * write lock across an `await`. To read or write more in the same transaction (another table,
+ * "these rows for these users"), add a statement here and to each backend.
+ */
+
+import type { NonceBook } from '../fairness/store';
+
+/** One statement: yields promises to await (asynchronous backends only), returns its result. */
+export type Step<T> = Generator<PromiseLike<unknown>, T, unknown>;
+
+export type EventRow = { user_id: number; seq: number; game_type: string; bet: number; payout: number; payload: string; created_at: number };
+export type KeyRow = { user_id: number; key: string; request_hash: string; status: number; response: string; created_at: number };
+export type AccountRow = { id: number; balance: number; seq: number };
+/** An account moved by a batch: written only if its sequence is still `readSeq`. */
+export type AccountWrite = AccountRow & { readSeq: number };
+export type UserKey = { userId: number; key: string };
+export type StoredKey = { status: number; response: string; requestHash: string };
+
+/** The statements available inside one transaction. */
+export interface LedgerStatements {
+  /** Inserts the key as in progress (status 0); false if it is already stored. */
+  claimKey(row: UserKey & { requestHash: string; at: number }): Step<boolean>;
+  /**
+   * Debits the bet and credits the payout, taking the user's next sequence, only if the balance
+   * covers the bet; the account after it, or undefined when it does not.
+   */
+  debit(userId: number, betMinor: number, payoutMinor: number): Step<AccountRow | undefined>;
+  /** Forgets a claimed key (its play was refused). */
+  dropKey(key: UserKey): Step<void>;
+  /** Stores the response of a claimed key (status 200). */
+  completeKey(key: UserKey & { response: string }): Step<void>;
+  /** Which of these keys are stored, looked up by the (user_id, key) primary key. */
+  takenKeys(keys: UserKey[]): Step<UserKey[]>;
+  /**
+   * Advances each user's fairness nonce by their count of plays, creating missing seed rows; the
+   * nonces taken. Locks the seed rows (PostgreSQL): run it before `readAccounts`/`debit`, the
+   * lock order of every transaction (fairness/store.ts).
+   */
+  takeNonces(counts: Map<number, number>): Step<NonceBook>;
+  /** Returns the nonces taken and not used (refused plays), so a user's nonces have no gap. */
+  giveBack(book: NonceBook): Step<void>;
+  /** The accounts of these users (distinct ids); on PostgreSQL locked, in id order. */
+  readAccounts(userIds: number[]): Step<AccountRow[]>;
+  /** Writes each account whose sequence is still its `readSeq`; how many were written. */
+  writeAccounts(rows: AccountWrite[]): Step<number>;
+  insertEvents(rows: EventRow[]): Step<void>;
+  insertKeys(rows: KeyRow[]): Step<void>;
+}
+
+export interface LedgerStore {
+  /**
+   * Runs `work` in one transaction and resolves with its result after the commit; if `work`
+   * throws, nothing it wrote stays. May run `work` again if the database was busy before it
+   * wrote anything, so `work` must have no effect outside the transaction.
+   */
+  transaction<T>(work: (tx: LedgerStatements) => Step<T>): Promise<T>;
+  /** A stored key, outside any transaction. */
+  findKey(key: UserKey): Promise<StoredKey | undefined>;
+  /** Deletes the keys created before `createdBefore` (epoch ms). */
+  purgeKeys(createdBefore: number): Promise<void>;
+}
