@@ -27,6 +27,8 @@ const PLAYERS = 32;
 const CONCURRENCY = 32;
 const WARMUP_MS = 1500;
 const HEALTH_SAMPLES = 300;
+/** How clients make their keys: random (UUIDv4, the default) or time-ordered (UUIDv7, each new key sorts after the last). */
+const KEY_KINDS = { uuid4: () => crypto.randomUUID(), uuid7: () => Bun.randomUUIDv7() };
 const REQUEST_TIMEOUT_MS = 10_000;
 
 function options() {
@@ -35,8 +37,10 @@ function options() {
     if (!match) throw new Error(`unexpected argument ${arg}`);
     return [match[1]!, match[2]] as const;
   }));
-  const known = new Set(["quick", "rounds", "keys", "seconds"]);
-  for (const name of args.keys()) if (!known.has(name)) throw new Error(`unknown option --${name}; use --quick, --rounds=N, --keys=N, --seconds=N`);
+  const known = new Set(["quick", "rounds", "keys", "seconds", "key-kind"]);
+  for (const name of args.keys()) if (!known.has(name)) throw new Error(`unknown option --${name}; use --quick, --rounds=N, --keys=N, --seconds=N, --key-kind=uuid4|uuid7`);
+  const keyKind = args.get("key-kind") ?? "uuid4";
+  if (!(keyKind in KEY_KINDS)) throw new Error("--key-kind is uuid4 (random, the default) or uuid7 (time-ordered)");
   const number = (name: string, fallback: number) => {
     const raw = args.get(name);
     if (raw === undefined) return fallback;
@@ -44,7 +48,7 @@ function options() {
     return Number(raw);
   };
   const quick = args.has("quick");
-  return { quick, rounds: number("rounds", quick ? 1 : 3), keys: number("keys", quick ? 20_000 : 200_000), seconds: number("seconds", quick ? 1 : 5) };
+  return { quick, keyKind: keyKind as keyof typeof KEY_KINDS, rounds: number("rounds", quick ? 1 : 5), keys: number("keys", quick ? 20_000 : 200_000), seconds: number("seconds", quick ? 1 : 4) };
 }
 
 type Variant = { name: string; storedKeys: number };
@@ -79,7 +83,7 @@ function countKeys(file: string): number {
 }
 
 /** Keyed plays from CONCURRENCY loops for `ms`; answered plays, failures, and the server's CPU. */
-async function keyedPlays(server: ServerProcess, tokens: string[], ms: number): Promise<{ plays: number; errors: number; seconds: number; cpu: number; firstError?: string }> {
+async function keyedPlays(server: ServerProcess, tokens: string[], ms: number, newKey: () => string): Promise<{ plays: number; errors: number; seconds: number; cpu: number; firstError?: string }> {
   const url = `${server.url}/api/games/slot/spin`;
   const body = JSON.stringify({ bet: 1 });
   let plays = 0;
@@ -93,7 +97,7 @@ async function keyedPlays(server: ServerProcess, tokens: string[], ms: number): 
       const headers = { authorization: `Bearer ${tokens[loop % tokens.length]}`, "content-type": "application/json" };
       while (performance.now() < deadline && errors < 100) {
         try {
-          const response = await fetch(url, { method: "POST", headers: { ...headers, "idempotency-key": crypto.randomUUID() }, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+          const response = await fetch(url, { method: "POST", headers: { ...headers, "idempotency-key": newKey() }, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
           const text = await response.text();
           if (!response.ok) throw new Error(`${response.status} ${text.slice(0, 200)}`);
           plays++;
@@ -119,7 +123,7 @@ async function healthP50(server: ServerProcess): Promise<number> {
   return quantile(samples, 0.5);
 }
 
-async function runVariant(variant: Variant, secret: string, seconds: number): Promise<Figures> {
+async function runVariant(variant: Variant, secret: string, seconds: number, newKey: () => string): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), "bench-keys-"));
   const file = join(dir, "bench.sqlite");
   const env = oursEnv(secret, `sqlite://${file}`);
@@ -133,8 +137,8 @@ async function runVariant(variant: Variant, secret: string, seconds: number): Pr
     let answered = 0;
     try {
       const tokens = userIds.map((userId) => signAccessToken(secret, userId, "user"));
-      answered += (await keyedPlays(server, tokens, WARMUP_MS)).plays;
-      const run = await keyedPlays(server, tokens, seconds * 1000);
+      answered += (await keyedPlays(server, tokens, WARMUP_MS, newKey)).plays;
+      const run = await keyedPlays(server, tokens, seconds * 1000, newKey);
       if (run.plays === 0) throw new Error(`no keyed play succeeded: ${run.firstError}`);
       if (run.errors > 0) console.warn(`  ${variant.name}: ${run.errors} plays failed, the first with ${run.firstError}`);
       answered += run.plays;
@@ -153,18 +157,18 @@ async function runVariant(variant: Variant, secret: string, seconds: number): Pr
 
 async function main(): Promise<void> {
   installCleanup();
-  const { quick, rounds, keys, seconds } = options();
+  const { quick, keyKind, rounds, keys, seconds } = options();
   const secret = crypto.randomUUID() + crypto.randomUUID();
   const variants: Variant[] = [
     { name: "fresh database", storedKeys: 0 },
     { name: `${keys.toLocaleString("en-US")} stored keys`, storedKeys: keys },
   ];
   const load = loadavg();
-  console.log(`idempotency keys${quick ? " (quick: checks, not results)" : ""}: ${rounds} round(s), ${CONCURRENCY} loops × ${seconds} s of keyed plays, load average ${load.map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(`idempotency keys${quick ? " (quick: checks, not results)" : ""}: ${rounds} round(s), ${CONCURRENCY} loops × ${seconds} s of keyed plays (${keyKind} keys), load average ${load.map((l) => l.toFixed(1)).join(" ")}`);
   const results = variants.map(() => [] as Figures[]);
   for (let round = 1; round <= rounds; round++) {
     for (const [i, variant] of variants.entries()) {
-      const figures = await runVariant(variant, secret, seconds);
+      const figures = await runVariant(variant, secret, seconds, KEY_KINDS[keyKind]);
       results[i]!.push(figures);
       console.log(`round ${round} ${variant.name}: ${figures.playsPerSecond.toFixed(0)} keyed plays/s, ${figures.cpuUsPerPlay.toFixed(0)} µs CPU/play, /health p50 ${figures.healthP50Ms.toFixed(2)} ms`);
     }
