@@ -4,7 +4,10 @@
  * 4 monitors, 32 REST loops) from a load agent for `--seconds`, stops the server (the profile
  * is written as it exits) and prints the top frames by self time and the time per source file.
  *
- * Run: `bun bench/profile-server.ts [--seconds=N] [--top=N]`; the .cpuprofile stays in the
+ * `--cluster`: the profiled server is one of two instances on one PostgreSQL and one Redis, as
+ * in the cluster scenario (scenarios/cluster.ts).
+ *
+ * Run: `bun bench/profile-server.ts [--seconds=N] [--top=N] [--cluster]`; the .cpuprofile stays in the
  * printed directory (open it in Chrome's DevTools or speedscope for the call tree).
  */
 import { randomBytes } from "node:crypto";
@@ -12,11 +15,12 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { spawnAgent } from "./lib/agent.ts";
-import { installCleanup, leashed, startServer } from "./lib/proc.ts";
+import { installCleanup } from "./lib/proc.ts";
+import { redisUrl, sharedPostgresDatabase, stopServices } from "./lib/services.ts";
 import { profileFor } from "./profiles.ts";
 import type { SessionContext } from "./scenarios/context.ts";
 import { runPlays } from "./scenarios/play.ts";
-import { oursEnv, oursTarget } from "./targets/ours.ts";
+import { oursEnv, oursTarget, startOurs } from "./targets/ours.ts";
 
 const ROOT = join(import.meta.dir, "..");
 
@@ -69,17 +73,16 @@ async function main(): Promise<void> {
   installCleanup();
   const seconds = option("seconds", 5);
   const top = option("top", 25);
+  const isCluster = process.argv.includes("--cluster");
   const secret = randomBytes(32).toString("base64url");
   const dir = mkdtempSync(join(tmpdir(), "bench-profile-"));
   const target = oursTarget(secret);
-  const [runtime, ...rest] = leashed("bun", join(ROOT, "src", "index.ts"));
-  const server = await startServer({
-    name: "ours (profiled)",
-    cmd: [runtime!, "--cpu-prof", `--cpu-prof-dir=${dir}`, ...rest],
-    cwd: ROOT,
-    timeoutMs: 30_000,
-    env: oursEnv(secret, `sqlite://${join(dir, "bench.sqlite")}`),
-  });
+  const profiling = ["--cpu-prof", `--cpu-prof-dir=${dir}`];
+  // --cluster: the profiled instance and a second one on one PostgreSQL and one Redis, as in
+  // the cluster scenario (plays on both, each player's socket on the other instance).
+  const env = isCluster ? oursEnv(secret, await sharedPostgresDatabase(), { REDIS_URL: await redisUrl() }) : oursEnv(secret, `sqlite://${join(dir, "bench.sqlite")}`);
+  const server = await startOurs(env, "ours (profiled)", profiling);
+  const instances = isCluster ? [server, await startOurs(env, "ours #2")] : undefined;
   const agent = spawnAgent("player agent");
   const profile = profileFor(false);
   try {
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
     const ctx: SessionContext = {
       target,
       server,
+      instances,
       profile,
       players: userIds.map((userId) => ({ userId, token: target.mintToken(userId, "user") })),
       idleTokens: [],
@@ -99,8 +103,9 @@ async function main(): Promise<void> {
     console.log(`${result.plays} plays in ${result.elapsedSeconds.toFixed(1)} s (${(result.plays / result.elapsedSeconds).toFixed(0)}/s), ${((cpuSeconds * 1e6) / result.plays).toFixed(0)} µs server CPU per play (profiler on), load average ${loadavg()[0]!.toFixed(1)}`);
   } finally {
     await agent.stop();
-    await server.stop();
+    await Promise.all((instances ?? [server]).map((instance) => instance.stop()));
     await target.dispose();
+    await stopServices();
   }
   const file = readdirSync(dir).find((name) => name.endsWith(".cpuprofile"));
   if (!file) throw new Error(`no .cpuprofile in ${dir}: the server did not write one as it exited`);

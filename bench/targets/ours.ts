@@ -59,9 +59,10 @@ export function oursEnv(secret: string, databaseUrl: string, extra: Record<strin
   };
 }
 
-/** Starts one server of ours with `env`. */
-export function startOurs(env: Record<string, string>, name = "ours"): Promise<ServerProcess> {
-  return startServer({ name, cmd: leashed("bun", ENTRY), cwd: ROOT, timeoutMs: 30_000, env });
+/** Starts one server of ours with `env`; `bunFlags` go to Bun itself (e.g. --cpu-prof). */
+export function startOurs(env: Record<string, string>, name = "ours", bunFlags: string[] = []): Promise<ServerProcess> {
+  const [runtime, ...rest] = leashed("bun", ENTRY);
+  return startServer({ name, cmd: [runtime!, ...bunFlags, ...rest], cwd: ROOT, timeoutMs: 30_000, env });
 }
 
 async function authRequest(server: ServerProcess, path: string, body: unknown): Promise<Response> {
