@@ -8,8 +8,18 @@
  * PostgreSQL runs as the tests run it, with `fsync=off`: the cluster scenario compares two
  * instances with one on the same database, not PostgreSQL's durability with SQLite's.
  */
-import { freshPostgresUrl } from "../../tests/support/postgres.ts";
+import { freshPostgresUrl, postgresBinDir } from "../../tests/support/postgres.ts";
 import { startTestRedis, type TestRedis } from "../../tests/support/redis.ts";
+
+/** Why the services cannot start here (a binary is missing, with how to install it), or undefined. */
+export function missingServices(): string | undefined {
+  try {
+    postgresBinDir();
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  return Bun.which("redis-server") ? undefined : "redis-server is not installed: apt-get install redis-server";
+}
 
 let redis: Promise<TestRedis> | undefined;
 let postgresUrl: Promise<string> | undefined;

@@ -8,6 +8,7 @@
  * cluster's plays/s as a ratio to it.
  */
 import type { Agent } from "../lib/agent.ts";
+import { missingServices } from "../lib/services.ts";
 import type { Profile } from "../profiles.ts";
 import type { Target } from "../targets/target.ts";
 import type { Measurement, SessionContext } from "./context.ts";
@@ -17,6 +18,12 @@ import { measurePlayPath, runPlays } from "./play.ts";
 export async function measureCluster(target: Target, profile: Profile, agents: { player: Agent; crowd: Agent }): Promise<Measurement[]> {
   const { cluster } = profile;
   if (!target.startCluster || !cluster.targets.includes(target.name)) return [];
+  const missing = missingServices();
+  if (missing && profile.name === "quick") {
+    console.log(`  cluster skipped for ${target.name} (quick run): ${missing}`);
+    return [];
+  }
+  if (missing) throw new Error(missing);
   // One section for every target, so that the table gives their ratios.
   const section = `cluster: ${cluster.instances} instances (ours: PostgreSQL + Redis; Socket.IO: Redis adapter), play on one, socket on another`;
   const many = await runCluster(target, profile, agents, cluster.instances, section);
