@@ -13,13 +13,13 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_ERRORS = 500;
 
 /** Where player `index` plays: its own instance of a cluster. */
-function playUrl(setup: PlaySetup, index: number): string {
+export function playUrl(setup: PlaySetup, index: number): string {
   const { instances } = setup;
   return instances ? instances[index % instances.length]! : setup.baseUrl;
 }
 
 /** Where stream `index` (players first, then monitors) listens: in a cluster, the instance after its player's. */
-function streamUrl(setup: PlaySetup, index: number): string {
+export function streamUrl(setup: PlaySetup, index: number): string {
   const { instances } = setup;
   return instances ? instances[(index + 1) % instances.length]! : setup.baseUrl;
 }
