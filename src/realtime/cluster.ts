@@ -48,6 +48,7 @@ function connectedFirst(client: Redis, presence: Presence): Presence {
     add: (userId) => presence.add(userId),
     remove: (userId) => presence.remove(userId),
     connectedUserIds: () => presence.connectedUserIds(),
+    retake: () => presence.retake(),
     async start(hooks?: PresenceHooks) {
       if (client.status === 'wait') await client.connect();
       await presence.start(hooks);

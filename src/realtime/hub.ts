@@ -33,6 +33,8 @@ export interface ClusterPresence {
   add(userId: number): Promise<boolean>;
   remove(userId: number): Promise<boolean>;
   connectedUserIds(): Promise<number[]>;
+  /** Puts this instance's sockets back if the backend lost them (see presence.ts `retake`). */
+  retake?(): Promise<void>;
 }
 
 export type HubOptions = {
@@ -53,6 +55,13 @@ const CATCH_UP_SLACK_MS = 5_000;
 /** Failed event publishes kept for a retry; past this the oldest go (receivers still fill gaps from the database). */
 const MAX_RETRIES = 10_000;
 const RETRY_INTERVAL_MS = 1_000;
+/**
+ * After a broker outage, how long a user missing from the cluster presence stays shown online
+ * before the monitors here are told `leave`. Redis may have come back empty: every live
+ * instance puts its sockets back when it reconnects, or at its next heartbeat (a third of the
+ * 10 s lease), so a user still missing after this has really gone.
+ */
+const PRESENCE_SETTLE_MS = 5_000;
 
 export class Hub {
   private readonly recent: RecentEvents;
@@ -72,6 +81,7 @@ export class Hub {
   /** Events whose publish failed: published again once the broker takes them. */
   private retries: string[] = [];
   private retryTimer: Timer | undefined;
+  private presenceSettleTimer: Timer | undefined;
   private readonly now: () => number;
 
   constructor(
@@ -105,6 +115,8 @@ export class Hub {
   async stop(): Promise<void> {
     clearInterval(this.retryTimer);
     this.retryTimer = undefined;
+    clearTimeout(this.presenceSettleTimer);
+    this.presenceSettleTimer = undefined;
     await this.broker.stop();
     this.publishLocal = undefined;
   }
@@ -181,14 +193,27 @@ export class Hub {
 
   /**
    * Reads who is online from the cluster presence and tells the monitors here what changed
-   * (after a broker outage, presence messages may have been missed).
+   * (after a broker outage, presence messages may have been missed). This instance's sockets
+   * are put back first; a user missing is told gone only if still missing `PRESENCE_SETTLE_MS`
+   * later, once every live instance has put its own back (a restarted Redis is empty).
    */
   async refreshPresence(): Promise<void> {
     const { presence } = this.options;
     if (!presence || !this.publishLocal) return;
+    await presence.retake?.();
     const now = new Set(await presence.connectedUserIds());
-    for (const userId of this.online) if (!now.has(userId)) this.deliver(PRESENCE_TOPIC, messages.presence(userId, 'leave'));
     for (const userId of now) if (!this.online.has(userId)) this.deliver(PRESENCE_TOPIC, messages.presence(userId, 'join'));
+    const missing = [...this.online].filter((userId) => !now.has(userId));
+    if (missing.length === 0) return;
+    clearTimeout(this.presenceSettleTimer);
+    this.presenceSettleTimer = setTimeout(() => {
+      this.presenceSettleTimer = undefined;
+      presence.connectedUserIds().then((later) => {
+        const still = new Set(later);
+        for (const userId of missing) if (!still.has(userId)) this.deliver(PRESENCE_TOPIC, messages.presence(userId, 'leave'));
+      }, (error) => this.options.onError?.('presence', error));
+    }, PRESENCE_SETTLE_MS);
+    this.presenceSettleTimer.unref?.();
   }
 
   private changePresence(userId: number, status: 'join' | 'leave'): void {

@@ -87,15 +87,18 @@ export class LeasedPresence implements Presence {
     return this.store.sweep(this.instanceId, Number.MAX_SAFE_INTEGER);
   }
 
+  async retake(): Promise<void> {
+    const expiresAt = this.now() + this.leaseMs;
+    if (await this.store.renew(this.instanceId, expiresAt)) return;
+    const rejoined = await this.store.rejoin(this.instanceId, expiresAt, [...this.mine]);
+    if (rejoined.length > 0) this.hooks.onRejoin?.(rejoined);
+  }
+
   /** Renews the lease (putting the sockets back if it was swept), then sweeps expired ones. */
   private async beat(): Promise<void> {
     try {
       const now = this.now();
-      const expiresAt = now + this.leaseMs;
-      if (!(await this.store.renew(this.instanceId, expiresAt))) {
-        const rejoined = await this.store.rejoin(this.instanceId, expiresAt, [...this.mine]);
-        if (rejoined.length > 0) this.hooks.onRejoin?.(rejoined);
-      }
+      await this.retake();
       for (const dead of await this.store.expired(now)) {
         if (dead === this.instanceId) continue;
         const left = await this.store.sweep(dead, now);

@@ -28,6 +28,13 @@ export interface Presence {
   /** Every user with a socket on a live instance (a dead one's until its lease is swept). */
   connectedUserIds(): Promise<number[]>;
   /**
+   * Renews this instance's lease now, or, when it is gone (swept, or Redis restarted empty),
+   * takes it again and puts this instance's sockets back (`onRejoin` gets the users that made
+   * present again). Called when the backend is back from an outage, before reading who is
+   * online, so this instance's users are not reported gone. The heartbeat does the same.
+   */
+  retake(): Promise<void>;
+  /**
    * Takes this instance's lease and starts the heartbeat that renews it and sweeps expired
    * ones. A dead instance's users are gone within lease + heartbeat; `onLeave` gets the users
    * whose last socket was there, from exactly one survivor. Should this instance's own lease
