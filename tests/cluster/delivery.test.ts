@@ -4,37 +4,26 @@
  * the cluster's (join at a user's first socket anywhere, leave at the last); both instances
  * hold the same snapshot, and a socket resumes on one instance for events made on the other.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
-import { api, type Api } from '../support/client';
-import { startCluster, type TestCluster } from '../support/cluster';
-import { FIRST_USE_TIMEOUT_MS } from '../support/postgres';
+import { describe, expect, it } from 'bun:test';
+import type { Api } from '../support/client';
+import { useCluster } from '../support/cluster';
 import { openMonitor, openUserSocket, type TestSocket } from '../support/socket';
-import { closer, eventIds, waitUntil } from '../support/streams';
+import { eventIds, waitUntil } from '../support/streams';
 
-let cluster: TestCluster;
-let a: Api;
-let b: Api;
-let adminToken: string;
-const sockets = closer();
+const suite = useCluster(2);
+const { sockets } = suite;
 
-beforeAll(async () => {
-  cluster = await startCluster(2);
-  [a, b] = cluster.instances.map((instance) => api(instance.url)) as [Api, Api];
-  adminToken = (await a.loginAdmin()).access_token;
-}, FIRST_USE_TIMEOUT_MS);
-afterEach(() => sockets.closeAll());
-afterAll(async () => cluster?.close());
-
-const urlOf = (i: number) => cluster.instances[i]!.url;
+const urlOf = (i: number) => suite.cluster.instances[i]!.url;
 const userEvents = (monitor: TestSocket, userId: number) => monitor.all('game_event').filter((m) => m.user_id === userId).map((m) => m.event_id as string);
 const presenceOf = (monitor: TestSocket, userId: number) => monitor.all('presence').filter((m) => m.user_id === userId).map((m) => m.status as string);
 
 async function monitorOn(i: number): Promise<TestSocket> {
-  return sockets.track((await openMonitor(urlOf(i), adminToken)).socket);
+  return sockets.track((await openMonitor(urlOf(i), suite.adminToken)).socket);
 }
 
 describe('a cluster of two processes', () => {
   it("delivers a play on either instance to the player's sockets and every monitor on both, once, in order", async () => {
+    const [a, b] = suite.clients as [Api, Api];
     const user = await a.signup();
     const onA = sockets.track(await openUserSocket(urlOf(0), user.access_token));
     const onB = sockets.track(await openUserSocket(urlOf(1), user.access_token));
@@ -66,6 +55,7 @@ describe('a cluster of two processes', () => {
   }, 30_000);
 
   it("announces join at a user's first socket anywhere and leave at the last, the same on every instance", async () => {
+    const [a, b] = suite.clients as [Api, Api];
     const monitors = [await monitorOn(0), await monitorOn(1)];
     const [user, fence] = [await a.signup(), await a.signup()];
     const waitFor = async (userId: number, statuses: string[]) => {
@@ -82,7 +72,7 @@ describe('a cluster of two processes', () => {
     for (const monitor of monitors) expect(presenceOf(monitor, user.user.id)).toEqual(['join']);
 
     // Both instances name the same users, whichever the sockets are on.
-    const snapshots = await Promise.all([0, 1].map((i) => openMonitor(urlOf(i), adminToken)));
+    const snapshots = await Promise.all([0, 1].map((i) => openMonitor(urlOf(i), suite.adminToken)));
     for (const { socket } of snapshots) sockets.track(socket);
     const [onA, onB] = snapshots.map(({ snapshot }) => [...(snapshot.connected_user_ids as number[])].sort((x, y) => x - y));
     expect(onA).toEqual(onB!);
@@ -103,6 +93,7 @@ describe('a cluster of two processes', () => {
   }, 30_000);
 
   it('holds the same recent events on both instances, oldest first, and resumes on one for events made on the other', async () => {
+    const [a, b] = suite.clients as [Api, Api];
     const users = [await a.signup(), await b.signup()];
     const seen = sockets.track(await openUserSocket(urlOf(1), users[0]!.access_token));
     for (let i = 0; i < 6; i++) {
@@ -122,7 +113,7 @@ describe('a cluster of two processes', () => {
     expect(eventIds(resumed)).toEqual([...missed, live.json.event_id]);
 
     // Every event is in; both instances must now hold the same snapshot, oldest first.
-    const snapshots = await Promise.all([0, 1].map((i) => openMonitor(urlOf(i), adminToken)));
+    const snapshots = await Promise.all([0, 1].map((i) => openMonitor(urlOf(i), suite.adminToken)));
     for (const { socket } of snapshots) sockets.track(socket);
     const [fromA, fromB] = snapshots.map(({ snapshot }) => (snapshot.recent_events as { event_id: string; ts: string }[]).map((e) => `${e.ts} ${e.event_id}`));
     expect(fromA!.length).toBeGreaterThanOrEqual(18);

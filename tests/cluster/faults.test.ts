@@ -4,60 +4,48 @@
  * started refuses plays with JSON 503 `database_unavailable`, half-writes nothing and comes
  * back by itself; an instance SIGKILLed has its users reported gone by a survivor.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
+import { afterAll, describe, expect, it } from 'bun:test';
 import { api, type Api, type GameName } from '../support/client';
-import { eventually, startCluster, type TestCluster } from '../support/cluster';
+import { eventually, useCluster } from '../support/cluster';
 import { auditLedger } from '../support/ledger-audit';
-import { FIRST_USE_TIMEOUT_MS, postgresCluster } from '../support/postgres';
+import { postgresCluster } from '../support/postgres';
 import { openMonitor, openUserSocket } from '../support/socket';
-import { closer, waitUntil } from '../support/streams';
+import { waitUntil } from '../support/streams';
 
 const INITIAL_CENTS = 1000 * 100;
-let cluster: TestCluster;
-let clients: Api[];
-let adminToken: string;
-const sockets = closer();
-
-beforeAll(async () => {
-  cluster = await startCluster(2);
-  clients = cluster.instances.map((instance) => api(instance.url));
-  adminToken = (await clients[0]!.loginAdmin()).access_token;
-}, FIRST_USE_TIMEOUT_MS);
-afterEach(() => sockets.closeAll());
-afterAll(async () => {
-  // Whatever happened, the PostgreSQL other files share is up again after this file.
-  await (await postgresCluster()).start();
-  await cluster?.close();
-});
+const suite = useCluster(2);
+const { sockets } = suite;
+// Whatever happens in a test, the PostgreSQL other files share is up again after this file.
+afterAll(async () => (await postgresCluster()).start());
 
 describe('a cluster of two processes under faults', () => {
   it('never overdraws one user under concurrent full-balance plays on both instances', async () => {
     const games: GameName[] = ['slot', 'rps', 'gacha', 'crash'];
     for (let round = 0; round < 3; round++) {
-      const user = await clients[round % 2]!.signup();
-      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => clients[i % 2]!.play(user.access_token, games[i % games.length]!, { bet: 1000, cashout: 1.01 })));
+      const user = await suite.clients[round % 2]!.signup();
+      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => suite.clients[i % 2]!.play(user.access_token, games[i % games.length]!, { bet: 1000, cashout: 1.01 })));
       const statuses = answers.map((answer) => answer.status);
       expect(statuses.filter((status) => status !== 200 && status !== 402)).toEqual([]);
       const accepted = answers.filter((answer) => answer.status === 200);
       expect(accepted.length).toBeGreaterThanOrEqual(1);
       for (const answer of accepted) expect(answer.json.balance).toBeGreaterThanOrEqual(0);
       for (const answer of answers.filter((answer) => answer.status === 402)) expect(answer.json.error.code).toBe('insufficient_funds');
-      const [row] = await cluster.sql()`SELECT balance, event_seq FROM users WHERE id = ${user.user.id}`;
+      const [row] = await suite.cluster.sql()`SELECT balance, event_seq FROM users WHERE id = ${user.user.id}`;
       expect(Number(row.balance)).toBeGreaterThanOrEqual(0);
       expect(Number(row.event_seq)).toBe(accepted.length);
     }
-    expect((await auditLedger(cluster.sql(), INITIAL_CENTS)).problems).toEqual([]);
+    expect((await auditLedger(suite.cluster.sql(), INITIAL_CENTS)).problems).toEqual([]);
   }, 30_000);
 
   it('answers 503 database_unavailable while PostgreSQL is down, half-writes nothing, and plays again once it is back', async () => {
     const postgres = await postgresCluster();
-    const users = [await clients[0]!.signup(), await clients[1]!.signup()];
+    const users = [await suite.clients[0]!.signup(), await suite.clients[1]!.signup()];
     const statuses: number[] = [];
     const refusals: unknown[] = [];
     let isRunning = true;
     // Plays on both instances, through the stop and the start.
     const lanes = users.flatMap((user) =>
-      clients.map(async (client) => {
+      suite.clients.map(async (client) => {
         while (isRunning) {
           const play = await client.play(user.access_token, 'gacha', { bet: 1 });
           statuses.push(play.status);
@@ -70,7 +58,7 @@ describe('a cluster of two processes under faults', () => {
     try {
       const down = Date.now();
       await waitUntil(() => refusals.length >= 8 && Date.now() - down > 500, 'plays refused while PostgreSQL is down', 10_000);
-      for (const client of clients) {
+      for (const client of suite.clients) {
         const health = await client.get('/health');
         expect([health.status, health.json.error.code]).toEqual([503, 'database_unavailable']);
         expect((await client.get('/ready')).status).toBe(503);
@@ -86,8 +74,8 @@ describe('a cluster of two processes under faults', () => {
 
     expect(new Set(statuses)).toEqual(new Set([200, 503]));
     for (const refusal of refusals) expect(refusal).toMatchObject({ error: { code: 'database_unavailable', message: expect.any(String) } });
-    for (const client of clients) expect((await client.get('/health')).status).toBe(200);
-    const audit = await auditLedger(cluster.sql(), INITIAL_CENTS);
+    for (const client of suite.clients) expect((await client.get('/health')).status).toBe(200);
+    const audit = await auditLedger(suite.cluster.sql(), INITIAL_CENTS);
     expect(audit.problems).toEqual([]);
     // A play whose commit landed just as the connection was cut may have been answered 503.
     const stored = [...audit.eventIds].filter((id) => users.some((user) => id.startsWith(`${user.user.id}-`))).length;
@@ -95,11 +83,11 @@ describe('a cluster of two processes under faults', () => {
   }, 40_000);
 
   it("reports a SIGKILLed instance's users gone on the survivor's monitor within 30 s", async () => {
-    const victim = await cluster.spawn();
-    const survivor = cluster.instances[0]!;
-    const { socket: monitor } = await openMonitor(survivor.url, adminToken);
+    const victim = await suite.cluster.spawn();
+    const survivor = suite.cluster.instances[0]!;
+    const { socket: monitor } = await openMonitor(survivor.url, suite.adminToken);
     sockets.track(monitor);
-    const [onVictim, onBoth] = [await clients[0]!.signup(), await clients[0]!.signup()];
+    const [onVictim, onBoth] = [await suite.clients[0]!.signup(), await suite.clients[0]!.signup()];
     sockets.track(await openUserSocket(victim.url, onVictim.access_token));
     sockets.track(await openUserSocket(victim.url, onBoth.access_token));
     sockets.track(await openUserSocket(survivor.url, onBoth.access_token));
@@ -112,7 +100,7 @@ describe('a cluster of two processes under faults', () => {
     // The user with a socket on the survivor too stays online, on the monitor and in a snapshot.
     await monitor.settle();
     expect(monitor.all('presence').filter((m) => m.user_id === onBoth.user.id).map((m) => m.status)).toEqual(['join']);
-    const { socket, snapshot } = await openMonitor(survivor.url, adminToken);
+    const { socket, snapshot } = await openMonitor(survivor.url, suite.adminToken);
     socket.close();
     expect(snapshot.connected_user_ids).toContain(onBoth.user.id);
     expect(snapshot.connected_user_ids).not.toContain(onVictim.user.id);

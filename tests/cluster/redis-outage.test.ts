@@ -4,49 +4,38 @@
  * the same instance go on, and within 15 s of Redis returning every open user socket and
  * monitor on every instance holds every event exactly once, in order, with no restart.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'bun:test';
-import { api, type Api } from '../support/client';
-import { eventually, startCluster, type TestCluster } from '../support/cluster';
-import { FIRST_USE_TIMEOUT_MS } from '../support/postgres';
+import { describe, expect, it } from 'bun:test';
+import type { Api } from '../support/client';
+import { eventually, useCluster } from '../support/cluster';
 import { openMonitor, openUserSocket, type TestSocket } from '../support/socket';
-import { allIds, closer, eventIds, playLoop, probe, waitUntil } from '../support/streams';
+import { allIds, eventIds, playLoop, probe, waitUntil } from '../support/streams';
 
-let cluster: TestCluster;
-let clients: Api[];
-let adminToken: string;
-const sockets = closer();
-
-beforeAll(async () => {
-  cluster = await startCluster(2);
-  clients = cluster.instances.map((instance) => api(instance.url));
-  adminToken = (await clients[0]!.loginAdmin()).access_token;
-}, FIRST_USE_TIMEOUT_MS);
-afterEach(() => sockets.closeAll());
-afterAll(async () => cluster?.close());
+const suite = useCluster(2);
+const { sockets } = suite;
 
 const healthOf = async (client: Api) => (await client.get('/health')).json?.status as string | undefined;
 const userEvents = (monitor: TestSocket, userId: number) => monitor.all('game_event').filter((m) => m.user_id === userId).map((m) => m.event_id as string);
-/** Long enough for the clients' reconnect back-off to reach its ceiling. */
+/** Long enough for the suite.clients' reconnect back-off to reach its ceiling. */
 const OUTAGE_MS = 1_500;
 /** Recovery must come within this of Redis returning (the issue's bound). */
 const RECOVERY_MS = 15_000;
 
 describe('Redis stopped and started under two instances', () => {
   it('keeps playing and delivering locally while Redis is down, and heals every stream once it is back', async () => {
-    const [a, b] = clients as [Api, Api];
-    const urls = cluster.instances.map((instance) => instance.url);
+    const [a, b] = suite.clients as [Api, Api];
+    const urls = suite.cluster.instances.map((instance) => instance.url);
     // Two players on both instances, and a third only on A (same-instance delivery).
     const players = [await a.signup(), await b.signup()];
     const local = await a.signup();
     const userSockets = await Promise.all(players.flatMap((player) => urls.map(async (url) => ({ player, socket: sockets.track(await openUserSocket(url, player.access_token)) }))));
     const localSocket = sockets.track(await openUserSocket(urls[0]!, local.access_token));
-    const monitors = await Promise.all(urls.map(async (url) => sockets.track((await openMonitor(url, adminToken)).socket)));
+    const monitors = await Promise.all(urls.map(async (url) => sockets.track((await openMonitor(url, suite.adminToken)).socket)));
 
     // Each player keeps a play in flight through each instance, for the whole test.
     const loops = players.flatMap((player) => [a, b].map((client) => playLoop(client, player.access_token)));
     await waitUntil(() => loops.every((loop) => loop.ids.length >= 3), 'plays before the outage');
 
-    await cluster.redis.stop();
+    await suite.cluster.redis.stop();
     const down = Date.now();
     for (const client of [a, b]) await eventually(() => healthOf(client), (status) => status === 'degraded', '/health degraded while Redis is down');
     const before = loops.map((loop) => loop.ids.length);
@@ -55,7 +44,7 @@ describe('Redis stopped and started under two instances', () => {
     for (let i = 0; i < 3; i++) await probe(a, local.access_token, localSocket);
     expect(await healthOf(a)).toBe('degraded');
 
-    await cluster.redis.start();
+    await suite.cluster.redis.start();
     const back = Date.now();
     // Plays keep landing through the reconnect, then stop.
     await Bun.sleep(300);
@@ -67,13 +56,13 @@ describe('Redis stopped and started under two instances', () => {
       monitors.every((monitor) => players.every((player) => userEvents(monitor, player.user.id).length >= expected.get(player.user.id)!.length));
     await waitUntil(complete, 'every event on every socket and monitor after Redis returned', RECOVERY_MS).catch((error) => {
       const counts = userSockets.map(({ player, socket }) => `user ${player.user.id}: ${eventIds(socket).length}/${expected.get(player.user.id)!.length}`);
-      throw new Error(`${(error as Error).message} (${counts.join(', ')})\n${cluster.instances.map((instance) => instance.output().slice(-2000)).join('\n')}`);
+      throw new Error(`${(error as Error).message} (${counts.join(', ')})\n${suite.cluster.instances.map((instance) => instance.output().slice(-2000)).join('\n')}`);
     });
     const healed = Date.now() - back;
     for (const client of [a, b]) await eventually(() => healthOf(client), (status) => status === 'ok', '/health ok again', RECOVERY_MS);
     // A fence per player through the other instance: any repeat still on its way is ahead of it.
     for (const [i, player] of players.entries()) {
-      const fence = await clients[1 - i]!.play(player.access_token, 'slot');
+      const fence = await suite.clients[1 - i]!.play(player.access_token, 'slot');
       expected.get(player.user.id)!.push(fence.json.event_id);
       for (const { socket } of userSockets.filter((entry) => entry.player === player)) await socket.next((m) => m.type === 'game_event' && m.event_id === fence.json.event_id);
       for (const monitor of monitors) await monitor.next((m) => m.type === 'game_event' && m.event_id === fence.json.event_id);
@@ -82,12 +71,12 @@ describe('Redis stopped and started under two instances', () => {
     for (const { player, socket } of userSockets) expect(eventIds(socket)).toEqual(expected.get(player.user.id)!);
     for (const monitor of monitors) for (const player of players) expect(userEvents(monitor, player.user.id)).toEqual(expected.get(player.user.id)!);
     expect(eventIds(localSocket)).toEqual(allIds(local.user.id, 3));
-    const audit = await cluster.sql()`SELECT COUNT(*) AS n FROM events WHERE user_id IN ${cluster.sql()(players.map((p) => p.user.id))}`;
+    const audit = await suite.cluster.sql()`SELECT COUNT(*) AS n FROM events WHERE user_id IN ${suite.cluster.sql()(players.map((p) => p.user.id))}`;
     expect(Number(audit[0].n)).toBe([...expected.values()].reduce((n, ids) => n + ids.length, 0));
     // Presence came through too: nobody was reported gone, and both instances name all three.
     for (const monitor of monitors) expect(monitor.all('presence').filter((m) => m.status === 'leave')).toEqual([]);
     for (const url of urls) {
-      const { socket, snapshot } = await openMonitor(url, adminToken);
+      const { socket, snapshot } = await openMonitor(url, suite.adminToken);
       socket.close();
       expect(snapshot.connected_user_ids).toEqual(expect.arrayContaining([...players, local].map((user) => user.user.id)));
     }

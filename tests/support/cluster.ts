@@ -6,10 +6,13 @@
  * ledger under faults.
  */
 import type { SQL } from 'bun';
-import { freshPostgresUrl } from './postgres';
+import { afterAll, afterEach, beforeAll } from 'bun:test';
+import { api, type Api } from './client';
+import { FIRST_USE_TIMEOUT_MS, freshPostgresUrl } from './postgres';
 import { spawnServer, type ServerProcess } from './process';
 import { startTestRedis, type TestRedis } from './redis';
 import { ADMIN, type TestEnv } from './server';
+import { closer } from './streams';
 
 export type Instance = ServerProcess & {
   /** Stops the process: SIGTERM (graceful) or SIGKILL (a crash); resolves when it is gone. */
@@ -93,4 +96,42 @@ export async function eventually<T>(read: () => Promise<T>, holds: (value: T) =>
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
     await Bun.sleep(25);
   }
+}
+
+export type ClusterSuite = {
+  readonly cluster: TestCluster;
+  /** One REST client per instance started in beforeAll, in order. */
+  readonly clients: Api[];
+  readonly adminToken: string;
+  /** Sockets a test opened, closed after each test. */
+  readonly sockets: ReturnType<typeof closer>;
+};
+
+/** A file's cluster of `count` instances: started before its tests, killed after them. */
+export function useCluster(count: number, env: TestEnv = {}): ClusterSuite {
+  let state: { cluster: TestCluster; clients: Api[]; adminToken: string } | undefined;
+  const sockets = closer();
+  beforeAll(async () => {
+    const cluster = await startCluster(count, env);
+    const clients = cluster.instances.map((instance) => api(instance.url));
+    state = { cluster, clients, adminToken: (await clients[0]!.loginAdmin()).access_token };
+  }, FIRST_USE_TIMEOUT_MS);
+  afterEach(() => sockets.closeAll());
+  afterAll(async () => state?.cluster.close());
+  const get = () => {
+    if (!state) throw new Error('the cluster starts in beforeAll');
+    return state;
+  };
+  return {
+    get cluster() {
+      return get().cluster;
+    },
+    get clients() {
+      return get().clients;
+    },
+    get adminToken() {
+      return get().adminToken;
+    },
+    sockets,
+  };
 }
