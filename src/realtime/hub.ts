@@ -10,6 +10,9 @@ import { MonitorFeed } from './monitor-feed';
 import { RecentEvents } from './recent-events';
 import { Sequencer, type MissedEvents } from './sequencer';
 
+/** The user's newest seq below `beforeSeq` committed before `before` (epoch ms); 0 if none. */
+export type LastSeqBefore = (userId: number, beforeSeq: number, before: number) => Promise<number>;
+
 export { MONITOR_TOPIC } from './monitor-feed';
 export const userTopic = (userId: number) => `user:${userId}`;
 const USER_TOPIC_PREFIX = 'user:';
@@ -43,6 +46,12 @@ export type HubOptions = {
   recentEvents: number;
   /** Reads a user's events between two seqs from the database, to fill a gap. */
   missed?: MissedEvents;
+  /**
+   * Where a user's stream on this instance starts (events committed before it began
+   * delivering are not owed): lets the first event seen of a user wait for an earlier one
+   * still on its way from another instance.
+   */
+  lastSeqBefore?: LastSeqBefore;
   /** Reads what was committed during a broker outage, to deliver it once the broker is back. */
   eventsSince?: EventsSince;
   /** A publish the broker could not take, or missed events that could not be read: logged and counted by the caller. */
@@ -83,6 +92,8 @@ export class Hub {
   private retryTimer: Timer | undefined;
   private presenceSettleTimer: Timer | undefined;
   private readonly now: () => number;
+  /** When this instance began delivering: events committed before it are not owed here. */
+  private startedAt = 0;
 
   constructor(
     private readonly broker: Broker,
@@ -90,7 +101,13 @@ export class Hub {
   ) {
     this.recent = new RecentEvents(options.recentEvents);
     this.now = options.now ?? Date.now;
-    this.sequencer = new Sequencer((userId, message) => this.deliverEvent(userId, message), options.missed, (error) => options.onError?.('gap_fill', error));
+    const { lastSeqBefore } = options;
+    this.sequencer = new Sequencer(
+      (userId, message) => this.deliverEvent(userId, message),
+      options.missed,
+      (error) => options.onError?.('gap_fill', error),
+      lastSeqBefore && ((userId, beforeSeq) => lastSeqBefore(userId, beforeSeq, this.startedAt)),
+    );
   }
 
   /** The broker backend's name ("memory", "redis"), for logs. */
@@ -101,6 +118,7 @@ export class Hub {
   /** Starts taking deliveries from the broker and sending them to `publishLocal`'s topics. */
   async start(publishLocal: TopicPublisher): Promise<void> {
     this.publishLocal = publishLocal;
+    this.startedAt = this.now();
     await this.broker.start((topic, message) => this.deliver(topic, message), {
       onDisconnect: () => {
         this.disconnectedAt ??= this.now();
