@@ -55,8 +55,11 @@ describe('Redis stopped and started under two instances', () => {
       userSockets.every(({ player, socket }) => eventIds(socket).length >= expected.get(player.user.id)!.length) &&
       monitors.every((monitor) => players.every((player) => userEvents(monitor, player.user.id).length >= expected.get(player.user.id)!.length));
     await waitUntil(complete, 'every event on every socket and monitor after Redis returned', RECOVERY_MS).catch((error) => {
-      const counts = userSockets.map(({ player, socket }) => `user ${player.user.id}: ${eventIds(socket).length}/${expected.get(player.user.id)!.length}`);
-      throw new Error(`${(error as Error).message} (${counts.join(', ')})\n${suite.cluster.instances.map((instance) => instance.output().slice(-2000)).join('\n')}`);
+      const missing = (ids: string[], userId: number) => expected.get(userId)!.filter((id) => !ids.includes(id)).join(' ');
+      const sockets = userSockets.map(({ player, socket }, i) => `user socket ${i}: missing ${missing(eventIds(socket), player.user.id)}`);
+      const feeds = monitors.flatMap((monitor, i) => players.map((player) => `monitor ${i}: missing ${missing(userEvents(monitor, player.user.id), player.user.id)}`));
+      const logs = suite.cluster.instances.map((instance) => instance.output().split('\n').filter((line) => !line.includes('publish failed')).join('\n').slice(-3000));
+      throw new Error([(error as Error).message, ...sockets, ...feeds, ...logs].join('\n'));
     });
     const healed = Date.now() - back;
     for (const client of [a, b]) await eventually(() => healthOf(client), (status) => status === 'ok', '/health ok again', RECOVERY_MS);
