@@ -49,7 +49,7 @@ function clusterEnv(databaseUrl: string, redisUrl: string): TestEnv {
   };
 }
 
-/** Starts Redis, a fresh database, and `count` instances one after another (each migrates in turn). */
+/** Starts Redis, a fresh database, and `count` instances at once (in `instances` as they came up). */
 export async function startCluster(count: number, env: TestEnv = {}): Promise<TestCluster> {
   const [redis, databaseUrl] = await Promise.all([startTestRedis(), freshPostgresUrl()]);
   const instances: Instance[] = [];
@@ -67,7 +67,8 @@ export async function startCluster(count: number, env: TestEnv = {}): Promise<Te
     return instance;
   };
   try {
-    for (let i = 0; i < count; i++) await spawn();
+    // At once, as a deployment starts them: the migrations' lock lets one migrate, the rest wait.
+    await Promise.all(Array.from({ length: count }, () => spawn()));
   } catch (error) {
     for (const instance of instances) await instance.stop('SIGKILL');
     await redis.close();
