@@ -85,4 +85,39 @@ describe('Redis stopped and started under two instances', () => {
     }
     console.log(`redis outage: every stream whole ${healed} ms after Redis returned`);
   }, 45_000);
+
+  it('tells every monitor of the sockets opened and closed while Redis was down, once it is back', async () => {
+    const [a, b] = suite.clients as [Api, Api];
+    const urls = suite.cluster.instances.map((instance) => instance.url);
+    const [stayer, leaver, joiner] = [await a.signup(), await b.signup(), await a.signup()];
+    const monitors = await Promise.all(urls.map(async (url) => sockets.track((await openMonitor(url, suite.adminToken)).socket)));
+    sockets.track(await openUserSocket(urls[0]!, stayer.access_token));
+    const leaving = sockets.track(await openUserSocket(urls[1]!, leaver.access_token));
+    const statuses = (monitor: TestSocket, userId: number) => monitor.all('presence').filter((m) => m.user_id === userId).map((m) => m.status as string);
+    for (const monitor of monitors) await waitUntil(() => statuses(monitor, stayer.user.id).length + statuses(monitor, leaver.user.id).length === 2, 'both joins');
+
+    await suite.cluster.redis.stop();
+    for (const client of [a, b]) await eventually(() => healthOf(client), (status) => status === 'degraded', '/health degraded while Redis is down');
+    leaving.close();
+    await leaving.closed;
+    sockets.track(await openUserSocket(urls[0]!, joiner.access_token));
+    await suite.cluster.redis.start();
+
+    const settled = () => monitors.every((monitor) => statuses(monitor, leaver.user.id).length === 2 && statuses(monitor, joiner.user.id).length === 1);
+    await waitUntil(settled, "the leaver's leave and the joiner's join on both monitors", RECOVERY_MS);
+    for (const monitor of monitors) {
+      await monitor.settle();
+      expect(statuses(monitor, stayer.user.id)).toEqual(['join']);
+      expect(statuses(monitor, leaver.user.id)).toEqual(['join', 'leave']);
+      expect(statuses(monitor, joiner.user.id)).toEqual(['join']);
+    }
+    const snapshots = await Promise.all(urls.map((url) => openMonitor(url, suite.adminToken)));
+    const named = snapshots.map(({ socket, snapshot }) => {
+      socket.close();
+      return [...(snapshot.connected_user_ids as number[])].sort((x, y) => x - y);
+    });
+    expect(named[0]).toEqual(named[1]!);
+    expect(named[0]).toEqual(expect.arrayContaining([stayer.user.id, joiner.user.id]));
+    expect(named[0]).not.toContain(leaver.user.id);
+  }, 30_000);
 });
