@@ -28,10 +28,11 @@ export interface Presence {
   /** Every user with a socket on a live instance (a dead one's until its lease is swept). */
   connectedUserIds(): Promise<number[]>;
   /**
-   * Renews this instance's lease now, or, when it is gone (swept, or Redis restarted empty),
-   * takes it again and puts this instance's sockets back (`onRejoin` gets the users that made
-   * present again). Called when the backend is back from an outage, before reading who is
-   * online, so this instance's users are not reported gone. The heartbeat does the same.
+   * Takes this instance's lease again and makes its sockets in the backend exactly those open
+   * here: what the backend lost (swept, or Redis restarted empty) is put back (`onRejoin` gets
+   * the users made present), and sockets closed while the backend could not be told are taken
+   * out (`onLeave` gets the users made absent). Called when the backend is back from an
+   * outage, before reading who is online; the heartbeat does it when its lease was swept.
    */
   retake(): Promise<void>;
   /**
