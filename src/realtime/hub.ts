@@ -91,6 +91,7 @@ export class Hub {
   private retries: string[] = [];
   private retryTimer: Timer | undefined;
   private presenceSettleTimer: Timer | undefined;
+  private presenceRetryTimer: Timer | undefined;
   private readonly now: () => number;
   /** When this instance began delivering: events committed before it are not owed here. */
   private startedAt = 0;
@@ -125,7 +126,7 @@ export class Hub {
       },
       onReconnect: () => {
         void this.recover();
-        void this.refreshPresence().catch((error) => this.options.onError?.('presence', error));
+        this.refreshPresenceUntilDone();
       },
     });
   }
@@ -133,8 +134,8 @@ export class Hub {
   async stop(): Promise<void> {
     clearInterval(this.retryTimer);
     this.retryTimer = undefined;
-    clearTimeout(this.presenceSettleTimer);
-    this.presenceSettleTimer = undefined;
+    for (const timer of [this.presenceSettleTimer, this.presenceRetryTimer]) clearTimeout(timer);
+    this.presenceSettleTimer = this.presenceRetryTimer = undefined;
     await this.broker.stop();
     this.publishLocal = undefined;
   }
@@ -232,6 +233,22 @@ export class Hub {
       }, (error) => this.options.onError?.('presence', error));
     }, PRESENCE_SETTLE_MS);
     this.presenceSettleTimer.unref?.();
+  }
+
+  /**
+   * refreshPresence() after a broker outage, tried again every `RETRY_INTERVAL_MS` while it
+   * fails: the presence connection may come back after the broker's, and until the refresh
+   * runs, a user who left during the outage is never told gone.
+   */
+  private refreshPresenceUntilDone(): void {
+    clearTimeout(this.presenceRetryTimer);
+    this.presenceRetryTimer = undefined;
+    this.refreshPresence().catch((error) => {
+      this.options.onError?.('presence', error);
+      if (!this.publishLocal) return;
+      this.presenceRetryTimer = setTimeout(() => this.refreshPresenceUntilDone(), RETRY_INTERVAL_MS);
+      this.presenceRetryTimer.unref?.();
+    });
   }
 
   private changePresence(userId: number, status: 'join' | 'leave'): void {

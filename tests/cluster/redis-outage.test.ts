@@ -104,7 +104,10 @@ describe('Redis stopped and started under two instances', () => {
     await suite.cluster.redis.start();
 
     const settled = () => monitors.every((monitor) => statuses(monitor, leaver.user.id).length === 2 && statuses(monitor, joiner.user.id).length === 1);
-    await waitUntil(settled, "the leaver's leave and the joiner's join on both monitors", RECOVERY_MS);
+    await waitUntil(settled, "the leaver's leave and the joiner's join on both monitors", RECOVERY_MS).catch((error) => {
+      const seen = monitors.map((monitor, i) => `monitor ${i}: ${monitor.all('presence').map((m) => `${m.user_id} ${m.status}`).join(', ')}`);
+      throw new Error([(error as Error).message, `stayer ${stayer.user.id}, leaver ${leaver.user.id}, joiner ${joiner.user.id}`, ...seen].join('\n'));
+    });
     for (const monitor of monitors) {
       await monitor.settle();
       expect(statuses(monitor, stayer.user.id)).toEqual(['join']);
