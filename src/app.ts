@@ -101,6 +101,8 @@ export function createApp(deps: AppDeps) {
     recentEvents: config.RECENT_EVENTS,
     presence: deps.presence,
     missed: (userId, afterSeq, beforeSeq) => history.between(userId, afterSeq, beforeSeq),
+    // Only with other instances can a user's earlier event still be on its way.
+    lastSeqBefore: config.REDIS_URL ? (userId, beforeSeq, before) => history.lastSeqBefore(userId, beforeSeq, before) : undefined,
     eventsSince: (since) => history.createdSince(since, CATCH_UP_MAX_EVENTS),
     onError: (what, error) => {
       if (what === 'publish') metrics.publishFailed();

@@ -10,6 +10,9 @@ import { MonitorFeed } from './monitor-feed';
 import { RecentEvents } from './recent-events';
 import { Sequencer, type MissedEvents } from './sequencer';
 
+/** The user's newest seq below `beforeSeq` committed before `before` (epoch ms); 0 if none. */
+export type LastSeqBefore = (userId: number, beforeSeq: number, before: number) => Promise<number>;
+
 export { MONITOR_TOPIC } from './monitor-feed';
 export const userTopic = (userId: number) => `user:${userId}`;
 const USER_TOPIC_PREFIX = 'user:';
@@ -33,6 +36,8 @@ export interface ClusterPresence {
   add(userId: number): Promise<boolean>;
   remove(userId: number): Promise<boolean>;
   connectedUserIds(): Promise<number[]>;
+  /** Puts this instance's sockets back if the backend lost them (see presence.ts `retake`). */
+  retake?(): Promise<void>;
 }
 
 export type HubOptions = {
@@ -41,6 +46,12 @@ export type HubOptions = {
   recentEvents: number;
   /** Reads a user's events between two seqs from the database, to fill a gap. */
   missed?: MissedEvents;
+  /**
+   * Where a user's stream on this instance starts (events committed before it began
+   * delivering are not owed): lets the first event seen of a user wait for an earlier one
+   * still on its way from another instance.
+   */
+  lastSeqBefore?: LastSeqBefore;
   /** Reads what was committed during a broker outage, to deliver it once the broker is back. */
   eventsSince?: EventsSince;
   /** A publish the broker could not take, or missed events that could not be read: logged and counted by the caller. */
@@ -53,6 +64,13 @@ const CATCH_UP_SLACK_MS = 5_000;
 /** Failed event publishes kept for a retry; past this the oldest go (receivers still fill gaps from the database). */
 const MAX_RETRIES = 10_000;
 const RETRY_INTERVAL_MS = 1_000;
+/**
+ * After a broker outage, how long a user missing from the cluster presence stays shown online
+ * before the monitors here are told `leave`. Redis may have come back empty: every live
+ * instance puts its sockets back when it reconnects, or at its next heartbeat (a third of the
+ * 10 s lease), so a user still missing after this has really gone.
+ */
+const PRESENCE_SETTLE_MS = 5_000;
 
 export class Hub {
   private readonly recent: RecentEvents;
@@ -72,7 +90,11 @@ export class Hub {
   /** Events whose publish failed: published again once the broker takes them. */
   private retries: string[] = [];
   private retryTimer: Timer | undefined;
+  private presenceSettleTimer: Timer | undefined;
+  private presenceRetryTimer: Timer | undefined;
   private readonly now: () => number;
+  /** When this instance began delivering: events committed before it are not owed here. */
+  private startedAt = 0;
 
   constructor(
     private readonly broker: Broker,
@@ -80,7 +102,13 @@ export class Hub {
   ) {
     this.recent = new RecentEvents(options.recentEvents);
     this.now = options.now ?? Date.now;
-    this.sequencer = new Sequencer((userId, message) => this.deliverEvent(userId, message), options.missed, (error) => options.onError?.('gap_fill', error));
+    const { lastSeqBefore } = options;
+    this.sequencer = new Sequencer(
+      (userId, message) => this.deliverEvent(userId, message),
+      options.missed,
+      (error) => options.onError?.('gap_fill', error),
+      lastSeqBefore && ((userId, beforeSeq) => lastSeqBefore(userId, beforeSeq, this.startedAt)),
+    );
   }
 
   /** The broker backend's name ("memory", "redis"), for logs. */
@@ -91,13 +119,14 @@ export class Hub {
   /** Starts taking deliveries from the broker and sending them to `publishLocal`'s topics. */
   async start(publishLocal: TopicPublisher): Promise<void> {
     this.publishLocal = publishLocal;
+    this.startedAt = this.now();
     await this.broker.start((topic, message) => this.deliver(topic, message), {
       onDisconnect: () => {
         this.disconnectedAt ??= this.now();
       },
       onReconnect: () => {
         void this.recover();
-        void this.refreshPresence().catch((error) => this.options.onError?.('presence', error));
+        this.refreshPresenceUntilDone();
       },
     });
   }
@@ -105,6 +134,8 @@ export class Hub {
   async stop(): Promise<void> {
     clearInterval(this.retryTimer);
     this.retryTimer = undefined;
+    for (const timer of [this.presenceSettleTimer, this.presenceRetryTimer]) clearTimeout(timer);
+    this.presenceSettleTimer = this.presenceRetryTimer = undefined;
     await this.broker.stop();
     this.publishLocal = undefined;
   }
@@ -181,14 +212,43 @@ export class Hub {
 
   /**
    * Reads who is online from the cluster presence and tells the monitors here what changed
-   * (after a broker outage, presence messages may have been missed).
+   * (after a broker outage, presence messages may have been missed). This instance's sockets
+   * are put back first; a user missing is told gone only if still missing `PRESENCE_SETTLE_MS`
+   * later, once every live instance has put its own back (a restarted Redis is empty).
    */
   async refreshPresence(): Promise<void> {
     const { presence } = this.options;
     if (!presence || !this.publishLocal) return;
+    await presence.retake?.();
     const now = new Set(await presence.connectedUserIds());
-    for (const userId of this.online) if (!now.has(userId)) this.deliver(PRESENCE_TOPIC, messages.presence(userId, 'leave'));
     for (const userId of now) if (!this.online.has(userId)) this.deliver(PRESENCE_TOPIC, messages.presence(userId, 'join'));
+    const missing = [...this.online].filter((userId) => !now.has(userId));
+    if (missing.length === 0) return;
+    clearTimeout(this.presenceSettleTimer);
+    this.presenceSettleTimer = setTimeout(() => {
+      this.presenceSettleTimer = undefined;
+      presence.connectedUserIds().then((later) => {
+        const still = new Set(later);
+        for (const userId of missing) if (!still.has(userId)) this.deliver(PRESENCE_TOPIC, messages.presence(userId, 'leave'));
+      }, (error) => this.options.onError?.('presence', error));
+    }, PRESENCE_SETTLE_MS);
+    this.presenceSettleTimer.unref?.();
+  }
+
+  /**
+   * refreshPresence() after a broker outage, tried again every `RETRY_INTERVAL_MS` while it
+   * fails: the presence connection may come back after the broker's, and until the refresh
+   * runs, a user who left during the outage is never told gone.
+   */
+  private refreshPresenceUntilDone(): void {
+    clearTimeout(this.presenceRetryTimer);
+    this.presenceRetryTimer = undefined;
+    this.refreshPresence().catch((error) => {
+      this.options.onError?.('presence', error);
+      if (!this.publishLocal) return;
+      this.presenceRetryTimer = setTimeout(() => this.refreshPresenceUntilDone(), RETRY_INTERVAL_MS);
+      this.presenceRetryTimer.unref?.();
+    });
   }
 
   private changePresence(userId: number, status: 'join' | 'leave'): void {
