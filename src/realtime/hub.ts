@@ -1,5 +1,5 @@
 /**
- * The hub: who is connected, the ring buffer of recent events, and the one delivery path from
+ * The hub: the ring buffer of recent events, who is online (presence-tracker.ts), and the one delivery path from
  * the broker to Bun's topics. Publishing goes through the broker; the ring buffer and the local
  * `server.publish` happen only where the broker delivers, so with one instance or many the
  * same code runs. Each user's events leave here in `seq` order (see sequencer.ts).
@@ -8,7 +8,10 @@ import type { Broker } from './broker/broker';
 import { gameEventHead, messages } from './events';
 import { MonitorFeed } from './monitor-feed';
 import { RecentEvents } from './recent-events';
+import { PresenceTracker, type ClusterPresence } from './presence-tracker';
 import { Sequencer, type MissedEvents } from './sequencer';
+
+export type { ClusterPresence } from './presence-tracker';
 
 /** The user's newest seq below `beforeSeq` committed before `before` (epoch ms); 0 if none. */
 export type LastSeqBefore = (userId: number, beforeSeq: number, before: number) => Promise<number>;
@@ -26,19 +29,6 @@ export type TopicPublisher = (topic: string, message: string) => unknown;
 
 /** Every user's events committed since a time, oldest first: what a broker outage may have kept from this instance. */
 export type EventsSince = (since: number) => Promise<{ userId: number; seq: number; payload: string }[]>;
-
-/**
- * Who is online across the cluster (realtime/presence/). Each call is about this instance's
- * sockets: `add` at a user's first socket here resolves true when it is the user's first in
- * the cluster; `remove` at the last here resolves true when it was the last in the cluster.
- */
-export interface ClusterPresence {
-  add(userId: number): Promise<boolean>;
-  remove(userId: number): Promise<boolean>;
-  connectedUserIds(): Promise<number[]>;
-  /** Puts this instance's sockets back if the backend lost them (see presence.ts `retake`). */
-  retake?(): Promise<void>;
-}
 
 export type HubOptions = {
   /** Cluster presence; without it, this instance's sockets are the whole story. */
@@ -64,22 +54,11 @@ const CATCH_UP_SLACK_MS = 5_000;
 /** Failed event publishes kept for a retry; past this the oldest go (receivers still fill gaps from the database). */
 const MAX_RETRIES = 10_000;
 const RETRY_INTERVAL_MS = 1_000;
-/**
- * After a broker outage, how long a user missing from the cluster presence stays shown online
- * before the monitors here are told `leave`. Redis may have come back empty: every live
- * instance puts its sockets back when it reconnects, or at its next heartbeat (a third of the
- * 10 s lease), so a user still missing after this has really gone.
- */
-const PRESENCE_SETTLE_MS = 5_000;
 
 export class Hub {
   private readonly recent: RecentEvents;
-  /** Open user sockets per user on this instance: presence changes on the first and the last. */
-  private readonly connections = new Map<number, number>();
-  /** Users online in the whole cluster, as the presence messages delivered here tell. */
-  private readonly online = new Set<number>();
-  /** Per user, the presence change under way: changes of one user run one after another. */
-  private readonly presenceChanges = new Map<number, Promise<void>>();
+  /** Who is online: this instance's sockets, the cluster's presence, the mirror the monitors see. */
+  readonly presence: PresenceTracker;
   /** Sockets catching up with `since`: they get their user's messages here until subscribed. */
   private readonly watchers = new Map<number, Set<(message: string) => void>>();
   private readonly sequencer: Sequencer;
@@ -90,8 +69,6 @@ export class Hub {
   /** Events whose publish failed: published again once the broker takes them. */
   private retries: string[] = [];
   private retryTimer: Timer | undefined;
-  private presenceSettleTimer: Timer | undefined;
-  private presenceRetryTimer: Timer | undefined;
   private readonly now: () => number;
   /** When this instance began delivering: events committed before it are not owed here. */
   private startedAt = 0;
@@ -102,6 +79,12 @@ export class Hub {
   ) {
     this.recent = new RecentEvents(options.recentEvents);
     this.now = options.now ?? Date.now;
+    this.presence = new PresenceTracker({
+      presence: options.presence,
+      announce: (message) => this.publish(PRESENCE_TOPIC, message),
+      show: (message) => this.deliver(PRESENCE_TOPIC, message),
+      onError: (error) => options.onError?.('presence', error),
+    });
     const { lastSeqBefore } = options;
     this.sequencer = new Sequencer(
       (userId, message) => this.deliverEvent(userId, message),
@@ -126,7 +109,7 @@ export class Hub {
       },
       onReconnect: () => {
         void this.recover();
-        this.refreshPresenceUntilDone();
+        this.presence.refreshUntilDone();
       },
     });
   }
@@ -134,8 +117,7 @@ export class Hub {
   async stop(): Promise<void> {
     clearInterval(this.retryTimer);
     this.retryTimer = undefined;
-    for (const timer of [this.presenceSettleTimer, this.presenceRetryTimer]) clearTimeout(timer);
-    this.presenceSettleTimer = this.presenceRetryTimer = undefined;
+    this.presence.stop();
     await this.broker.stop();
     this.publishLocal = undefined;
   }
@@ -175,99 +157,6 @@ export class Hub {
 
   publishToUser(userId: number, message: string): void {
     this.publish(userTopic(userId), message);
-  }
-
-  /** Counts a user's socket in; the user's first socket in the cluster announces `join` to the monitors. */
-  connect(userId: number): void {
-    const count = this.connections.get(userId) ?? 0;
-    this.connections.set(userId, count + 1);
-    if (count === 0) this.changePresence(userId, 'join');
-  }
-
-  /** Counts a user's socket out; the user's last socket in the cluster announces `leave`. */
-  disconnect(userId: number): void {
-    const count = this.connections.get(userId) ?? 0;
-    if (count <= 1) {
-      this.connections.delete(userId);
-      if (count === 1) this.changePresence(userId, 'leave');
-    } else {
-      this.connections.set(userId, count - 1);
-    }
-  }
-
-  /** Users with a socket open anywhere in the cluster. */
-  connectedUserIds(): number[] {
-    return [...this.online];
-  }
-
-  /** Users whose last socket was on an instance that died: announced gone by a survivor. */
-  announceGone(userIds: readonly number[]): void {
-    for (const userId of userIds) this.publish(PRESENCE_TOPIC, messages.presence(userId, 'leave'));
-  }
-
-  /** Users made present again after this instance's lease was taken back (a long pause). */
-  announceBack(userIds: readonly number[]): void {
-    for (const userId of userIds) this.publish(PRESENCE_TOPIC, messages.presence(userId, 'join'));
-  }
-
-  /**
-   * Reads who is online from the cluster presence and tells the monitors here what changed
-   * (after a broker outage, presence messages may have been missed). This instance's sockets
-   * are put back first; a user missing is told gone only if still missing `PRESENCE_SETTLE_MS`
-   * later, once every live instance has put its own back (a restarted Redis is empty).
-   */
-  async refreshPresence(): Promise<void> {
-    const { presence } = this.options;
-    if (!presence || !this.publishLocal) return;
-    await presence.retake?.();
-    const now = new Set(await presence.connectedUserIds());
-    for (const userId of now) if (!this.online.has(userId)) this.deliver(PRESENCE_TOPIC, messages.presence(userId, 'join'));
-    const missing = [...this.online].filter((userId) => !now.has(userId));
-    if (missing.length === 0) return;
-    clearTimeout(this.presenceSettleTimer);
-    this.presenceSettleTimer = setTimeout(() => {
-      this.presenceSettleTimer = undefined;
-      presence.connectedUserIds().then((later) => {
-        const still = new Set(later);
-        for (const userId of missing) if (!still.has(userId)) this.deliver(PRESENCE_TOPIC, messages.presence(userId, 'leave'));
-      }, (error) => this.options.onError?.('presence', error));
-    }, PRESENCE_SETTLE_MS);
-    this.presenceSettleTimer.unref?.();
-  }
-
-  /**
-   * refreshPresence() after a broker outage, tried again every `RETRY_INTERVAL_MS` while it
-   * fails: the presence connection may come back after the broker's, and until the refresh
-   * runs, a user who left during the outage is never told gone.
-   */
-  private refreshPresenceUntilDone(): void {
-    clearTimeout(this.presenceRetryTimer);
-    this.presenceRetryTimer = undefined;
-    this.refreshPresence().catch((error) => {
-      this.options.onError?.('presence', error);
-      if (!this.publishLocal) return;
-      this.presenceRetryTimer = setTimeout(() => this.refreshPresenceUntilDone(), RETRY_INTERVAL_MS);
-      this.presenceRetryTimer.unref?.();
-    });
-  }
-
-  private changePresence(userId: number, status: 'join' | 'leave'): void {
-    const { presence } = this.options;
-    if (!presence) {
-      this.publish(PRESENCE_TOPIC, messages.presence(userId, status));
-      return;
-    }
-    const previous = this.presenceChanges.get(userId) ?? Promise.resolve();
-    const change = previous
-      .then(() => (status === 'join' ? presence.add(userId) : presence.remove(userId)))
-      .then((isClusterWide) => {
-        if (isClusterWide) this.publish(PRESENCE_TOPIC, messages.presence(userId, status));
-      })
-      .catch((error) => this.options.onError?.('presence', error))
-      .finally(() => {
-        if (this.presenceChanges.get(userId) === change) this.presenceChanges.delete(userId);
-      });
-    this.presenceChanges.set(userId, change);
   }
 
   /** Serialized game_events, oldest first. */
@@ -325,12 +214,7 @@ export class Hub {
       return;
     }
     if (topic === PRESENCE_TOPIC) {
-      const { user_id, status } = JSON.parse(message) as { user_id: number; status: 'join' | 'leave' };
-      const isChange = status === 'join' ? !this.online.has(user_id) : this.online.has(user_id);
-      if (!isChange) return; // another instance's repeat (e.g. after an outage)
-      if (status === 'join') this.online.add(user_id);
-      else this.online.delete(user_id);
-      if (this.publishLocal) this.monitors.publishPresence(message, this.publishLocal);
+      if (this.presence.apply(message) && this.publishLocal) this.monitors.publishPresence(message, this.publishLocal);
       return;
     }
     if (topic.startsWith(USER_TOPIC_PREFIX)) this.notifyWatchers(Number(topic.slice(USER_TOPIC_PREFIX.length)), message);
