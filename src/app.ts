@@ -25,7 +25,7 @@ import { corsFor } from './http/cors';
 import { methodsOf, type ServedRoute } from './http/methods';
 import { errorResponse } from './http/errors';
 import { KeyedRateLimiter } from './http/rate-limit';
-import { createLogger, type Logger } from './log';
+import { createLogger, throttledWarnings, type Logger } from './log';
 import { monitorController } from './monitor';
 import { observabilityController, type Ping } from './observability';
 import { Metrics } from './observability/metrics';
@@ -97,14 +97,19 @@ export function createApp(deps: AppDeps) {
   const playLimiter = new KeyedRateLimiter(config.PLAY_RATE_PER_SECOND, config.PLAY_BURST, clock);
 
   const history = new EventHistory(db.sql);
+  // During a broker outage every play's publish fails: one line per kind of failure every
+  // 10 s (with how many were folded into it), the metric counts each one.
+  const hubWarnings = throttledWarnings(logger, clock, 10_000);
   const hub = new Hub(deps.broker ?? createBroker(config), {
     recentEvents: config.RECENT_EVENTS,
     presence: deps.presence,
     missed: (userId, afterSeq, beforeSeq) => history.between(userId, afterSeq, beforeSeq),
+    // Only with other instances can a user's earlier event still be on its way.
+    lastSeqBefore: config.REDIS_URL ? (userId, beforeSeq, before) => history.lastSeqBefore(userId, beforeSeq, before) : undefined,
     eventsSince: (since) => history.createdSince(since, CATCH_UP_MAX_EVENTS),
     onError: (what, error) => {
       if (what === 'publish') metrics.publishFailed();
-      logger.warn(`hub: ${what} failed`, { error: String(error) });
+      hubWarnings.warn(`hub: ${what} failed`, { error: String(error) });
     },
     now: () => clock.now(),
   });

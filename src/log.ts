@@ -35,3 +35,23 @@ export function redactUrl(url: string): string {
   const query = path.indexOf('?');
   return query === -1 ? path : `${path.slice(0, query)}?<redacted>`;
 }
+
+/**
+ * A `warn` that writes a message at most once per `intervalMs`, saying how many of the same
+ * message it held back meanwhile: for failures that repeat per request during an outage.
+ */
+export function throttledWarnings(logger: Logger, clock: { now(): number }, intervalMs: number) {
+  const last = new Map<string, { at: number; held: number }>();
+  return {
+    warn(message: string, fields?: Record<string, unknown>): void {
+      const now = clock.now();
+      const seen = last.get(message);
+      if (seen && now - seen.at < intervalMs) {
+        seen.held += 1;
+        return;
+      }
+      last.set(message, { at: now, held: 0 });
+      logger.warn(message, seen && seen.held > 0 ? { ...fields, repeats_held_back: seen.held } : fields);
+    },
+  };
+}

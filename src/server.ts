@@ -42,11 +42,11 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
   });
   await cluster.presence?.start({
     // A dead instance's users whose last socket was there: one survivor announces them gone.
-    onLeave: (userIds) => hub.announceGone(userIds),
-    onRejoin: (userIds) => hub.announceBack(userIds),
+    onLeave: (userIds) => hub.presence.announceGone(userIds),
+    onRejoin: (userIds) => hub.presence.announceBack(userIds),
     onError: (error) => logger.warn('presence failed', { error: String(error) }),
   });
-  await hub.refreshPresence();
+  await hub.presence.refresh();
 
   const port = server.port!;
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
@@ -68,7 +68,7 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
         await built.ledger.settled();
         // Whoever had their last socket here is gone: say so before the broker goes.
         const gone = (await cluster.presence?.stop().catch(() => [])) ?? [];
-        hub.announceGone(gone);
+        hub.presence.announceGone(gone);
         await built.close();
         await cluster.close();
         if (!overrides.db) await db.close();

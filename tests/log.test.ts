@@ -3,7 +3,8 @@
  * and socket messages, accepted and refused, and prints none of them.
  */
 import { describe, expect, it } from 'bun:test';
-import { createLogger, redactUrl } from '../src/log';
+import { createLogger, redactUrl, throttledWarnings } from '../src/log';
+import { ManualClock } from './support/clock';
 import { api } from './support/client';
 import { capturePrinted } from './support/printed';
 import { startTestServer, TEST_SECRET } from './support/server';
@@ -85,5 +86,23 @@ describe('a server logging at debug', () => {
     expect(printed).toContain('"status":413');
     expect(printed).toContain('"status":101');
     for (const secret of secrets) expect(printed).not.toContain(secret);
+  });
+});
+
+describe('throttled warnings', () => {
+  it('writes a repeated message once per interval, saying how many it held back', () => {
+    const lines: { message: string; fields?: Record<string, unknown> }[] = [];
+    const record = (message: string, fields?: Record<string, unknown>) => void lines.push({ message, fields });
+    const clock = new ManualClock();
+    const warnings = throttledWarnings({ debug: record, info: record, warn: record, error: record, announce: record }, clock, 10_000);
+    for (let i = 0; i < 50; i++) warnings.warn('hub: publish failed', { error: 'down' });
+    warnings.warn('hub: catch_up failed');
+    clock.advance(10_000);
+    warnings.warn('hub: publish failed', { error: 'down' });
+    expect(lines).toEqual([
+      { message: 'hub: publish failed', fields: { error: 'down' } },
+      { message: 'hub: catch_up failed', fields: undefined },
+      { message: 'hub: publish failed', fields: { error: 'down', repeats_held_back: 49 } },
+    ]);
   });
 });

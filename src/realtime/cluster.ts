@@ -7,7 +7,7 @@
 import Redis from 'ioredis';
 import type { Config } from '../config';
 import { createBroker, type Broker } from './broker';
-import type { Presence } from './presence/presence';
+import type { Presence, PresenceHooks } from './presence/presence';
 import { createRedisPresence } from './presence/redis';
 
 export type Cluster = {
@@ -29,10 +29,30 @@ export function createCluster(config: Pick<Config, 'REDIS_URL'>, instanceId: str
   client.on('error', () => {}); // reported through the broker's hooks and /ready
   return {
     broker,
-    presence: createRedisPresence(client, { instanceId }),
+    presence: connectedFirst(client, createRedisPresence(client, { instanceId })),
     ping: () => client.ping(),
     async close() {
       client.disconnect();
     },
+  };
+}
+
+/**
+ * The presence client is lazy and has no offline queue, so its first command (the lease taken
+ * in `start()`) would be refused at once: start() connects it first. An unreachable Redis then
+ * fails start-up, as it does for the broker.
+ */
+function connectedFirst(client: Redis, presence: Presence): Presence {
+  return {
+    name: presence.name,
+    add: (userId) => presence.add(userId),
+    remove: (userId) => presence.remove(userId),
+    connectedUserIds: () => presence.connectedUserIds(),
+    retake: () => presence.retake(),
+    async start(hooks?: PresenceHooks) {
+      if (client.status === 'wait') await client.connect();
+      await presence.start(hooks);
+    },
+    stop: () => presence.stop(),
   };
 }

@@ -24,6 +24,13 @@ export class EventHistory {
     return rows.map((row: { user_id: number | string; seq: number | string; payload: string }) => ({ userId: Number(row.user_id), seq: Number(row.seq), payload: row.payload }));
   }
 
+  /** The user's newest seq below `beforeSeq` among events created before `before` (epoch ms); 0 if none. */
+  async lastSeqBefore(userId: number, beforeSeq: number, before: number): Promise<number> {
+    const [row] = await this.sql`
+      SELECT MAX(seq) AS seq FROM events WHERE user_id = ${userId} AND seq < ${beforeSeq} AND created_at < ${before}`;
+    return Number(row?.seq ?? 0);
+  }
+
   /** The user's latest event sequence (0 before the first play). */
   async latestSeq(userId: number): Promise<number> {
     const [row] = await this.sql`SELECT event_seq FROM users WHERE id = ${userId}`;

@@ -1,5 +1,5 @@
 /**
- * The hub: who is connected, the ring buffer of recent events, and the one delivery path from
+ * The hub: the ring buffer of recent events, who is online (presence-tracker.ts), and the one delivery path from
  * the broker to Bun's topics. Publishing goes through the broker; the ring buffer and the local
  * `server.publish` happen only where the broker delivers, so with one instance or many the
  * same code runs. Each user's events leave here in `seq` order (see sequencer.ts).
@@ -8,7 +8,13 @@ import type { Broker } from './broker/broker';
 import { gameEventHead, messages } from './events';
 import { MonitorFeed } from './monitor-feed';
 import { RecentEvents } from './recent-events';
+import { PresenceTracker, type ClusterPresence } from './presence-tracker';
 import { Sequencer, type MissedEvents } from './sequencer';
+
+export type { ClusterPresence } from './presence-tracker';
+
+/** The user's newest seq below `beforeSeq` committed before `before` (epoch ms); 0 if none. */
+export type LastSeqBefore = (userId: number, beforeSeq: number, before: number) => Promise<number>;
 
 export { MONITOR_TOPIC } from './monitor-feed';
 export const userTopic = (userId: number) => `user:${userId}`;
@@ -24,23 +30,18 @@ export type TopicPublisher = (topic: string, message: string) => unknown;
 /** Every user's events committed since a time, oldest first: what a broker outage may have kept from this instance. */
 export type EventsSince = (since: number) => Promise<{ userId: number; seq: number; payload: string }[]>;
 
-/**
- * Who is online across the cluster (realtime/presence/). Each call is about this instance's
- * sockets: `add` at a user's first socket here resolves true when it is the user's first in
- * the cluster; `remove` at the last here resolves true when it was the last in the cluster.
- */
-export interface ClusterPresence {
-  add(userId: number): Promise<boolean>;
-  remove(userId: number): Promise<boolean>;
-  connectedUserIds(): Promise<number[]>;
-}
-
 export type HubOptions = {
   /** Cluster presence; without it, this instance's sockets are the whole story. */
   presence?: ClusterPresence;
   recentEvents: number;
   /** Reads a user's events between two seqs from the database, to fill a gap. */
   missed?: MissedEvents;
+  /**
+   * Where a user's stream on this instance starts (events committed before it began
+   * delivering are not owed): lets the first event seen of a user wait for an earlier one
+   * still on its way from another instance.
+   */
+  lastSeqBefore?: LastSeqBefore;
   /** Reads what was committed during a broker outage, to deliver it once the broker is back. */
   eventsSince?: EventsSince;
   /** A publish the broker could not take, or missed events that could not be read: logged and counted by the caller. */
@@ -56,12 +57,8 @@ const RETRY_INTERVAL_MS = 1_000;
 
 export class Hub {
   private readonly recent: RecentEvents;
-  /** Open user sockets per user on this instance: presence changes on the first and the last. */
-  private readonly connections = new Map<number, number>();
-  /** Users online in the whole cluster, as the presence messages delivered here tell. */
-  private readonly online = new Set<number>();
-  /** Per user, the presence change under way: changes of one user run one after another. */
-  private readonly presenceChanges = new Map<number, Promise<void>>();
+  /** Who is online: this instance's sockets, the cluster's presence, the mirror the monitors see. */
+  readonly presence: PresenceTracker;
   /** Sockets catching up with `since`: they get their user's messages here until subscribed. */
   private readonly watchers = new Map<number, Set<(message: string) => void>>();
   private readonly sequencer: Sequencer;
@@ -73,6 +70,8 @@ export class Hub {
   private retries: string[] = [];
   private retryTimer: Timer | undefined;
   private readonly now: () => number;
+  /** When this instance began delivering: events committed before it are not owed here. */
+  private startedAt = 0;
 
   constructor(
     private readonly broker: Broker,
@@ -80,7 +79,19 @@ export class Hub {
   ) {
     this.recent = new RecentEvents(options.recentEvents);
     this.now = options.now ?? Date.now;
-    this.sequencer = new Sequencer((userId, message) => this.deliverEvent(userId, message), options.missed, (error) => options.onError?.('gap_fill', error));
+    this.presence = new PresenceTracker({
+      presence: options.presence,
+      announce: (message) => this.publish(PRESENCE_TOPIC, message),
+      show: (message) => this.deliver(PRESENCE_TOPIC, message),
+      onError: (error) => options.onError?.('presence', error),
+    });
+    const { lastSeqBefore } = options;
+    this.sequencer = new Sequencer(
+      (userId, message) => this.deliverEvent(userId, message),
+      options.missed,
+      (error) => options.onError?.('gap_fill', error),
+      lastSeqBefore && ((userId, beforeSeq) => lastSeqBefore(userId, beforeSeq, this.startedAt)),
+    );
   }
 
   /** The broker backend's name ("memory", "redis"), for logs. */
@@ -91,13 +102,14 @@ export class Hub {
   /** Starts taking deliveries from the broker and sending them to `publishLocal`'s topics. */
   async start(publishLocal: TopicPublisher): Promise<void> {
     this.publishLocal = publishLocal;
+    this.startedAt = this.now();
     await this.broker.start((topic, message) => this.deliver(topic, message), {
       onDisconnect: () => {
         this.disconnectedAt ??= this.now();
       },
       onReconnect: () => {
         void this.recover();
-        void this.refreshPresence().catch((error) => this.options.onError?.('presence', error));
+        this.presence.refreshUntilDone();
       },
     });
   }
@@ -105,6 +117,7 @@ export class Hub {
   async stop(): Promise<void> {
     clearInterval(this.retryTimer);
     this.retryTimer = undefined;
+    this.presence.stop();
     await this.broker.stop();
     this.publishLocal = undefined;
   }
@@ -144,70 +157,6 @@ export class Hub {
 
   publishToUser(userId: number, message: string): void {
     this.publish(userTopic(userId), message);
-  }
-
-  /** Counts a user's socket in; the user's first socket in the cluster announces `join` to the monitors. */
-  connect(userId: number): void {
-    const count = this.connections.get(userId) ?? 0;
-    this.connections.set(userId, count + 1);
-    if (count === 0) this.changePresence(userId, 'join');
-  }
-
-  /** Counts a user's socket out; the user's last socket in the cluster announces `leave`. */
-  disconnect(userId: number): void {
-    const count = this.connections.get(userId) ?? 0;
-    if (count <= 1) {
-      this.connections.delete(userId);
-      if (count === 1) this.changePresence(userId, 'leave');
-    } else {
-      this.connections.set(userId, count - 1);
-    }
-  }
-
-  /** Users with a socket open anywhere in the cluster. */
-  connectedUserIds(): number[] {
-    return [...this.online];
-  }
-
-  /** Users whose last socket was on an instance that died: announced gone by a survivor. */
-  announceGone(userIds: readonly number[]): void {
-    for (const userId of userIds) this.publish(PRESENCE_TOPIC, messages.presence(userId, 'leave'));
-  }
-
-  /** Users made present again after this instance's lease was taken back (a long pause). */
-  announceBack(userIds: readonly number[]): void {
-    for (const userId of userIds) this.publish(PRESENCE_TOPIC, messages.presence(userId, 'join'));
-  }
-
-  /**
-   * Reads who is online from the cluster presence and tells the monitors here what changed
-   * (after a broker outage, presence messages may have been missed).
-   */
-  async refreshPresence(): Promise<void> {
-    const { presence } = this.options;
-    if (!presence || !this.publishLocal) return;
-    const now = new Set(await presence.connectedUserIds());
-    for (const userId of this.online) if (!now.has(userId)) this.deliver(PRESENCE_TOPIC, messages.presence(userId, 'leave'));
-    for (const userId of now) if (!this.online.has(userId)) this.deliver(PRESENCE_TOPIC, messages.presence(userId, 'join'));
-  }
-
-  private changePresence(userId: number, status: 'join' | 'leave'): void {
-    const { presence } = this.options;
-    if (!presence) {
-      this.publish(PRESENCE_TOPIC, messages.presence(userId, status));
-      return;
-    }
-    const previous = this.presenceChanges.get(userId) ?? Promise.resolve();
-    const change = previous
-      .then(() => (status === 'join' ? presence.add(userId) : presence.remove(userId)))
-      .then((isClusterWide) => {
-        if (isClusterWide) this.publish(PRESENCE_TOPIC, messages.presence(userId, status));
-      })
-      .catch((error) => this.options.onError?.('presence', error))
-      .finally(() => {
-        if (this.presenceChanges.get(userId) === change) this.presenceChanges.delete(userId);
-      });
-    this.presenceChanges.set(userId, change);
   }
 
   /** Serialized game_events, oldest first. */
@@ -265,12 +214,7 @@ export class Hub {
       return;
     }
     if (topic === PRESENCE_TOPIC) {
-      const { user_id, status } = JSON.parse(message) as { user_id: number; status: 'join' | 'leave' };
-      const isChange = status === 'join' ? !this.online.has(user_id) : this.online.has(user_id);
-      if (!isChange) return; // another instance's repeat (e.g. after an outage)
-      if (status === 'join') this.online.add(user_id);
-      else this.online.delete(user_id);
-      if (this.publishLocal) this.monitors.publishPresence(message, this.publishLocal);
+      if (this.presence.apply(message) && this.publishLocal) this.monitors.publishPresence(message, this.publishLocal);
       return;
     }
     if (topic.startsWith(USER_TOPIC_PREFIX)) this.notifyWatchers(Number(topic.slice(USER_TOPIC_PREFIX.length)), message);

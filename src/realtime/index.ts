@@ -53,7 +53,7 @@ export function realtimeController(deps: RealtimeDeps) {
     session.filter = filter;
     session.feed = hub.monitors.acquire(filter);
     const recent = filter ? hub.recentEvents().filter((event) => passes(filter, JSON.parse(event))) : hub.recentEvents();
-    if (!registry.send(ws, messages.monitorSnapshot(hub.connectedUserIds(), recent))) return;
+    if (!registry.send(ws, messages.monitorSnapshot(hub.presence.connectedUserIds(), recent))) return;
     ws.subscribe(session.feed.topic);
     if (session.feed.topic !== MONITOR_TOPIC) ws.subscribe(MONITOR_PRESENCE_TOPIC);
     else ws.unsubscribe(MONITOR_PRESENCE_TOPIC);
@@ -86,14 +86,14 @@ export function realtimeController(deps: RealtimeDeps) {
     session.feed?.release();
     registry.remove(ws);
     session.release();
-    if (session.kind === 'user') hub.disconnect(session.userId);
+    if (session.kind === 'user') hub.presence.disconnect(session.userId);
   }
 
   const userHandlers: SocketHandlers = {
     open(ws) {
       const session = ws.data.session;
       opened(ws);
-      hub.connect(session.userId);
+      hub.presence.connect(session.userId);
       if (!registry.send(ws, messages.wsAck(session.userId, registry.expiresIn(ws)))) return;
       if (session.since !== undefined) void resume({ hub, history, registry, maxEvents: deps.resumeMaxEvents }, ws, session.since);
       else ws.subscribe(userTopic(session.userId));

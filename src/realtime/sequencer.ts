@@ -7,6 +7,11 @@
  * once, in order.
  */
 export type MissedEvents = (userId: number, afterSeq: number, beforeSeq: number) => Promise<{ seq: number; payload: string }[]>;
+/**
+ * The user's newest seq below `beforeSeq` that this instance's streams began after (committed
+ * before it started delivering): the events after it are owed to the sockets here.
+ */
+export type DeliveredFrom = (userId: number, beforeSeq: number) => Promise<number>;
 
 type Filling = { held: Map<number, string> };
 
@@ -19,6 +24,12 @@ export class Sequencer {
     private readonly emit: (userId: number, message: string) => void,
     private readonly missed: MissedEvents | undefined,
     private readonly onFillError: (error: unknown) => void,
+    /**
+     * Asked when a user's first event here is not their first ever: with several instances, an
+     * earlier event may still be on its way from another (this instance's own arrives at once),
+     * so where the user's stream here starts is read before anything is passed on.
+     */
+    private readonly deliveredFrom?: DeliveredFrom,
   ) {}
 
   accept(userId: number, seq: number, message: string): void {
@@ -28,12 +39,14 @@ export class Sequencer {
       return;
     }
     const last = this.last.get(userId);
-    const isNext = last === undefined || seq === last + 1;
+    // The user's first event here: passed on if it is their first ever (or there is no
+    // database to ask); otherwise where their stream here starts is read first.
+    const isNext = last === undefined ? seq === 1 || !this.deliveredFrom : seq === last + 1;
     if (isNext) {
       this.pass(userId, seq, message);
       return;
     }
-    if (seq <= last) return; // already passed on
+    if (last !== undefined && seq <= last) return; // already passed on
     if (!this.missed) {
       this.pass(userId, seq, message);
       return;
@@ -55,9 +68,10 @@ export class Sequencer {
 
   private async fill(userId: number, state: Filling): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const last = this.last.get(userId)!;
       const upTo = Math.min(...state.held.keys());
       try {
+        if (!this.last.has(userId)) this.last.set(userId, await this.deliveredFrom!(userId, upTo));
+        const last = this.last.get(userId)!;
         const rows = await this.missed!(userId, last, upTo);
         for (const row of rows) if (row.seq > this.last.get(userId)!) this.pass(userId, row.seq, row.payload);
         break;

@@ -73,19 +73,27 @@ function openSqliteConnection(file: string): SqliteConnection {
   return connection;
 }
 
+/** Held while migrating on PostgreSQL, so instances starting together migrate one at a time. */
+const MIGRATION_LOCK = 727274;
+
 async function migrate(sql: SQL, dialect: Dialect): Promise<void> {
-  await sql.unsafe(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    applied_at BIGINT NOT NULL
-  )`);
+  await sql.begin(async (tx) => {
+    // CREATE TABLE IF NOT EXISTS is not safe against itself on PostgreSQL: two instances
+    // creating it at once, one fails on the catalogue's unique index (seen on a fresh cluster).
+    if (dialect === 'postgres') await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
+    await tx.unsafe(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at BIGINT NOT NULL
+    )`);
+  });
   const applied = new Set((await sql`SELECT version FROM schema_migrations`).map((row: { version: number }) => Number(row.version)));
   for (const migration of migrations) {
     if (applied.has(migration.version)) continue;
     await sql.begin(async (tx) => {
       // Several instances may start at once on one PostgreSQL: one migrates, the rest wait.
       if (dialect === 'postgres') {
-        await tx`SELECT pg_advisory_xact_lock(727274)`;
+        await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
         const [done] = await tx`SELECT 1 FROM schema_migrations WHERE version = ${migration.version}`;
         if (done) return;
       }

@@ -76,3 +76,43 @@ describe('cluster presence on redis, across a Redis restart (an empty Redis come
     }
   });
 });
+
+describe('cluster presence on redis, across a lost connection (Redis keeps its data)', () => {
+  it('takes out the sockets closed and puts in those opened while it could not tell Redis, and reports both', async () => {
+    const joined: number[][] = [];
+    const left: number[][] = [];
+    const client = new Redis(redis!.url, { retryStrategy: () => 50, enableOfflineQueue: false }).on('error', () => {});
+    const other = new Redis(redis!.url);
+    const [a, b] = [client, other].map((connection, i) => createRedisPresence(connection, { prefix: 'presence-cut', instanceId: `instance-${i}`, every: () => () => {} }));
+    try {
+      await waitUntil(() => client.status === 'ready', 'the client to connect');
+      await a!.start({ onRejoin: (users) => joined.push(users), onLeave: (users) => left.push(users) });
+      await b!.start();
+      for (const userId of [1, 2, 2, 3]) await a!.add(userId);
+      await b!.add(3);
+
+      // The connection is cut (ioredis reconnects by itself); Redis itself keeps everything.
+      const back = new Promise((resolve) => client.once('ready', resolve));
+      client.disconnect(true);
+      await expect(a!.remove(1)).rejects.toThrow(); // the user's only socket
+      await expect(a!.remove(2)).rejects.toThrow(); // one of two
+      await expect(a!.remove(3)).rejects.toThrow(); // b still has one
+      await expect(a!.add(4)).rejects.toThrow();
+      expect((await b!.connectedUserIds()).sort()).toEqual([1, 2, 3]);
+
+      await back;
+      await a!.retake();
+      expect(left).toEqual([[1]]);
+      expect(joined).toEqual([[4]]);
+      expect((await b!.connectedUserIds()).sort()).toEqual([2, 3, 4]);
+      // The counts are right again: the last sockets are seen as the last.
+      expect(await a!.remove(2)).toBe(true);
+      expect(await b!.remove(3)).toBe(true);
+      expect(await a!.remove(4)).toBe(true);
+    } finally {
+      await a!.stop().catch(() => {});
+      await b!.stop().catch(() => {});
+      for (const connection of [client, other]) await connection.quit().catch(() => connection.disconnect());
+    }
+  });
+});

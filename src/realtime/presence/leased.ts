@@ -15,8 +15,12 @@ export interface PresenceStore {
   users(): Promise<number[]>;
   /** Moves the lease on; false when there was none to move (never taken, or swept). */
   renew(instance: string, expiresAt: number): Promise<boolean>;
-  /** Takes the lease and puts `counts` back where missing; resolves the users made present. */
-  rejoin(instance: string, expiresAt: number, counts: [userId: number, sockets: number][]): Promise<number[]>;
+  /**
+   * Takes the lease and makes `instance`'s sockets exactly `counts` (what the backend lost is
+   * put back, what it kept of sockets closed meanwhile is taken out); resolves the users made
+   * present and those made absent in the whole cluster.
+   */
+  rejoin(instance: string, expiresAt: number, counts: [userId: number, sockets: number][]): Promise<Rejoined>;
   /** Instances whose lease ended at or before `now`. */
   expired(now: number): Promise<string[]>;
   /**
@@ -27,7 +31,9 @@ export interface PresenceStore {
   sweep(instance: string, now: number): Promise<number[]>;
 }
 
-const DEFAULT_LEASE_MS = 10_000;
+export type Rejoined = { joined: number[]; left: number[] };
+
+export const DEFAULT_LEASE_MS = 10_000;
 
 const intervalHeartbeat: Heartbeat = (ms, beat) => {
   const timer = setInterval(() => void beat(), ms);
@@ -87,15 +93,17 @@ export class LeasedPresence implements Presence {
     return this.store.sweep(this.instanceId, Number.MAX_SAFE_INTEGER);
   }
 
+  async retake(): Promise<void> {
+    const { joined, left } = await this.store.rejoin(this.instanceId, this.now() + this.leaseMs, [...this.mine]);
+    if (joined.length > 0) this.hooks.onRejoin?.(joined);
+    if (left.length > 0) this.hooks.onLeave?.(left);
+  }
+
   /** Renews the lease (putting the sockets back if it was swept), then sweeps expired ones. */
   private async beat(): Promise<void> {
     try {
       const now = this.now();
-      const expiresAt = now + this.leaseMs;
-      if (!(await this.store.renew(this.instanceId, expiresAt))) {
-        const rejoined = await this.store.rejoin(this.instanceId, expiresAt, [...this.mine]);
-        if (rejoined.length > 0) this.hooks.onRejoin?.(rejoined);
-      }
+      if (!(await this.store.renew(this.instanceId, now + this.leaseMs))) await this.retake();
       for (const dead of await this.store.expired(now)) {
         if (dead === this.instanceId) continue;
         const left = await this.store.sweep(dead, now);

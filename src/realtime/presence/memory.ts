@@ -4,7 +4,7 @@
  * and the lead's hub tests exercise several instances without Redis. Each store operation is
  * synchronous, hence atomic, as the Redis scripts are.
  */
-import { LeasedPresence, type PresenceStore } from './leased';
+import { LeasedPresence, type PresenceStore, type Rejoined } from './leased';
 import type { Presence, PresenceOptions } from './presence';
 
 export class MemoryPresenceStore implements PresenceStore {
@@ -38,17 +38,21 @@ export class MemoryPresenceStore implements PresenceStore {
     return true;
   }
 
-  async rejoin(instance: string, expiresAt: number, counts: [number, number][]): Promise<number[]> {
+  async rejoin(instance: string, expiresAt: number, counts: [number, number][]): Promise<Rejoined> {
     this.leases.set(instance, expiresAt);
     const mine = this.socketsOf(instance);
-    const rejoined: number[] = [];
-    for (const [userId, count] of counts) {
-      const missing = count - (mine.get(userId) ?? 0);
-      if (missing <= 0) continue;
-      mine.set(userId, count);
-      if (this.addTotal(userId, missing) === missing) rejoined.push(userId);
+    const want = new Map(counts.filter(([, count]) => count > 0));
+    const result: Rejoined = { joined: [], left: [] };
+    for (const userId of new Set([...mine.keys(), ...want.keys()])) {
+      const delta = (want.get(userId) ?? 0) - (mine.get(userId) ?? 0);
+      if (delta === 0) continue;
+      if (want.has(userId)) mine.set(userId, want.get(userId)!);
+      else mine.delete(userId);
+      const total = this.addTotal(userId, delta);
+      if (total === 0 && total - delta > 0) result.left.push(userId);
+      if (total > 0 && total - delta <= 0) result.joined.push(userId);
     }
-    return rejoined;
+    return result;
   }
 
   async expired(now: number): Promise<string[]> {

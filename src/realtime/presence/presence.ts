@@ -28,6 +28,14 @@ export interface Presence {
   /** Every user with a socket on a live instance (a dead one's until its lease is swept). */
   connectedUserIds(): Promise<number[]>;
   /**
+   * Takes this instance's lease again and makes its sockets in the backend exactly those open
+   * here: what the backend lost (swept, or Redis restarted empty) is put back (`onRejoin` gets
+   * the users made present), and sockets closed while the backend could not be told are taken
+   * out (`onLeave` gets the users made absent). Called when the backend is back from an
+   * outage, before reading who is online; the heartbeat does it when its lease was swept.
+   */
+  retake(): Promise<void>;
+  /**
    * Takes this instance's lease and starts the heartbeat that renews it and sweeps expired
    * ones. A dead instance's users are gone within lease + heartbeat; `onLeave` gets the users
    * whose last socket was there, from exactly one survivor. Should this instance's own lease

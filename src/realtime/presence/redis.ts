@@ -8,7 +8,7 @@
  * nothing; a first socket and a last one are each seen by exactly one caller.
  */
 import type Redis from 'ioredis';
-import { LeasedPresence, type PresenceStore } from './leased';
+import { LeasedPresence, type PresenceStore, type Rejoined } from './leased';
 import type { Presence, PresenceOptions } from './presence';
 
 const ADD = `
@@ -28,18 +28,39 @@ if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 return 1`;
 
-// ARGV: instance, expiresAt, then user id and socket count pairs.
+// KEYS: leases, the instance's sockets, users. ARGV: instance, expiresAt, then user id and
+// socket count pairs: the instance's sockets become exactly these, the totals follow.
 const REJOIN = `
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-local rejoined = {}
-for i = 3, #ARGV, 2 do
-  local missing = tonumber(ARGV[i + 1]) - tonumber(redis.call('HGET', KEYS[2], ARGV[i]) or '0')
-  if missing > 0 then
-    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
-    if redis.call('HINCRBY', KEYS[3], ARGV[i], missing) == missing then table.insert(rejoined, ARGV[i]) end
+local want = {}
+for i = 3, #ARGV, 2 do want[ARGV[i]] = tonumber(ARGV[i + 1]) end
+local joined, left = {}, {}
+local function change(user, delta)
+  local total = redis.call('HINCRBY', KEYS[3], user, delta)
+  if total <= 0 then
+    redis.call('HDEL', KEYS[3], user)
+    if total - delta > 0 then table.insert(left, user) end
+  elseif total - delta <= 0 then
+    table.insert(joined, user)
   end
 end
-return rejoined`;
+local have = redis.call('HGETALL', KEYS[2])
+for i = 1, #have, 2 do
+  local user, count = have[i], tonumber(have[i + 1])
+  local target = want[user] or 0
+  want[user] = nil
+  if target ~= count then
+    change(user, target - count)
+    if target > 0 then redis.call('HSET', KEYS[2], user, target) else redis.call('HDEL', KEYS[2], user) end
+  end
+end
+for user, count in pairs(want) do
+  if count > 0 then
+    redis.call('HSET', KEYS[2], user, count)
+    change(user, count)
+  end
+end
+return { joined, left }`;
 
 // KEYS: leases, users, the instance's sockets. ARGV: instance, now.
 const SWEEP = `
@@ -88,13 +109,9 @@ export class RedisPresenceStore implements PresenceStore {
     return Number(await this.redis.eval(RENEW, 1, this.leases, instance, expiresAt)) === 1;
   }
 
-  async rejoin(instance: string, expiresAt: number, counts: [number, number][]): Promise<number[]> {
-    // The first command of a start (LeasedPresence.start). The cluster's client is lazy and has
-    // no offline queue, so without this connect a real server with REDIS_URL refused its own
-    // first command ("Stream isn't writeable") and exited at start.
-    if (this.redis.status === 'wait') await this.redis.connect();
-    const rejoined = await this.redis.eval(REJOIN, 3, this.leases, this.socketsOf(instance), this.totals, instance, expiresAt, ...counts.flat());
-    return (rejoined as string[]).map(Number);
+  async rejoin(instance: string, expiresAt: number, counts: [number, number][]): Promise<Rejoined> {
+    const [joined, left] = (await this.redis.eval(REJOIN, 3, this.leases, this.socketsOf(instance), this.totals, instance, expiresAt, ...counts.flat())) as [string[], string[]];
+    return { joined: joined.map(Number), left: left.map(Number) };
   }
 
   async expired(now: number): Promise<string[]> {

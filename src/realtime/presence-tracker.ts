@@ -1,0 +1,165 @@
+/**
+ * Who is online, as this instance tells it: its own sockets counted per user, the cluster's
+ * presence asked at a user's first and last socket here (so `join` and `leave` go out once in
+ * the whole cluster), and a mirror of who is online anywhere, kept by the presence messages
+ * every instance receives. After a broker outage the mirror is compared with the cluster's
+ * presence again and the monitors here are told what changed.
+ */
+import { messages } from './events';
+
+/**
+ * Who is online across the cluster (realtime/presence/). Each call is about this instance's
+ * sockets: `add` at a user's first socket here resolves true when it is the user's first in
+ * the cluster; `remove` at the last here resolves true when it was the last in the cluster.
+ */
+export interface ClusterPresence {
+  add(userId: number): Promise<boolean>;
+  remove(userId: number): Promise<boolean>;
+  connectedUserIds(): Promise<number[]>;
+  /** Puts this instance's sockets back if the backend lost them (see presence.ts `retake`). */
+  retake?(): Promise<void>;
+}
+
+type Status = 'join' | 'leave';
+
+/**
+ * After a broker outage, how long a user missing from the cluster presence stays shown online
+ * before the monitors here are told `leave`. Redis may have come back empty: every live
+ * instance puts its sockets back when it reconnects, or at its next heartbeat (a third of the
+ * 10 s lease), so a user still missing after this has really gone.
+ */
+const PRESENCE_SETTLE_MS = 5_000;
+const REFRESH_RETRY_MS = 1_000;
+
+export class PresenceTracker {
+  /** Open user sockets per user on this instance: presence changes on the first and the last. */
+  private readonly connections = new Map<number, number>();
+  /** Users online in the whole cluster, as the presence messages delivered here tell. */
+  private readonly online = new Set<number>();
+  /** Per user, the presence change under way: changes of one user run one after another. */
+  private readonly changes = new Map<number, Promise<void>>();
+  private settleTimer: Timer | undefined;
+  private retryTimer: Timer | undefined;
+  private isStopped = false;
+
+  constructor(
+    private readonly deps: {
+      /** Without it, this instance's sockets are the whole story. */
+      presence?: ClusterPresence;
+      /** Publishes a presence message to every instance (through the broker). */
+      announce: (message: string) => void;
+      /** Hands a presence message to this instance's monitors, as if it had been delivered. */
+      show: (message: string) => void;
+      onError: (error: unknown) => void;
+    },
+  ) {}
+
+  /** Counts a user's socket in; the user's first socket in the cluster announces `join`. */
+  connect(userId: number): void {
+    const count = this.connections.get(userId) ?? 0;
+    this.connections.set(userId, count + 1);
+    if (count === 0) this.change(userId, 'join');
+  }
+
+  /** Counts a user's socket out; the user's last socket in the cluster announces `leave`. */
+  disconnect(userId: number): void {
+    const count = this.connections.get(userId) ?? 0;
+    if (count <= 1) {
+      this.connections.delete(userId);
+      if (count === 1) this.change(userId, 'leave');
+    } else {
+      this.connections.set(userId, count - 1);
+    }
+  }
+
+  /** Users with a socket open anywhere in the cluster. */
+  connectedUserIds(): number[] {
+    return [...this.online];
+  }
+
+  /** A delivered presence message: true when it changes who is online (the monitors are told), false for a repeat. */
+  apply(message: string): boolean {
+    const { user_id, status } = JSON.parse(message) as { user_id: number; status: Status };
+    const isChange = status === 'join' ? !this.online.has(user_id) : this.online.has(user_id);
+    if (!isChange) return false; // another instance's repeat (e.g. after an outage)
+    if (status === 'join') this.online.add(user_id);
+    else this.online.delete(user_id);
+    return true;
+  }
+
+  /** Users whose last socket was on an instance that died: announced gone by a survivor. */
+  announceGone(userIds: readonly number[]): void {
+    for (const userId of userIds) this.deps.announce(messages.presence(userId, 'leave'));
+  }
+
+  /** Users made present again after this instance's lease was taken back (a long pause). */
+  announceBack(userIds: readonly number[]): void {
+    for (const userId of userIds) this.deps.announce(messages.presence(userId, 'join'));
+  }
+
+  /**
+   * Reads who is online from the cluster presence and tells the monitors here what changed
+   * (after a broker outage, presence messages may have been missed). This instance's sockets
+   * are put back first; a user missing is told gone only if still missing `PRESENCE_SETTLE_MS`
+   * later, once every live instance has put its own back (a restarted Redis is empty).
+   */
+  async refresh(): Promise<void> {
+    const { presence } = this.deps;
+    if (!presence || this.isStopped) return;
+    await presence.retake?.();
+    const now = new Set(await presence.connectedUserIds());
+    for (const userId of now) if (!this.online.has(userId)) this.deps.show(messages.presence(userId, 'join'));
+    const missing = [...this.online].filter((userId) => !now.has(userId));
+    if (missing.length === 0) return;
+    clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      presence.connectedUserIds().then((later) => {
+        const still = new Set(later);
+        for (const userId of missing) if (!still.has(userId)) this.deps.show(messages.presence(userId, 'leave'));
+      }, this.deps.onError);
+    }, PRESENCE_SETTLE_MS);
+    this.settleTimer.unref?.();
+  }
+
+  /**
+   * refresh() after a broker outage, tried again every second while it fails: the presence
+   * connection may come back after the broker's, and until the refresh runs, a user who left
+   * during the outage is never told gone.
+   */
+  refreshUntilDone(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.refresh().catch((error) => {
+      this.deps.onError(error);
+      if (this.isStopped) return;
+      this.retryTimer = setTimeout(() => this.refreshUntilDone(), REFRESH_RETRY_MS);
+      this.retryTimer.unref?.();
+    });
+  }
+
+  stop(): void {
+    this.isStopped = true;
+    for (const timer of [this.settleTimer, this.retryTimer]) clearTimeout(timer);
+    this.settleTimer = this.retryTimer = undefined;
+  }
+
+  private change(userId: number, status: Status): void {
+    const { presence } = this.deps;
+    if (!presence) {
+      this.deps.announce(messages.presence(userId, status));
+      return;
+    }
+    const previous = this.changes.get(userId) ?? Promise.resolve();
+    const change = previous
+      .then(() => (status === 'join' ? presence.add(userId) : presence.remove(userId)))
+      .then((isClusterWide) => {
+        if (isClusterWide) this.deps.announce(messages.presence(userId, status));
+      })
+      .catch(this.deps.onError)
+      .finally(() => {
+        if (this.changes.get(userId) === change) this.changes.delete(userId);
+      });
+    this.changes.set(userId, change);
+  }
+}

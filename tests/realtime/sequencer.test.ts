@@ -1,0 +1,82 @@
+/**
+ * The sequencer's first event of a user on an instance. With several instances, a user's
+ * event from another instance can arrive after this instance's own later one (its own is
+ * delivered at once); the first event seen must then wait while the start of the user's
+ * stream here is read, so the earlier event is passed on first, not dropped as a repeat.
+ */
+import { describe, expect, it } from 'bun:test';
+import { Sequencer, type DeliveredFrom, type MissedEvents } from '../../src/realtime/sequencer';
+import { waitUntil } from '../support/streams';
+
+/** A user's stored events 1..n, payload "e<seq>"; records every read. */
+function store(n: number) {
+  const reads: string[] = [];
+  const missed: MissedEvents = async (userId, afterSeq, beforeSeq) => {
+    reads.push(`between ${userId} ${afterSeq} ${beforeSeq}`);
+    return Array.from({ length: n }, (_, i) => i + 1)
+      .filter((seq) => seq > afterSeq && seq < beforeSeq)
+      .map((seq) => ({ seq, payload: `e${seq}` }));
+  };
+  return { reads, missed };
+}
+
+function sequencer(missed: MissedEvents, deliveredFrom?: DeliveredFrom) {
+  const emitted: string[] = [];
+  const errors: unknown[] = [];
+  const it = new Sequencer((userId, message) => emitted.push(`${userId}:${message}`), missed, (error) => errors.push(error), deliveredFrom);
+  return { it, emitted, errors };
+}
+
+describe("a user's first event on an instance", () => {
+  it('waits for an earlier event still on its way instead of dropping it later', async () => {
+    const { reads, missed } = store(2);
+    // This instance started before event 1 was committed: the user's stream here starts at 0.
+    const { it: seq, emitted } = sequencer(missed, async () => 0);
+    seq.accept(7, 2, 'e2'); // this instance's own, delivered at once
+    seq.accept(7, 1, 'e1'); // the other instance's, a moment later
+    await waitUntil(() => emitted.length === 2, 'both events');
+    expect(emitted).toEqual(['7:e1', '7:e2']);
+    expect(reads).toEqual(['between 7 0 2']);
+    seq.accept(7, 3, 'e3');
+    expect(emitted).toEqual(['7:e1', '7:e2', '7:e3']);
+  });
+
+  it('passes on only what was committed after the instance began delivering', async () => {
+    const { missed } = store(5);
+    const { it: seq, emitted } = sequencer(missed, async () => 3);
+    seq.accept(7, 5, 'e5');
+    await waitUntil(() => emitted.length === 2, 'events 4 and 5');
+    expect(emitted).toEqual(['7:e4', '7:e5']);
+  });
+
+  it("passes a user's very first event at once, without reading anything", () => {
+    const { reads, missed } = store(1);
+    const { it: seq, emitted } = sequencer(missed, async () => {
+      throw new Error('not asked for a first event ever');
+    });
+    seq.accept(7, 1, 'e1');
+    expect(emitted).toEqual(['7:e1']);
+    expect(reads).toEqual([]);
+  });
+
+  it('passes the first event seen at once when there is no one else to wait for (one instance)', () => {
+    const { missed } = store(4);
+    const { it: seq, emitted } = sequencer(missed);
+    seq.accept(7, 4, 'e4');
+    expect(emitted).toEqual(['7:e4']);
+  });
+
+  it('keeps trying while the database is away, holding the event meanwhile', async () => {
+    const { missed } = store(2);
+    let failures = 1;
+    const { it: seq, emitted, errors } = sequencer(missed, async () => {
+      if (failures-- > 0) throw new Error('database away');
+      return 0;
+    });
+    seq.accept(7, 2, 'e2');
+    expect(emitted).toEqual([]);
+    await waitUntil(() => emitted.length === 2, 'both events once the database answers');
+    expect(emitted).toEqual(['7:e1', '7:e2']);
+    expect(errors).toHaveLength(1);
+  });
+});
