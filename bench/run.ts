@@ -1,6 +1,6 @@
 /**
- * The benchmark harness: `bun run bench` (full, about 10½ minutes on 2 cores) or
- * `bun run bench --quick` (a smoke run of about 15 seconds). Options: `--rounds=N`,
+ * The benchmark harness: `bun run bench` (full, about 10 minutes on 2 cores) or
+ * `bun run bench --quick` (a smoke run of about 20 seconds). Options: `--rounds=N`,
  * `--targets=ceiling,ours,node-ws,socket.io`, `--compare <summary>` (the run's ratios against an
  * earlier run's summary), `--compare <summary> --only-print [<summary>]` (two summaries, no run;
  * the second defaults to the newest in bench/results/).
