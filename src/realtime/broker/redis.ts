@@ -1,6 +1,6 @@
 /**
  * The Redis backend of the broker seam: every instance publishes to, and subscribes to, one
- * channel carrying `{ origin, topic, message }` envelopes. An instance hands its own messages
+ * channel carrying `g1\n<origin>\n<topic>\n<message>` frames. An instance hands its own messages
  * to its hub synchronously inside `publish()` and drops its own echo by instance id, so local
  * delivery never waits on the network (socket.io's cluster adapter: `if (uid === this.uid)
  * return`). One publisher connection keeps each instance's messages in publish order.
@@ -23,17 +23,37 @@ import Redis from 'ioredis';
 import type { Broker, BrokerHooks, Deliver } from './broker';
 
 export type RedisBrokerOptions = {
-  /** Publishes envelopes; made with `enableOfflineQueue: false` so publishes reject while down. */
+  /** Publishes frames; made with `enableOfflineQueue: false` so publishes reject while down. */
   publisher: Redis;
   /** A connection of its own: a subscribed connection refuses other commands. */
   subscriber: Redis;
   /** The one channel all instances share. */
   channel: string;
-  /** Unique per process: an instance drops envelopes carrying its own id. */
+  /** Unique per process: an instance drops frames carrying its own id. */
   instanceId: string;
 };
 
-type Envelope = { origin: string; topic: string; message: string };
+/**
+ * What crosses Redis: `g1\n<origin>\n<topic>\n<message>`. A plain frame, not JSON: the message
+ * is already JSON text, and wrapping it in a JSON envelope escaped every quote of every event on
+ * the way out and parsed it again on the way in (measured: serialisation was a fifth of an
+ * instance's CPU in the cluster benchmark). Origin (a UUID) and topic hold no newline.
+ */
+const FRAME_VERSION = 'g1';
+
+function frame(origin: string, topic: string, message: string): string {
+  return `${FRAME_VERSION}\n${origin}\n${topic}\n${message}`;
+}
+
+/** The parts of a frame, or undefined for anything else (another version, garbage). */
+export function unframe(text: string): { origin: string; topic: string; message: string } | undefined {
+  const afterVersion = text.indexOf('\n');
+  if (afterVersion === -1 || text.slice(0, afterVersion) !== FRAME_VERSION) return undefined;
+  const afterOrigin = text.indexOf('\n', afterVersion + 1);
+  const afterTopic = afterOrigin === -1 ? -1 : text.indexOf('\n', afterOrigin + 1);
+  if (afterTopic === -1) return undefined;
+  return { origin: text.slice(afterVersion + 1, afterOrigin), topic: text.slice(afterOrigin + 1, afterTopic), message: text.slice(afterTopic + 1) };
+}
 
 /** Reconnect attempts back off to at most this: an outage's end is noticed within it. */
 const MAX_RECONNECT_DELAY_MS = 500;
@@ -50,7 +70,7 @@ export class RedisBroker implements Broker {
   /** Between `onDisconnect` and `onReconnect`. */
   private down = false;
   private stopped = true;
-  /** Envelopes from elsewhere that could not be read (another version?), for health. */
+  /** Frames from elsewhere that could not be read (another version?), for health. */
   unreadable = 0;
 
   constructor(options: RedisBrokerOptions) {
@@ -66,8 +86,7 @@ export class RedisBroker implements Broker {
 
   async publish(topic: string, message: string): Promise<void> {
     this.deliver?.(topic, message);
-    const envelope: Envelope = { origin: this.instanceId, topic, message };
-    await this.publisher.publish(this.channel, JSON.stringify(envelope));
+    await this.publisher.publish(this.channel, frame(this.instanceId, topic, message));
   }
 
   async start(deliver: Deliver, hooks: BrokerHooks = {}): Promise<void> {
@@ -100,18 +119,12 @@ export class RedisBroker implements Broker {
   }
 
   private readonly receive = (_channel: string, text: string): void => {
-    let envelope: Envelope;
-    try {
-      envelope = JSON.parse(text) as Envelope;
-    } catch {
+    const envelope = unframe(text);
+    if (!envelope) {
       this.unreadable++;
       return;
     }
     if (envelope.origin === this.instanceId) return;
-    if (typeof envelope.topic !== 'string' || typeof envelope.message !== 'string') {
-      this.unreadable++;
-      return;
-    }
     this.deliver?.(envelope.topic, envelope.message);
   };
 
