@@ -9,8 +9,8 @@ import { Elysia } from 'elysia';
 import { adminGuard } from '../auth';
 import { User } from '../auth/model';
 import type { TokenService } from '../auth/tokens';
+import { findPublicUsersByIds } from '../auth/users';
 import { badRequest } from '../http/errors';
-import { fromMinor } from '../wallet/money';
 
 /** At most this many ids a request: one `IN (…)` of bounded size, whatever the client sends. */
 const MAX_IDS = 100;
@@ -32,22 +32,10 @@ function parseIds(query: unknown): number[] | undefined {
   return [...new Set(query.ids.split(',').map(Number))];
 }
 
-/** The users among `ids` that exist, by id; unknown ids are simply absent. */
-async function findUsersByIds(sql: SQL, ids: readonly number[]): Promise<User[]> {
-  const rows = await sql`SELECT id, username, role, balance FROM users WHERE id IN ${sql(ids)} ORDER BY id`;
-  // PostgreSQL returns BIGINT as a string; SQLite as a number. Balances are held in cents.
-  return rows.map((row: Record<string, unknown>) => ({
-    id: Number(row.id),
-    username: String(row.username),
-    role: row.role as User['role'],
-    balance: fromMinor(Number(row.balance)),
-  }));
-}
-
 export const adminUsersController = (sql: SQL, tokens: TokenService) =>
   new Elysia({ name: 'admin-users', prefix: '/api/admin' }).use(adminGuard(tokens)).get('/users', async ({ query }): Promise<UsersResponse> => {
     // Checked here rather than as the route's schema: that would answer `invalid_body` for a query.
     const ids = parseIds(query);
     if (!ids) throw badRequest('invalid_ids', `ids: 1 to ${MAX_IDS} comma-separated user ids, e.g. ?ids=1,2,3`);
-    return { users: await findUsersByIds(sql, ids) };
+    return { users: await findPublicUsersByIds(sql, ids) };
   });

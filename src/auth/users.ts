@@ -29,6 +29,12 @@ export async function findUserById(sql: SQL, id: number): Promise<UserRow | unde
   return row ? normalize(row) : undefined;
 }
 
+/** The users among `ids` that exist, by id, as anyone may see them (no password hash); unknown ids are absent. */
+export async function findPublicUsersByIds(sql: SQL, ids: readonly number[]): Promise<User[]> {
+  const rows = await sql`SELECT id, username, role, balance FROM users WHERE id IN ${sql(ids)} ORDER BY id`;
+  return rows.map((row: Record<string, unknown>) => publicUser(normalize(row)));
+}
+
 /** Inserts a user; returns undefined when the name is taken. */
 export async function insertUser(
   sql: SQL,
@@ -42,6 +48,6 @@ export async function insertUser(
   return row ? normalize(row) : undefined;
 }
 
-export function publicUser(row: UserRow): User {
+export function publicUser(row: Omit<UserRow, 'password_hash'>): User {
   return { id: row.id, username: row.username, role: row.role, balance: fromMinor(row.balance) };
 }
