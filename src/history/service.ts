@@ -5,11 +5,12 @@
 import type { SQL } from 'bun';
 import { badRequest } from '../http/errors';
 import { eventId, parseEventId } from '../realtime/events';
-import type { GameType } from '../games/game';
+import { games } from '../games/catalogue';
 
 export const DEFAULT_PAGE = 50;
 const MAX_PAGE = 100;
-const GAME_TYPES: readonly GameType[] = ['slot', 'rps', 'gacha', 'crash'];
+/** From the catalogue, so a game added there is filterable here without a second list. */
+const GAME_TYPES: readonly string[] = games.map((game) => game.type);
 
 type Row = { id: number | string; seq: number | string; payload: string };
 
@@ -57,7 +58,7 @@ export class HistoryService {
     const userId = query.user_id === undefined ? undefined : parsePositive(query.user_id, 'invalid_user_id', 'user_id');
     const before = query.before === undefined ? Number.MAX_SAFE_INTEGER : parsePositive(query.before, 'invalid_before', 'before');
     const gameType = query.game_type;
-    if (gameType !== undefined && !GAME_TYPES.includes(gameType as GameType)) {
+    if (gameType !== undefined && !GAME_TYPES.includes(gameType)) {
       throw badRequest('invalid_game_type', `game_type must be one of ${GAME_TYPES.join(', ')}`);
     }
     const sql = this.sql;
