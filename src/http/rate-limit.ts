@@ -44,13 +44,8 @@ export class TokenBucket {
   }
 }
 
-/** Something with a periodic sweep that `close()` stops: one owner closes them all. */
-export interface Closable {
-  close(): void;
-}
-
 /** One token bucket per key (a user id, an address). Full buckets are dropped by a periodic sweep. */
-export class KeyedRateLimiter implements Closable {
+export class KeyedRateLimiter {
   private readonly buckets = new Map<string | number, TokenBucket>();
   private readonly sweeper: Timer;
 
@@ -83,7 +78,7 @@ export class KeyedRateLimiter implements Closable {
  * Counts failures per key; after `maxFailures` within `windowMs` the key is locked for
  * `lockoutMs`. Used for logins, keyed by username and by address separately.
  */
-export class FailureThrottle implements Closable {
+export class FailureThrottle {
   private readonly entries = new Map<string, { failures: number; firstAt: number; lockedUntil: number }>();
   private readonly sweeper: Timer;
 
