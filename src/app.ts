@@ -188,12 +188,9 @@ export function createApp(deps: AppDeps) {
     auth,
     ledger,
     games,
-    fairness,
     registry,
     history,
-    logger,
     metrics,
-    clock,
     markShuttingDown() {
       isShuttingDown = true;
     },
