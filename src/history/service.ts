@@ -14,9 +14,15 @@ const GAME_TYPES: readonly string[] = games.map((game) => game.type);
 
 type Row = { id: number | string; seq: number | string; payload: string };
 
-/** A page as JSON text: `{"events":[...],"next_before":...}`. */
-const pageJson = (payloads: string[], nextBefore: string | number | null) =>
-  `{"events":[${payloads.join(',')}],"next_before":${JSON.stringify(nextBefore)}}`;
+/**
+ * The first `limit` rows as JSON text, `{"events":[...],"next_before":...}`: one row more was
+ * read to learn whether another page follows; `cursor` names the last row shown for it.
+ */
+function pageJson(rows: Row[], limit: number, cursor: (last: Row) => string | number): string {
+  const page = rows.slice(0, limit);
+  const nextBefore = rows.length > limit ? cursor(page.at(-1)!) : null;
+  return `{"events":[${page.map((row) => row.payload).join(',')}],"next_before":${JSON.stringify(nextBefore)}}`;
+}
 
 function parseLimit(raw: string | undefined): number {
   if (raw === undefined) return DEFAULT_PAGE;
@@ -47,9 +53,7 @@ export class HistoryService {
     const rows: Row[] = await this.sql`
       SELECT id, seq, payload FROM events WHERE user_id = ${userId} AND seq < ${beforeSeq}
       ORDER BY seq DESC LIMIT ${limit + 1}`;
-    const page = rows.slice(0, limit);
-    const hasMore = rows.length > limit;
-    return pageJson(page.map((row) => row.payload), hasMore ? eventId(userId, Number(page.at(-1)!.seq)) : null);
+    return pageJson(rows, limit, (last) => eventId(userId, Number(last.seq)));
   }
 
   /** Anyone's events, optionally one user's or one game's, older than row id `before`. */
@@ -67,8 +71,6 @@ export class HistoryService {
       ${userId === undefined ? sql`` : sql`AND user_id = ${userId}`}
       ${gameType === undefined ? sql`` : sql`AND game_type = ${gameType}`}
       ORDER BY id DESC LIMIT ${limit + 1}`;
-    const page = rows.slice(0, limit);
-    const hasMore = rows.length > limit;
-    return pageJson(page.map((row) => row.payload), hasMore ? Number(page.at(-1)!.id) : null);
+    return pageJson(rows, limit, (last) => Number(last.id));
   }
 }
