@@ -79,6 +79,27 @@ describe('a server logging at info', () => {
   });
 });
 
+describe('the request id', () => {
+  it('is echoed on refusals too: unknown path, wrong method, no token, body too large', async () => {
+    const server = await startTestServer({ MAX_BODY_BYTES: '1024' });
+    try {
+      const client = api(server.url);
+      const refusals = [
+        { method: 'GET', path: '/api/nowhere', status: 404 },
+        { method: 'DELETE', path: '/health', status: 405 },
+        { method: 'GET', path: '/api/auth/me', status: 401 },
+        { method: 'POST', path: '/api/auth/signup', body: { username: 'x'.repeat(2000), password: 'correct-horse-battery' }, status: 413 },
+      ];
+      for (const [i, { method, path, body, status }] of refusals.entries()) {
+        const answer = await client.request(method, path, { body, headers: { 'x-request-id': `refused-${i}` } });
+        expect({ path, status: answer.status, id: answer.headers.get('x-request-id') }).toEqual({ path, status, id: `refused-${i}` });
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('the server process', () => {
   it('prints only JSON lines, its start-up warning included, and logs one shutdown for two signals', async () => {
     const dir = tempDir();
