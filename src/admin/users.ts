@@ -17,7 +17,7 @@ const MAX_IDS = 100;
 
 /** 1 to MAX_IDS comma-separated decimal ids, each small enough to be an exact JavaScript number. */
 export const UsersQuery = t.Object({
-  ids: t.String({ pattern: `^[0-9]{1,15}(,[0-9]{1,15}){0,${MAX_IDS - 1}}$` }),
+  ids: t.String({ pattern: `^[0-9]{1,15}(,[0-9]{1,15}){0,${MAX_IDS - 1}}$`, description: `1 to ${MAX_IDS} comma-separated user ids, e.g. 1,2,3` }),
 });
 export type UsersQuery = typeof UsersQuery.static;
 

@@ -7,6 +7,7 @@
  */
 import { openapi } from '@elysiajs/openapi';
 import { Type as t, type TObject, type TSchema } from '@sinclair/typebox';
+import { UsersQuery, UsersResponse } from '../admin/users';
 import { Credentials, LoginBody, RefreshBody, TokenResponse, User } from '../auth/model';
 import { games } from '../games/catalogue';
 import { PlayResponse } from '../games/model';
@@ -81,13 +82,6 @@ const websocket = (who: string, extra: OperationDoc['parameters'] = []): Operati
   },
 });
 
-/*
- * Routes of features built on other branches (the monitor page, admin users, /ready,
- * /metrics), described here ahead of the merge: an entry appears in the document only while
- * the app serves its route. Replace these schemas by the features' model.ts ones once merged.
- */
-const UsersPage = t.Object({ users: t.Array(User) });
-
 const page = (summary: string, mediaType: string): OperationDoc => ({ tag: 'docs', summary, access: 'public', ok: { status: 200, description: summary, mediaType, schema: t.Any() } });
 
 /** Every route, keyed `METHOD path`. */
@@ -139,8 +133,8 @@ export const operations: Record<string, OperationDoc> = {
   'ALL /ws/games': { tag: 'websocket', summary: 'The legacy stream, gone', access: 'public', ok: { status: 410, description: 'names the endpoints that replace it' }, errors: { 410: ['gone'] } },
   'GET /api/admin/users': {
     tag: 'admin', summary: 'The accounts behind user ids (unknown ids are absent)', access: 'admin',
-    query: t.Object({ ids: t.String({ description: '1 to 100 comma-separated user ids, e.g. 1,2,3' }) }),
-    ok: { status: 200, description: 'the users', schema: UsersPage },
+    query: UsersQuery,
+    ok: { status: 200, description: 'the users', schema: UsersResponse },
     errors: { 400: ['invalid_ids'] },
   },
   'GET /api/games/fairness': { tag: 'fairness', summary: "The caller's seeds: the active seed's hash, the client seed, the next nonce", access: 'user', ok: { status: 200, description: 'the fairness state', schema: FairnessState } },
