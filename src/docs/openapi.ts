@@ -84,6 +84,9 @@ const websocket = (who: string, extra: OperationDoc['parameters'] = []): Operati
 
 const page = (summary: string, mediaType: string): OperationDoc => ({ tag: 'docs', summary, access: 'public', ok: { status: 200, description: summary, mediaType, schema: t.Any() } });
 
+/** Served with and without the trailing slash: one description for both. */
+const fairnessState: OperationDoc = { tag: 'fairness', summary: "The caller's seeds: the active seed's hash, the client seed, the next nonce", access: 'user', ok: { status: 200, description: 'the fairness state', schema: FairnessState } };
+
 /** Every route, keyed `METHOD path`. */
 export const operations: Record<string, OperationDoc> = {
   'POST /api/auth/signup': {
@@ -137,8 +140,8 @@ export const operations: Record<string, OperationDoc> = {
     ok: { status: 200, description: 'the users', schema: UsersResponse },
     errors: { 400: ['invalid_ids'] },
   },
-  'GET /api/games/fairness': { tag: 'fairness', summary: "The caller's seeds: the active seed's hash, the client seed, the next nonce", access: 'user', ok: { status: 200, description: 'the fairness state', schema: FairnessState } },
-  'GET /api/games/fairness/': { tag: 'fairness', summary: "The caller's seeds: the active seed's hash, the client seed, the next nonce", access: 'user', ok: { status: 200, description: 'the fairness state', schema: FairnessState } },
+  'GET /api/games/fairness': fairnessState,
+  'GET /api/games/fairness/': fairnessState,
   'PUT /api/games/fairness/client-seed': {
     tag: 'fairness', summary: 'Set the client seed for the next plays', access: 'user', body: ClientSeedBody,
     ok: { status: 200, description: 'the fairness state', schema: FairnessState },
