@@ -26,6 +26,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrations } from "../../src/storage/migrations.ts";
 import { Params } from "../../src/storage/params.ts";
+import { optionValue, positiveInteger } from "../lib/options.ts";
 import { median } from "../lib/stats.ts";
 
 const BATCH = 16;
@@ -215,10 +216,9 @@ function cpuMicros(): number {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const option = (name: string) => Number(argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? NaN);
   const quick = argv.includes("--quick");
-  const rounds = option("rounds") || (quick ? 2 : 7);
-  const batches = option("batches") || (quick ? 100 : 1500);
+  const rounds = positiveInteger("rounds", optionValue("rounds", argv), quick ? 2 : 7);
+  const batches = positiveInteger("batches", optionValue("batches", argv), quick ? 100 : 1500);
 
   const dir = mkdtempSync(join(tmpdir(), "ledger-driver-"));
   const drivers = [bunSqlDriver(join(dir, "bun-sql.sqlite")), bunSqliteMultiRow(join(dir, "multi.sqlite")), bunSqlitePerRow(join(dir, "per-row.sqlite"))];
