@@ -15,6 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { spawnAgent } from "./lib/agent.ts";
+import { optionValue, positiveInteger } from "./lib/options.ts";
 import { installCleanup } from "./lib/proc.ts";
 import { redisUrl, sharedPostgresDatabase, stopServices } from "./lib/services.ts";
 import { profileFor } from "./profiles.ts";
@@ -28,10 +29,7 @@ type Node = { id: number; callFrame: { functionName: string; url: string; lineNu
 type CpuProfile = { nodes: Node[]; samples: number[]; timeDeltas: number[] };
 
 function option(name: string, fallback: number): number {
-  const raw = process.argv.slice(2).find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
-  if (raw === undefined) return fallback;
-  if (!/^[1-9]\d*$/.test(raw)) throw new Error(`--${name} needs a positive integer`);
-  return Number(raw);
+  return positiveInteger(name, optionValue(name), fallback);
 }
 
 function describe(frame: Node["callFrame"]): string {

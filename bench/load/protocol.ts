@@ -111,7 +111,6 @@ export interface StormResult {
   /** Summed over the sockets, against what was played: each missed event and the live one exactly once. */
   missed: number;
   repeated: number;
-  expectedPerSocket: number;
 }
 
 /** Each operation with its argument and its answer. */

@@ -145,7 +145,6 @@ export class StormCrowd {
       liveMs,
       missed,
       repeated,
-      expectedPerSocket: (this.missed[0]?.length ?? 0) + 1,
     };
   }
 

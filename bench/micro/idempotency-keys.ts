@@ -19,6 +19,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { signAccessToken } from "../lib/jwt.mjs";
+import { positiveInteger } from "../lib/options.ts";
 import { cpuSeconds, installCleanup, type ServerProcess } from "../lib/proc.ts";
 import { median, quantile } from "../lib/stats.ts";
 import { oursAccounts, oursEnv, startOurs } from "../targets/ours.ts";
@@ -41,12 +42,7 @@ function options() {
   for (const name of args.keys()) if (!known.has(name)) throw new Error(`unknown option --${name}; use --quick, --rounds=N, --keys=N, --seconds=N, --key-kind=uuid4|uuid7`);
   const keyKind = args.get("key-kind") ?? "uuid4";
   if (!(keyKind in KEY_KINDS)) throw new Error("--key-kind is uuid4 (random, the default) or uuid7 (time-ordered)");
-  const number = (name: string, fallback: number) => {
-    const raw = args.get(name);
-    if (raw === undefined) return fallback;
-    if (!/^[1-9]\d*$/.test(raw)) throw new Error(`--${name} needs a positive integer`);
-    return Number(raw);
-  };
+  const number = (name: string, fallback: number) => positiveInteger(name, args.get(name), fallback);
   const quick = args.has("quick");
   return { quick, keyKind: keyKind as keyof typeof KEY_KINDS, rounds: number("rounds", quick ? 1 : 5), keys: number("keys", quick ? 20_000 : 200_000), seconds: number("seconds", quick ? 1 : 4) };
 }

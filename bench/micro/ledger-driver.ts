@@ -1,16 +1,18 @@
 /**
  * Micro-benchmark: the ledger's batch (the statements of `Ledger.applyBatch` in
- * src/wallet/ledger.ts) through `Bun.SQL` (`sqlite://`, what the server uses) against
- * `bun:sqlite` directly, in two shapes:
+ * src/wallet/ledger.ts as they were when this was written, 2ec3458) through `Bun.SQL`
+ * (`sqlite://`, what the server used then) against `bun:sqlite` directly, in two shapes:
  *
  * - `bun:sqlite multi-row`: the same multi-row statements, one prepared statement cached per
  *   row count (a VALUES list of 5 rows is a different statement from one of 6);
  * - `bun:sqlite per-row`: one statement per row, each prepared once, all inside one transaction.
  *
- * One deliberate difference from the ledger: the ledger looks a batch's Idempotency-Keys up with
+ * One deliberate difference from the ledger of then: it looked a batch's Idempotency-Keys up with
  * `WHERE key IN (…)`, which SQLite answers by scanning the whole key index (the primary key is
  * (user_id, key)), so its cost grows with the table; here every driver adds `user_id IN (…)`,
- * which makes it an index search (EXPLAIN QUERY PLAN: SEARCH … (user_id=? AND key=?)).
+ * which makes it an index search (EXPLAIN QUERY PLAN: SEARCH … (user_id=? AND key=?)). The
+ * ledger now looks keys up by (user_id, key) too, and runs on `bun:sqlite` per-row statements
+ * by default: `bench/micro/ledger-store.ts` measures the real ledger through both stores.
  *
  * Each driver has its own SQLite file (same schema: the server's migrations; same pragmas: read
  * back and compared before anything is measured). Drivers alternate, round after round, and the
@@ -24,6 +26,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { migrations } from "../../src/storage/migrations.ts";
 import { Params } from "../../src/storage/params.ts";
+import { optionValue, positiveInteger } from "../lib/options.ts";
 import { median } from "../lib/stats.ts";
 
 const BATCH = 16;
@@ -213,10 +216,9 @@ function cpuMicros(): number {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const option = (name: string) => Number(argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? NaN);
   const quick = argv.includes("--quick");
-  const rounds = option("rounds") || (quick ? 2 : 7);
-  const batches = option("batches") || (quick ? 100 : 1500);
+  const rounds = positiveInteger("rounds", optionValue("rounds", argv), quick ? 2 : 7);
+  const batches = positiveInteger("batches", optionValue("batches", argv), quick ? 100 : 1500);
 
   const dir = mkdtempSync(join(tmpdir(), "ledger-driver-"));
   const drivers = [bunSqlDriver(join(dir, "bun-sql.sqlite")), bunSqliteMultiRow(join(dir, "multi.sqlite")), bunSqlitePerRow(join(dir, "per-row.sqlite"))];

@@ -29,9 +29,10 @@ import { Ledger } from '../../src/wallet/ledger';
 import type { AccountRow, AccountWrite, EventRow, LedgerStatements, LedgerStore, Step } from '../../src/wallet/ledger-store';
 import { SqlLedgerStore } from '../../src/wallet/sql-ledger-store';
 import { SqliteLedgerStore } from '../../src/wallet/sqlite-ledger-store';
+import { optionValue, positiveInteger } from '../lib/options';
 import { median, medianRatio } from '../lib/stats';
 
-const option = (name: string, fallback: number) => Number(process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const option = (name: string, fallback: number) => positiveInteger(name, optionValue(name), fallback);
 const ROUNDS = option('rounds', 7);
 const PLAYS = option('plays', 3200);
 const USERS = 16;

@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
 import { startServer } from '../../src/server';
+import { median } from '../lib/stats';
 
 const PLAYS = Number(process.env.PLAYS ?? 3000);
 const IN_FLIGHT = 16;
@@ -80,7 +81,6 @@ for (let round = 0; round < ROUNDS; round++) {
     results[level]!.rate.push(playsPerSecond);
   }
 }
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 for (const [level, { cpu, rate }] of Object.entries(results)) {
   console.error(`LOG_LEVEL=${level}: ${median(cpu).toFixed(1)} us CPU/play (client and server, one process), ${Math.round(median(rate))} plays/s (medians of ${ROUNDS}; cpu ${cpu.map((c) => c.toFixed(1)).join(' ')})`);
 }
