@@ -25,7 +25,7 @@ export type PlayBodies = { slot: SlotBody; rps: RpsBody; gacha: GachaBody; crash
 const ResultBase = { payout: t.Number(), multiplier: t.Number() };
 const open = { additionalProperties: true } as const;
 
-export const PlayResults = {
+const PlayResults = {
   slot: t.Object({ ...ResultBase, reels: t.Array(t.String()) }, open),
   rps: t.Object({ ...ResultBase, choice: t.String(), house_choice: t.String(), outcome: t.Union([t.Literal('win'), t.Literal('draw'), t.Literal('lose')]) }, open),
   gacha: t.Object({ ...ResultBase, rarity: t.String(), item: t.String() }, open),

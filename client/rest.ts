@@ -152,9 +152,8 @@ export class GameClient {
     const headers: Record<string, string> = { ...request.headers };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (token) headers.authorization = `Bearer ${token}`;
-    let response: Response;
     try {
-      response = await this.fetch(this.baseUrl + request.path, {
+      return await this.fetch(this.baseUrl + request.path, {
         method: request.method,
         headers,
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
@@ -162,7 +161,6 @@ export class GameClient {
     } catch (error) {
       throw new ApiError(0, 'network_error', `no answer from ${this.baseUrl}: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return response;
   }
 
   /** The body of a 2xx answer, checked against its schema: a client never works on a shape it did not expect. */

@@ -65,7 +65,7 @@ it('runs the player and the monitor; the monitor counts every play the player ma
   expect(monitorEvents).toEqual(playerEvents);
   expect(playerOut).toMatch(new RegExp(`^done: ${PLAYS} plays, balance \\d`, 'm'));
 
-  // The summary: two plays of each game at 1.50, twelve in all, and the payouts the player saw.
+  // The summary: ROUNDS plays of each game at 1.50, PLAYS in all, and the payouts the player saw.
   for (const game of ['slot', 'rps', 'gacha', 'crash']) expect(monitorOut).toMatch(new RegExp(`^${game} +${ROUNDS} +3\\.00 +\\d+\\.\\d\\d +(\\d+\\.\\d%)$`, 'm'));
   const payouts = [...playerOut.matchAll(/^event \S+ \w+ bet=1\.5 payout=([\d.]+)$/gm)].reduce((sum, m) => sum + Math.round(Number(m[1]) * 100), 0);
   const total = /^total +(\d+) +([\d.]+) +([\d.]+) +(\S+)$/m.exec(monitorOut);

@@ -117,6 +117,37 @@ describe('GameStream', () => {
     expect(server.app.registry.size).toBe(0);
   });
 
+  it('after 4002 (too slow) resumes with since, missing nothing; after 1009 (too big) stops for good', async () => {
+    const server = await started();
+    const client = await player(server.url);
+    let connections = 0;
+    const stream = opened(new GameStream({ url: server.url, getToken: () => (connections++, client.getToken()), scheduler: noWait }));
+    const seen = record(stream);
+    await seen.until(() => stream.state === 'open', 'the stream to open');
+    const closeAll = (code: number, reason: string) => {
+      for (const ws of server.app.registry.open) ws.close(code, reason);
+    };
+    const plays = [(await client.slot({ bet: 1 })).event_id];
+    await seen.until(() => seen.eventIds().length === 1, 'the first event');
+
+    closeAll(4002, 'too slow to keep up');
+    plays.push((await client.rps({ bet: 1, choice: 'rock' })).event_id); // while it reconnects
+    await seen.until(() => seen.count('ws_ack') === 2, 'the second ws_ack');
+    plays.push((await client.gacha({ bet: 1 })).event_id);
+    await seen.until(() => seen.eventIds().length === 3, 'three events');
+    expect(seen.eventIds()).toEqual(plays);
+    expect(seen.disconnects.map((d) => d.code)).toEqual([4002]);
+    expect(seen.fatal).toEqual([]);
+
+    closeAll(1009, 'message too big');
+    expect(await stream.done).toEqual({ code: 1009, reason: 'message too big' });
+    await Bun.sleep(100);
+    expect(seen.fatal.map((f) => f.code)).toEqual([1009]);
+    expect(seen.disconnects.map((d) => d.code)).toEqual([4002]);
+    expect(stream.state).toBe('closed');
+    expect(connections).toBe(2);
+  });
+
   it('backs off exponentially with full jitter while the server is away, and close() stops it', async () => {
     const url = `http://127.0.0.1:${freePort()}`;
     const stream = opened(new GameStream({ url, getToken: async () => 'unused', scheduler: { ...realScheduler, random: () => 0.999 }, backoff: { baseMs: 1, maxMs: 8 } }));

@@ -11,12 +11,15 @@ import { CONTENT_SECURITY_POLICY } from '../../src/monitor';
 import { messages } from '../../src/realtime/events';
 import { MONITOR_TOPIC } from '../../src/realtime/hub';
 import { api, type Api } from '../support/client';
+import { ManualClock } from '../support/clock';
 import { ADMIN, startTestServer, type TestServer } from '../support/server';
 import { openUserSocket, type TestSocket } from '../support/socket';
 
 const CHROMIUM = '/usr/bin/chromium';
 /** The shortest lifetime the configuration allows: the test outlives it to see the renewal. */
 const TOKEN_TTL_SECONDS = 10;
+/** The server's time: the test moves it (and the page's) past the token's lifetime instead of waiting. */
+const serverClock = new ManualClock();
 
 type SocketLog = { url: string; sent: any[]; received: any[]; isClosed: boolean };
 type Play = { user_id: number; game_type: string; bet: number; payout: number; event_id: string };
@@ -32,13 +35,15 @@ let renewals = 0;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-  server = await startTestServer({ JWT_TTL_SECONDS: String(TOKEN_TTL_SECONDS) });
+  server = await startTestServer({ JWT_TTL_SECONDS: String(TOKEN_TTL_SECONDS) }, { clock: serverClock });
   client = api(server.url);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--headless', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  // The page's timers run in real time, but the test can jump them ahead (fastForward).
+  await page.clock.install();
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
@@ -112,7 +117,6 @@ describe('the monitor page', () => {
     expect(await page.isVisible('#monitor-view')).toBe(false);
 
     await login(ADMIN.username, ADMIN.password);
-    const loggedInAt = Date.now();
     await inPage(() => document.querySelector('#status')!.getAttribute('data-state') === 'live', null);
     expect(sockets).toHaveLength(1);
     expect([await page.isVisible('#login-view'), await page.isVisible('#monitor-view')]).toEqual([false, true]);
@@ -192,7 +196,14 @@ describe('the monitor page', () => {
 
     // Past the first token's lifetime: the page renewed it in-band, the socket was never
     // closed for expiry, and a newcomer is still named (the name lookup uses the new token).
-    await Bun.sleep(Math.max(0, loggedInAt + (TOKEN_TTL_SECONDS + 1.5) * 1000 - Date.now()));
+    // Both clocks move on together: first to past the page's renewal (at 75% of the lifetime),
+    // then, once the renewal is in, to past the first token's expiry, where the server sweeps.
+    serverClock.advance(TOKEN_TTL_SECONDS * 800);
+    await page.clock.fastForward(TOKEN_TTL_SECONDS * 800);
+    await waitFor(() => sockets[1]!.received.some((m) => m.type === 'refreshed'), 'the in-band renewal');
+    serverClock.advance(TOKEN_TTL_SECONDS * 350);
+    await page.clock.fastForward(TOKEN_TTL_SECONDS * 350);
+    server.app.registry.sweep();
     const carol = await client.signup('carol');
     plays.push(await play(carol.access_token, 'rps', { bet: 1, choice: 'rock' }));
     await inPage((name) => document.querySelector('#feed li .user')?.textContent === name, carol.user.username);
