@@ -173,17 +173,13 @@ async function ready(client: Redis): Promise<void> {
   });
 }
 
-export function createRedisBroker(options: RedisBrokerOptions): RedisBroker {
-  return new RedisBroker(options);
-}
-
 /**
  * The clients `createBroker` makes for a REDIS_URL. Lazy, so an unreachable Redis fails
  * `start()` (and the server's start-up) instead of retrying in the background unseen.
  */
 export function redisBrokerFromUrl(url: string, instanceId: string, channel = 'game-events'): RedisBroker {
   const retryStrategy = (attempt: number) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS);
-  return createRedisBroker({
+  return new RedisBroker({
     publisher: new Redis(url, { lazyConnect: true, enableOfflineQueue: false, retryStrategy }),
     subscriber: new Redis(url, { lazyConnect: true, retryStrategy }),
     channel,
