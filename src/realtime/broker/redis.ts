@@ -57,6 +57,8 @@ export function unframe(text: string): { origin: string; topic: string; message:
 
 /** Reconnect attempts back off to at most this: an outage's end is noticed within it. */
 const MAX_RECONNECT_DELAY_MS = 500;
+/** ioredis `retryStrategy` for every connection to the shared Redis (broker, presence, /ready). */
+export const reconnectDelay = (attempt: number) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS);
 
 export class RedisBroker implements Broker {
   readonly name = 'redis';
@@ -178,10 +180,9 @@ async function ready(client: Redis): Promise<void> {
  * `start()` (and the server's start-up) instead of retrying in the background unseen.
  */
 export function redisBrokerFromUrl(url: string, instanceId: string, channel = 'game-events'): RedisBroker {
-  const retryStrategy = (attempt: number) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS);
   return new RedisBroker({
-    publisher: new Redis(url, { lazyConnect: true, enableOfflineQueue: false, retryStrategy }),
-    subscriber: new Redis(url, { lazyConnect: true, retryStrategy }),
+    publisher: new Redis(url, { lazyConnect: true, enableOfflineQueue: false, retryStrategy: reconnectDelay }),
+    subscriber: new Redis(url, { lazyConnect: true, retryStrategy: reconnectDelay }),
     channel,
     instanceId,
   });
