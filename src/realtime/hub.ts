@@ -11,8 +11,6 @@ import { RecentEvents } from './recent-events';
 import { PresenceTracker, type ClusterPresence } from './presence-tracker';
 import { Sequencer, type MissedEvents } from './sequencer';
 
-export type { ClusterPresence } from './presence-tracker';
-
 /** The user's newest seq below `beforeSeq` committed before `before` (epoch ms); 0 if none. */
 export type LastSeqBefore = (userId: number, beforeSeq: number, before: number) => Promise<number>;
 
