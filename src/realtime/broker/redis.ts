@@ -72,8 +72,6 @@ export class RedisBroker implements Broker {
   /** Between `onDisconnect` and `onReconnect`. */
   private down = false;
   private stopped = true;
-  /** Frames from elsewhere that could not be read (another version?), for health. */
-  unreadable = 0;
 
   constructor(options: RedisBrokerOptions) {
     this.publisher = options.publisher;
@@ -122,11 +120,8 @@ export class RedisBroker implements Broker {
 
   private readonly receive = (_channel: string, text: string): void => {
     const envelope = unframe(text);
-    if (!envelope) {
-      this.unreadable++;
-      return;
-    }
-    if (envelope.origin === this.instanceId) return;
+    // Not a frame of this version (another release sharing the channel?): nothing to deliver.
+    if (!envelope || envelope.origin === this.instanceId) return;
     this.deliver?.(envelope.topic, envelope.message);
   };
 
