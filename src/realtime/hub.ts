@@ -67,6 +67,8 @@ export class Hub {
   /** Events whose publish failed: published again once the broker takes them. */
   private retries: string[] = [];
   private retryTimer: Timer | undefined;
+  /** A catch-up that failed, tried again (nothing else would before the next outage). */
+  private catchUpTimer: Timer | undefined;
   private readonly now: () => number;
   /** When this instance began delivering: events committed before it are not owed here. */
   private startedAt = 0;
@@ -114,7 +116,8 @@ export class Hub {
 
   async stop(): Promise<void> {
     clearInterval(this.retryTimer);
-    this.retryTimer = undefined;
+    clearTimeout(this.catchUpTimer);
+    this.retryTimer = this.catchUpTimer = undefined;
     this.presence.stop();
     await this.broker.stop();
     this.publishLocal = undefined;
@@ -140,6 +143,13 @@ export class Hub {
     } catch (error) {
       this.options.onError?.('catch_up', error);
       this.disconnectedAt ??= since + CATCH_UP_SLACK_MS;
+      // Tried again shortly while the broker is up; if it is down, its reconnect recovers.
+      clearTimeout(this.catchUpTimer);
+      this.catchUpTimer = setTimeout(() => {
+        this.catchUpTimer = undefined;
+        if (this.publishLocal && this.broker.connected) void this.recover();
+      }, RETRY_INTERVAL_MS);
+      this.catchUpTimer.unref?.();
     }
   }
 
