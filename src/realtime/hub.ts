@@ -136,6 +136,7 @@ export class Hub {
   async recover(): Promise<void> {
     const since = (this.disconnectedAt ?? this.now()) - CATCH_UP_SLACK_MS;
     this.disconnectedAt = undefined;
+    clearTimeout(this.catchUpTimer); // this run replaces a retry still waiting
     this.retryFailed();
     if (!this.options.eventsSince) return;
     try {
