@@ -7,6 +7,7 @@
 import Redis from 'ioredis';
 import type { Config } from '../config';
 import { createBroker, type Broker } from './broker';
+import { reconnectDelay } from './broker/redis';
 import type { Presence, PresenceHooks } from './presence/presence';
 import { createRedisPresence } from './presence/redis';
 
@@ -18,14 +19,12 @@ export type Cluster = {
   close(): Promise<void>;
 };
 
-const MAX_RECONNECT_DELAY_MS = 500;
-
 export function createCluster(config: Pick<Config, 'REDIS_URL'>, instanceId: string = crypto.randomUUID()): Cluster {
   const broker = createBroker(config, instanceId);
   if (!config.REDIS_URL) return { broker, close: async () => {} };
   // A plain connection (the broker's subscriber cannot run other commands); no offline queue,
   // so /ready and presence fail at once while Redis is away instead of waiting.
-  const client = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, retryStrategy: (attempt) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS) });
+  const client = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, retryStrategy: reconnectDelay });
   client.on('error', () => {}); // reported through the broker's hooks and /ready
   return {
     broker,

@@ -109,8 +109,8 @@ export function parseEventId(id: string): { userId: number; seq: number } | unde
   return { userId: Number(match[1]), seq: Number(match[2]) };
 }
 
-/** A game_event's prefix, so the hub can tell one from presence without parsing. */
-export const GAME_EVENT_PREFIX = '{"type":"game_event"';
+/** A game_event's prefix, as `messages.gameEvent` writes it. */
+const GAME_EVENT_PREFIX = '{"type":"game_event"';
 const EVENT_ID_AT = `${GAME_EVENT_PREFIX},"v":${SCHEMA_VERSION},"event_id":"`.length;
 
 /**

@@ -11,8 +11,6 @@ import { RecentEvents } from './recent-events';
 import { PresenceTracker, type ClusterPresence } from './presence-tracker';
 import { Sequencer, type MissedEvents } from './sequencer';
 
-export type { ClusterPresence } from './presence-tracker';
-
 /** The user's newest seq below `beforeSeq` committed before `before` (epoch ms); 0 if none. */
 export type LastSeqBefore = (userId: number, beforeSeq: number, before: number) => Promise<number>;
 
@@ -69,6 +67,8 @@ export class Hub {
   /** Events whose publish failed: published again once the broker takes them. */
   private retries: string[] = [];
   private retryTimer: Timer | undefined;
+  /** A catch-up that failed, tried again (nothing else would before the next outage). */
+  private catchUpTimer: Timer | undefined;
   private readonly now: () => number;
   /** When this instance began delivering: events committed before it are not owed here. */
   private startedAt = 0;
@@ -116,7 +116,8 @@ export class Hub {
 
   async stop(): Promise<void> {
     clearInterval(this.retryTimer);
-    this.retryTimer = undefined;
+    clearTimeout(this.catchUpTimer);
+    this.retryTimer = this.catchUpTimer = undefined;
     this.presence.stop();
     await this.broker.stop();
     this.publishLocal = undefined;
@@ -135,6 +136,7 @@ export class Hub {
   async recover(): Promise<void> {
     const since = (this.disconnectedAt ?? this.now()) - CATCH_UP_SLACK_MS;
     this.disconnectedAt = undefined;
+    clearTimeout(this.catchUpTimer); // this run replaces a retry still waiting
     this.retryFailed();
     if (!this.options.eventsSince) return;
     try {
@@ -142,6 +144,13 @@ export class Hub {
     } catch (error) {
       this.options.onError?.('catch_up', error);
       this.disconnectedAt ??= since + CATCH_UP_SLACK_MS;
+      // Tried again shortly while the broker is up; if it is down, its reconnect recovers.
+      clearTimeout(this.catchUpTimer);
+      this.catchUpTimer = setTimeout(() => {
+        this.catchUpTimer = undefined;
+        if (this.publishLocal && this.broker.connected) void this.recover();
+      }, RETRY_INTERVAL_MS);
+      this.catchUpTimer.unref?.();
     }
   }
 

@@ -6,19 +6,15 @@
  * presence again and the monitors here are told what changed.
  */
 import { messages } from './events';
+import type { Presence } from './presence/presence';
 
 /**
- * Who is online across the cluster (realtime/presence/). Each call is about this instance's
- * sockets: `add` at a user's first socket here resolves true when it is the user's first in
- * the cluster; `remove` at the last here resolves true when it was the last in the cluster.
+ * Who is online across the cluster (realtime/presence/presence.ts): the part of `Presence` the
+ * tracker calls. Each call is about this instance's sockets: `add` at a user's first socket here
+ * resolves true when it is the user's first in the cluster; `remove` at the last here resolves
+ * true when it was the last in the cluster.
  */
-export interface ClusterPresence {
-  add(userId: number): Promise<boolean>;
-  remove(userId: number): Promise<boolean>;
-  connectedUserIds(): Promise<number[]>;
-  /** Puts this instance's sockets back if the backend lost them (see presence.ts `retake`). */
-  retake?(): Promise<void>;
-}
+export type ClusterPresence = Pick<Presence, 'add' | 'remove' | 'connectedUserIds'> & Partial<Pick<Presence, 'retake'>>;
 
 type Status = 'join' | 'leave';
 

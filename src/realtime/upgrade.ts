@@ -13,7 +13,7 @@ export type UpgradePolicy = {
   allowedOrigins: readonly string[] | undefined;
 };
 
-export type Refusal = { status: 401 | 403 | 429; code: string; message: string };
+export type Refusal = { status: 401 | 403; code: string; message: string };
 export type Accepted = { claims: AccessClaims; answerSubprotocol: boolean };
 
 type Headers = Record<string, string | undefined>;

@@ -2,6 +2,7 @@
  * The hub's publishes are handled promises: one the broker rejects (backend down) is reported,
  * this instance's own sockets still got the message, and a game_event that failed is
  * published again once the broker is back, so the other instances get it too.
+ * A catch-up from the database that fails after an outage is tried again.
  */
 import { describe, expect, it } from 'bun:test';
 import { eventId, messages } from '../../src/realtime/events';
@@ -42,6 +43,35 @@ describe('a publish the broker rejects', () => {
       expect(EVENTS_TOPIC).toBe('events');
     } finally {
       await Promise.all([here.stop(), there.stop()]);
+    }
+  });
+});
+
+describe('the catch-up after a broker outage', () => {
+  it('is tried again when reading the database fails, so what other instances committed meanwhile still arrives', async () => {
+    const network = new LateNetwork();
+    const failures: string[] = [];
+    let reads = 0;
+    const hub = new Hub(new LateBroker(network), {
+      recentEvents: 10,
+      eventsSince: async () => {
+        reads += 1;
+        if (reads === 1) throw new Error('database away');
+        return [{ userId: 1, seq: 1, payload: gameEvent(1, 1) }];
+      },
+      onError: (what, error) => failures.push(`${what}: ${String(error)}`),
+    });
+    const local: string[] = [];
+    await hub.start((topic, message) => local.push(`${topic} ${message}`));
+    try {
+      await hub.recover();
+      expect(failures).toEqual(['catch_up: Error: database away']);
+      expect(local).toEqual([]);
+      await waitUntil(() => local.length === 2, 'the missed event, read again');
+      expect(local.map((line) => line.split(' ')[0])).toEqual(['user:1', 'monitor']);
+      expect(reads).toBe(2);
+    } finally {
+      await hub.stop();
     }
   });
 });

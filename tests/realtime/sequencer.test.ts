@@ -80,3 +80,22 @@ describe("a user's first event on an instance", () => {
     expect(errors).toHaveLength(1);
   });
 });
+
+describe('a user already seen on an instance', () => {
+  it('drops a repeat, and fills a gap from the database before what skipped ahead, holding later arrivals meanwhile', async () => {
+    const { reads, missed } = store(6);
+    const { it: seq, emitted } = sequencer(missed, async () => {
+      throw new Error('not asked once the user has been seen');
+    });
+    seq.accept(7, 1, 'e1');
+    seq.accept(7, 1, 'e1'); // a repeat (e.g. read again after an outage)
+    expect(emitted).toEqual(['7:e1']);
+    seq.accept(7, 4, 'e4'); // 2 and 3 lost on the way
+    seq.accept(7, 6, 'e6'); // arrives while the gap is read: held, and 5 is read in turn
+    expect(seq.isFilling).toBe(true);
+    await waitUntil(() => emitted.length === 6, 'events 2 to 6');
+    expect(emitted).toEqual(['7:e1', '7:e2', '7:e3', '7:e4', '7:e5', '7:e6']);
+    expect(reads).toEqual(['between 7 1 4', 'between 7 4 6']);
+    expect(seq.isFilling).toBe(false);
+  });
+});

@@ -1,5 +1,5 @@
 /** Picks the broker backend from the configuration, in one place. */
-import { ConfigError, type Config } from '../../config';
+import type { Config } from '../../config';
 import type { Broker } from './broker';
 import { MemoryBroker } from './memory';
 import { redisBrokerFromUrl } from './redis';
@@ -11,13 +11,5 @@ export type { Broker } from './broker';
  * refuses REDIS_URL beside a SQLite DATABASE_URL: instances cannot share an SQLite file.)
  */
 export function createBroker(config: Pick<Config, 'REDIS_URL'>, instanceId: string = crypto.randomUUID()): Broker {
-  const backend = config.REDIS_URL ? 'redis' : 'memory';
-  switch (backend) {
-    case 'memory':
-      return new MemoryBroker();
-    case 'redis':
-      return redisBrokerFromUrl(config.REDIS_URL!, instanceId);
-    default:
-      throw new ConfigError(`no broker backend ${String(backend satisfies never)}`);
-  }
+  return config.REDIS_URL ? redisBrokerFromUrl(config.REDIS_URL, instanceId) : new MemoryBroker();
 }

@@ -57,6 +57,8 @@ export function unframe(text: string): { origin: string; topic: string; message:
 
 /** Reconnect attempts back off to at most this: an outage's end is noticed within it. */
 const MAX_RECONNECT_DELAY_MS = 500;
+/** ioredis `retryStrategy` for every connection to the shared Redis (broker, presence, /ready). */
+export const reconnectDelay = (attempt: number) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS);
 
 export class RedisBroker implements Broker {
   readonly name = 'redis';
@@ -70,8 +72,6 @@ export class RedisBroker implements Broker {
   /** Between `onDisconnect` and `onReconnect`. */
   private down = false;
   private stopped = true;
-  /** Frames from elsewhere that could not be read (another version?), for health. */
-  unreadable = 0;
 
   constructor(options: RedisBrokerOptions) {
     this.publisher = options.publisher;
@@ -120,11 +120,8 @@ export class RedisBroker implements Broker {
 
   private readonly receive = (_channel: string, text: string): void => {
     const envelope = unframe(text);
-    if (!envelope) {
-      this.unreadable++;
-      return;
-    }
-    if (envelope.origin === this.instanceId) return;
+    // Not a frame of this version (another release sharing the channel?): nothing to deliver.
+    if (!envelope || envelope.origin === this.instanceId) return;
     this.deliver?.(envelope.topic, envelope.message);
   };
 
@@ -173,19 +170,14 @@ async function ready(client: Redis): Promise<void> {
   });
 }
 
-export function createRedisBroker(options: RedisBrokerOptions): RedisBroker {
-  return new RedisBroker(options);
-}
-
 /**
  * The clients `createBroker` makes for a REDIS_URL. Lazy, so an unreachable Redis fails
  * `start()` (and the server's start-up) instead of retrying in the background unseen.
  */
 export function redisBrokerFromUrl(url: string, instanceId: string, channel = 'game-events'): RedisBroker {
-  const retryStrategy = (attempt: number) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS);
-  return createRedisBroker({
-    publisher: new Redis(url, { lazyConnect: true, enableOfflineQueue: false, retryStrategy }),
-    subscriber: new Redis(url, { lazyConnect: true, retryStrategy }),
+  return new RedisBroker({
+    publisher: new Redis(url, { lazyConnect: true, enableOfflineQueue: false, retryStrategy: reconnectDelay }),
+    subscriber: new Redis(url, { lazyConnect: true, retryStrategy: reconnectDelay }),
     channel,
     instanceId,
   });
