@@ -140,6 +140,12 @@ const TAKE_NONCES = (values: string) =>
 /** The same upsert for one user, with `?` parameters in `nonceRows` order (the bun:sqlite ledger store prepares it). */
 export const TAKE_NONCES_ONE = TAKE_NONCES('(?, ?, ?, ?, ?, ?)');
 
+/**
+ * Advances user `?2`'s nonce by `?1` where the row exists (the bun:sqlite ledger store prepares
+ * it): no fresh seeds are made for a user who has them, the usual case.
+ */
+export const ADVANCE_NONCES_ONE = `UPDATE fairness_seeds SET nonce = nonce + ?1 WHERE user_id = ?2 RETURNING ${COLUMNS}`;
+
 /** Gives back `?1` nonces of user `?2` (the bun:sqlite ledger store prepares it). */
 export const GIVE_BACK_ONE = 'UPDATE fairness_seeds SET nonce = nonce - ?1 WHERE user_id = ?2';
 
