@@ -12,7 +12,7 @@
  */
 import type { Database, Statement } from 'bun:sqlite';
 import { ADVANCE_NONCES_ONE, GIVE_BACK_ONE, NonceBook, nonceBook, nonceRows, TAKE_NONCES_ONE, type SeedRow } from '../fairness/store';
-import type { AccountRow, AccountWrite, EventRow, KeyRow, LedgerStatements, LedgerStore, Step, StoredKey, UserKey } from './ledger-store';
+import { accountOf, storedKeyOf, type AccountRow, type AccountWrite, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
 
 /** How long a transaction keeps trying while the database is busy, as `busy_timeout` did. */
 export const BUSY_RETRY_MS = 5000;
@@ -69,7 +69,7 @@ class SqliteStatements implements LedgerStatements {
 
   *debit(userId: number, betMinor: number, payoutMinor: number): Step<AccountRow | undefined> {
     const account = this.debitOne.get(betMinor, payoutMinor, userId);
-    return account ? { id: userId, balance: Number(account.balance), seq: Number(account.event_seq) } : undefined;
+    return account ? accountOf(userId, account) : undefined;
   }
 
   *dropKey({ userId, key }: UserKey): Step<void> {
@@ -102,7 +102,7 @@ class SqliteStatements implements LedgerStatements {
     const rows: AccountRow[] = [];
     for (const id of userIds) {
       const row = this.readOne.get(id);
-      if (row) rows.push({ id, balance: Number(row.balance), seq: Number(row.event_seq) });
+      if (row) rows.push(accountOf(id, row));
     }
     return rows;
   }
@@ -123,7 +123,7 @@ class SqliteStatements implements LedgerStatements {
 
   findKey({ userId, key }: UserKey): StoredKey | undefined {
     const row = this.findOneKey.get(userId, key);
-    return row ? { status: Number(row.status), response: row.response, requestHash: row.request_hash } : undefined;
+    return row ? storedKeyOf(row) : undefined;
   }
 }
 
