@@ -58,16 +58,10 @@ export function rotate(sql: SQL, dialect: Dialect, userId: number, now = Date.no
   return sql.begin(async (tx) => {
     // Created at `now` if missing, so a seed is never created after it was revealed.
     const revealed = await getOrCreate(tx, dialect, userId, now);
-    const [{ created_at }] = await tx`SELECT created_at FROM fairness_seeds WHERE user_id = ${userId}`;
-    await tx`INSERT INTO fairness_revealed ${tx({
-      user_id: userId,
-      server_seed: revealed.serverSeed,
-      server_seed_hash: revealed.serverSeedHash,
-      client_seed: revealed.clientSeed,
-      nonce: revealed.nonce,
-      created_at: Number(created_at),
-      revealed_at: now,
-    })}`;
+    // The row as it stands, copied in SQL: no second read of it.
+    await tx`
+      INSERT INTO fairness_revealed (user_id, server_seed, server_seed_hash, client_seed, nonce, created_at, revealed_at)
+      SELECT user_id, server_seed, server_seed_hash, client_seed, nonce, created_at, ${now} FROM fairness_seeds WHERE user_id = ${userId}`;
     const next = freshSeeds(1)[0]!;
     const [row] = await tx`
       UPDATE fairness_seeds SET server_seed = ${next.serverSeed}, server_seed_hash = ${next.serverSeedHash}, nonce = 0, created_at = ${now}
