@@ -11,7 +11,7 @@
  * is tried again after a short pause, off the thread.
  */
 import type { Database, Statement } from 'bun:sqlite';
-import { ADVANCE_NONCES_ONE, GIVE_BACK_ONE, NonceBook, nonceBook, nonceRows, TAKE_NONCES_ONE, type SeedRow } from '../fairness/store';
+import { ADVANCE_NONCES_ONE, GIVE_BACK_ONE, nonceBook, nonceRows, TAKE_NONCES_ONE, type NonceBook, type SeedRow } from '../fairness/store';
 import { accountOf, storedKeyOf, type AccountRow, type AccountWrite, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
 
 /** How long a transaction keeps trying while the database is busy, as `busy_timeout` did. */
