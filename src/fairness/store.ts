@@ -27,10 +27,10 @@ function toActive(row: SeedRow): ActiveSeed {
  * existing row, `excluded` being the row that would have been inserted), in one statement that
  * locks the row. Returns the row as it stands afterwards.
  */
-async function upsert(sql: SQL, dialect: Dialect, userId: number, set: string, clientSeed?: string): Promise<ActiveSeed> {
+async function upsert(sql: SQL, dialect: Dialect, userId: number, set: string, clientSeed?: string, now = Date.now()): Promise<ActiveSeed> {
   const fresh = freshSeeds(1)[0]!;
   const params = new Params(dialect);
-  const values = [userId, fresh.serverSeed, fresh.serverSeedHash, clientSeed ?? fresh.clientSeed, 0, Date.now()].map((value) => params.add(value));
+  const values = [userId, fresh.serverSeed, fresh.serverSeedHash, clientSeed ?? fresh.clientSeed, 0, now].map((value) => params.add(value));
   const [row] = await sql.unsafe(
     `INSERT INTO fairness_seeds (${COLUMNS}, created_at) VALUES (${values.join(', ')})
      ON CONFLICT (user_id) DO UPDATE SET ${set} RETURNING ${COLUMNS}`,
@@ -39,9 +39,9 @@ async function upsert(sql: SQL, dialect: Dialect, userId: number, set: string, c
   return toActive(row as SeedRow);
 }
 
-/** The user's active seed, created (and so committed to) on first use. */
-export function getOrCreate(sql: SQL, dialect: Dialect, userId: number): Promise<ActiveSeed> {
-  return upsert(sql, dialect, userId, 'nonce = fairness_seeds.nonce');
+/** The user's active seed, created (and so committed to, at `now`) on first use. */
+export function getOrCreate(sql: SQL, dialect: Dialect, userId: number, now = Date.now()): Promise<ActiveSeed> {
+  return upsert(sql, dialect, userId, 'nonce = fairness_seeds.nonce', undefined, now);
 }
 
 /** Replaces the client seed. The nonce keeps counting: see the table's comment. */
@@ -56,17 +56,12 @@ export function setClientSeed(sql: SQL, dialect: Dialect, userId: number, client
  */
 export function rotate(sql: SQL, dialect: Dialect, userId: number, now = Date.now()): Promise<{ revealed: ActiveSeed; active: ActiveSeed }> {
   return sql.begin(async (tx) => {
-    const revealed = await getOrCreate(tx, dialect, userId);
-    const [{ created_at }] = await tx`SELECT created_at FROM fairness_seeds WHERE user_id = ${userId}`;
-    await tx`INSERT INTO fairness_revealed ${tx({
-      user_id: userId,
-      server_seed: revealed.serverSeed,
-      server_seed_hash: revealed.serverSeedHash,
-      client_seed: revealed.clientSeed,
-      nonce: revealed.nonce,
-      created_at: Number(created_at),
-      revealed_at: now,
-    })}`;
+    // Created at `now` if missing, so a seed is never created after it was revealed.
+    const revealed = await getOrCreate(tx, dialect, userId, now);
+    // The row as it stands, copied in SQL: no second read of it.
+    await tx`
+      INSERT INTO fairness_revealed (user_id, server_seed, server_seed_hash, client_seed, nonce, created_at, revealed_at)
+      SELECT user_id, server_seed, server_seed_hash, client_seed, nonce, created_at, ${now} FROM fairness_seeds WHERE user_id = ${userId}`;
     const next = freshSeeds(1)[0]!;
     const [row] = await tx`
       UPDATE fairness_seeds SET server_seed = ${next.serverSeed}, server_seed_hash = ${next.serverSeedHash}, nonce = 0, created_at = ${now}
@@ -139,6 +134,12 @@ const TAKE_NONCES = (values: string) =>
 
 /** The same upsert for one user, with `?` parameters in `nonceRows` order (the bun:sqlite ledger store prepares it). */
 export const TAKE_NONCES_ONE = TAKE_NONCES('(?, ?, ?, ?, ?, ?)');
+
+/**
+ * Advances user `?2`'s nonce by `?1` where the row exists (the bun:sqlite ledger store prepares
+ * it): no fresh seeds are made for a user who has them, the usual case.
+ */
+export const ADVANCE_NONCES_ONE = `UPDATE fairness_seeds SET nonce = nonce + ?1 WHERE user_id = ?2 RETURNING ${COLUMNS}`;
 
 /** Gives back `?1` nonces of user `?2` (the bun:sqlite ledger store prepares it). */
 export const GIVE_BACK_ONE = 'UPDATE fairness_seeds SET nonce = nonce - ?1 WHERE user_id = ?2';

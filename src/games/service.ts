@@ -10,7 +10,7 @@ export type BetLimits = { minBet: number; maxBet: number };
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** A bet in minor units, or an `invalid_bet` error saying what is wrong with it. */
-export function parseBet(bet: unknown, limits: BetLimits): number {
+function parseBet(bet: unknown, limits: BetLimits): number {
   const isPositiveFinite = typeof bet === 'number' && Number.isFinite(bet) && bet > 0;
   if (!isPositiveFinite) throw badRequest('invalid_bet', 'bet must be a positive finite number');
   const minor = toMinor(bet);
@@ -19,6 +19,17 @@ export function parseBet(bet: unknown, limits: BetLimits): number {
     throw badRequest('invalid_bet', `bet must be between ${limits.minBet} and ${limits.maxBet}`);
   }
   return minor;
+}
+
+/**
+ * The checks a play's body passes before anything is drawn, for a play and for a verification
+ * alike: the bet (in minor units, returned) and the game's own rule, if it has one.
+ */
+export function checkPlay(game: Game, body: Record<string, unknown>, limits: BetLimits): number {
+  const betMinor = parseBet(body.bet, limits);
+  const refusal = game.check?.(body);
+  if (refusal) throw badRequest(refusal.code, refusal.message);
+  return betMinor;
 }
 
 const REFUSALS: Record<Refusal, () => AppError> = {
@@ -40,9 +51,7 @@ export class GameService {
   async play(userId: number, game: Game, body: Record<string, unknown>, idempotencyKey: string | undefined): Promise<PlayResponse> {
     const retryAfter = this.limiter.take(userId);
     if (retryAfter !== undefined) throw tooManyRequests('too many plays; slow down', retryAfter);
-    const betMinor = parseBet(body.bet, this.limits);
-    const refusal = game.check?.(body);
-    if (refusal) throw badRequest(refusal.code, refusal.message);
+    const betMinor = checkPlay(game, body, this.limits);
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters');
     }

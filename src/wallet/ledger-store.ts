@@ -26,6 +26,19 @@ export type AccountWrite = AccountRow & { readSeq: number };
 export type UserKey = { userId: number; key: string };
 export type StoredKey = { status: number; response: string; requestHash: string };
 
+/** An integer column as a driver returns it (Bun.SQL may give strings, bun:sqlite bigints). */
+type DbInt = number | bigint | string;
+
+/** The account in a `users` row (`balance`, `event_seq`), as every backend returns it. */
+export const accountOf = (id: number, row: { balance: DbInt; event_seq: DbInt }): AccountRow => ({ id, balance: Number(row.balance), seq: Number(row.event_seq) });
+
+/** The stored key in an `idempotency_keys` row, as every backend returns it. */
+export const storedKeyOf = (row: { status: DbInt; response: string; request_hash: string }): StoredKey => ({
+  status: Number(row.status),
+  response: row.response,
+  requestHash: row.request_hash,
+});
+
 /** The statements available inside one transaction. */
 export interface LedgerStatements {
   /** Inserts the key as in progress (status 0); false if it is already stored. */

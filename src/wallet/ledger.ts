@@ -75,6 +75,12 @@ type Account = AccountWrite;
 
 const refused = (refusal: Refusal) => ({ kind: 'refused', refusal }) as const;
 
+/** One string per (user, Idempotency-Key), for the maps and sets that track keys. */
+const keyOf = (userId: number, key: string) => `${userId}\n${key}`;
+
+/** A request's key as `keyOf` spells it, if it has one. */
+const requestKey = ({ userId, idempotency }: PlayRequest) => idempotency && keyOf(userId, idempotency.key);
+
 export class Ledger {
   /** Plays under way per "<user>\n<key>": a concurrent duplicate shares the first's outcome. */
   private readonly inFlight = new Map<string, { requestHash: string; outcome: Promise<PlayOutcome> }>();
@@ -101,7 +107,7 @@ export class Ledger {
   play(request: PlayRequest): Promise<PlayOutcome> {
     const { idempotency } = request;
     if (!idempotency) return this.transact(request);
-    const flightKey = `${request.userId}\n${idempotency.key}`;
+    const flightKey = keyOf(request.userId, idempotency.key);
     const running = this.inFlight.get(flightKey);
     if (running) {
       // A different body under the same key is refused at once; the same body is the same
@@ -137,7 +143,7 @@ export class Ledger {
     return { kind: 'replayed', response: stored.response };
   }
 
-  /** Draws the outcome and builds everything a settled play writes. */
+  /** Builds everything a settled play writes from its drawn outcome. */
   private settle(request: PlayRequest, payout: { result: Record<string, unknown>; payoutMinor: number }, balanceMinor: number, seq: number, at: Date) {
     const play: SettledPlay = {
       userId: request.userId,
@@ -191,11 +197,14 @@ export class Ledger {
    */
   private *applyBatch(tx: LedgerStatements, requests: PlayRequest[]): Step<Applied[]> {
     const keys = new Map<string, UserKey>();
-    for (const { userId, idempotency } of requests) if (idempotency) keys.set(`${userId}\n${idempotency.key}`, { userId, key: idempotency.key });
-    const taken = new Set((yield* tx.takenKeys([...keys.values()])).map(({ userId, key }) => `${userId}\n${key}`));
+    for (const { userId, idempotency } of requests) if (idempotency) keys.set(keyOf(userId, idempotency.key), { userId, key: idempotency.key });
+    const taken = new Set((yield* tx.takenKeys([...keys.values()])).map(({ userId, key }) => keyOf(userId, key)));
     // Seeds before accounts: the lock order applyOne follows too. A user's plays take consecutive
     // nonces; any taken and not used (refused plays, repeated keys) are given back below.
-    const playing = requests.filter((r) => !(r.idempotency && taken.has(`${r.userId}\n${r.idempotency.key}`)));
+    const playing = requests.filter((r) => {
+      const key = requestKey(r);
+      return !(key && taken.has(key));
+    });
     const nonces = yield* tx.takeNonces(playing.reduce((counts, r) => counts.set(r.userId, (counts.get(r.userId) ?? 0) + 1), new Map<number, number>()));
     const accounts = new Map<number, Account>();
     for (const row of yield* tx.readAccounts([...new Set(requests.map((r) => r.userId))])) accounts.set(row.id, { ...row, readSeq: row.seq });
@@ -206,7 +215,7 @@ export class Ledger {
     const keysInBatch = new Set<string>();
     for (const request of requests) {
       const { userId, idempotency, betMinor } = request;
-      const flightKey = idempotency && `${userId}\n${idempotency.key}`;
+      const flightKey = requestKey(request);
       if (flightKey && (taken.has(flightKey) || keysInBatch.has(flightKey))) {
         results.push({ kind: 'key_taken' });
         continue;

@@ -7,7 +7,7 @@ import type { SQL } from 'bun';
 import type { Dialect } from '../storage';
 import { Params } from '../storage/params';
 import { giveBack, takeNonces, type NonceBook } from '../fairness/store';
-import type { AccountRow, AccountWrite, EventRow, KeyRow, LedgerStatements, LedgerStore, Step, StoredKey, UserKey } from './ledger-store';
+import { accountOf, storedKeyOf, type AccountRow, type AccountWrite, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
 
 /** Runs a step, awaiting each promise it yields. */
 async function drive<T>(step: Step<T>): Promise<T> {
@@ -42,7 +42,7 @@ class SqlStatements implements LedgerStatements {
       UPDATE users SET balance = balance - ${betMinor} + ${payoutMinor}, event_seq = event_seq + 1
       WHERE id = ${userId} AND balance >= ${betMinor}
       RETURNING balance, event_seq`);
-    return account ? { id: userId, balance: Number(account.balance), seq: Number(account.event_seq) } : undefined;
+    return account ? accountOf(userId, account) : undefined;
   }
 
   *dropKey({ userId, key }: UserKey): Step<void> {
@@ -79,11 +79,7 @@ class SqlStatements implements LedgerStatements {
     // PostgreSQL: lock the rows in id order (SQLite has one writer and no FOR UPDATE).
     const lock = this.dialect === 'postgres' ? ' ORDER BY id FOR UPDATE' : '';
     const rows = yield* awaited(this.tx.unsafe(`SELECT id, balance, event_seq FROM users WHERE id IN (${ids.join(', ')})${lock}`, params.values));
-    return rows.map((row: { id: number | string; balance: number | string; event_seq: number | string }) => ({
-      id: Number(row.id),
-      balance: Number(row.balance),
-      seq: Number(row.event_seq),
-    }));
+    return rows.map((row: { id: number | string; balance: number | string; event_seq: number | string }) => accountOf(Number(row.id), row));
   }
 
   *writeAccounts(rows: AccountWrite[]): Step<number> {
@@ -125,7 +121,7 @@ export class SqlLedgerStore implements LedgerStore {
 
   async findKey({ userId, key }: UserKey): Promise<StoredKey | undefined> {
     const [row] = await this.sql`SELECT status, response, request_hash FROM idempotency_keys WHERE user_id = ${userId} AND key = ${key}`;
-    return row ? { status: Number(row.status), response: row.response, requestHash: row.request_hash } : undefined;
+    return row ? storedKeyOf(row) : undefined;
   }
 
   async purgeKeys(createdBefore: number): Promise<void> {

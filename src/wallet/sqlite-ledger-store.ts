@@ -11,8 +11,8 @@
  * is tried again after a short pause, off the thread.
  */
 import type { Database, Statement } from 'bun:sqlite';
-import { GIVE_BACK_ONE, NonceBook, nonceBook, nonceRows, TAKE_NONCES_ONE, type SeedRow } from '../fairness/store';
-import type { AccountRow, AccountWrite, EventRow, KeyRow, LedgerStatements, LedgerStore, Step, StoredKey, UserKey } from './ledger-store';
+import { ADVANCE_NONCES_ONE, GIVE_BACK_ONE, nonceBook, nonceRows, TAKE_NONCES_ONE, type NonceBook, type SeedRow } from '../fairness/store';
+import { accountOf, storedKeyOf, type AccountRow, type AccountWrite, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
 
 /** How long a transaction keeps trying while the database is busy, as `busy_timeout` did. */
 export const BUSY_RETRY_MS = 5000;
@@ -36,6 +36,7 @@ class SqliteStatements implements LedgerStatements {
   private readonly drop: Statement;
   private readonly complete: Statement;
   private readonly findOneKey: Statement<{ status: Num; response: string; request_hash: string }>;
+  private readonly advanceNoncesOne: Statement<SeedRow>;
   private readonly takeNoncesOne: Statement<SeedRow>;
   private readonly giveBackOne: Statement;
   private readonly readOne: Statement<{ id: Num; balance: Num; event_seq: Num }>;
@@ -52,6 +53,7 @@ class SqliteStatements implements LedgerStatements {
     this.drop = db.prepare('DELETE FROM idempotency_keys WHERE user_id = ? AND key = ?');
     this.complete = db.prepare('UPDATE idempotency_keys SET status = 200, response = ? WHERE user_id = ? AND key = ?');
     this.findOneKey = db.prepare('SELECT status, response, request_hash FROM idempotency_keys WHERE user_id = ? AND key = ?');
+    this.advanceNoncesOne = db.prepare(ADVANCE_NONCES_ONE);
     this.takeNoncesOne = db.prepare(TAKE_NONCES_ONE);
     this.giveBackOne = db.prepare(GIVE_BACK_ONE);
     this.readOne = db.prepare('SELECT id, balance, event_seq FROM users WHERE id = ?');
@@ -67,7 +69,7 @@ class SqliteStatements implements LedgerStatements {
 
   *debit(userId: number, betMinor: number, payoutMinor: number): Step<AccountRow | undefined> {
     const account = this.debitOne.get(betMinor, payoutMinor, userId);
-    return account ? { id: userId, balance: Number(account.balance), seq: Number(account.event_seq) } : undefined;
+    return account ? accountOf(userId, account) : undefined;
   }
 
   *dropKey({ userId, key }: UserKey): Step<void> {
@@ -85,8 +87,11 @@ class SqliteStatements implements LedgerStatements {
   }
 
   *takeNonces(counts: Map<number, number>): Step<NonceBook> {
-    if (counts.size === 0) return new NonceBook(new Map(), counts);
-    return nonceBook(nonceRows(counts).map((row) => this.takeNoncesOne.get(...row)!), counts);
+    // One UPDATE per user; the upsert, with fresh seeds made for it, only for a user with no row yet.
+    const rows = [...counts].sort(([a], [b]) => a - b).map(
+      ([userId, count]) => this.advanceNoncesOne.get(count, userId) ?? this.takeNoncesOne.get(...nonceRows(new Map([[userId, count]]))[0]!)!,
+    );
+    return nonceBook(rows, counts);
   }
 
   *giveBack(book: NonceBook): Step<void> {
@@ -97,7 +102,7 @@ class SqliteStatements implements LedgerStatements {
     const rows: AccountRow[] = [];
     for (const id of userIds) {
       const row = this.readOne.get(id);
-      if (row) rows.push({ id, balance: Number(row.balance), seq: Number(row.event_seq) });
+      if (row) rows.push(accountOf(id, row));
     }
     return rows;
   }
@@ -118,7 +123,7 @@ class SqliteStatements implements LedgerStatements {
 
   findKey({ userId, key }: UserKey): StoredKey | undefined {
     const row = this.findOneKey.get(userId, key);
-    return row ? { status: Number(row.status), response: row.response, requestHash: row.request_hash } : undefined;
+    return row ? storedKeyOf(row) : undefined;
   }
 }
 

@@ -1,7 +1,9 @@
 /** The seed endpoints against a real server: commitment, client seed, rotation, revealed pages, verify. */
 import { describe, expect, it } from 'bun:test';
 import { createHash } from 'node:crypto';
-import { ledgerOf } from '../support/client';
+import { api, ledgerOf } from '../support/client';
+import { ManualClock } from '../support/clock';
+import { startTestServer } from '../support/server';
 import { useServer } from '../support/suite';
 import { seedRows } from './seed-rows';
 
@@ -85,6 +87,23 @@ describe('fairness seeds', () => {
     expect((await suite.client.get('/api/games/fairness/revealed?limit=0', access_token)).status).toBe(400);
     expect((await suite.client.get('/api/games/fairness/revealed?limit=101', access_token)).status).toBe(400);
     expect((await suite.client.get('/api/games/fairness/revealed?before=abc', access_token)).status).toBe(400);
+  });
+
+  it('a seed first created by its rotation is created at the rotation\'s time, not after it was revealed', async () => {
+    // The server's clock a minute behind the machine's: a seed row stamped with Date.now()
+    // inside the rotation would show created_at a minute after revealed_at.
+    const clock = new ManualClock(Date.now() - 60_000);
+    const server = await startTestServer({}, { clock });
+    try {
+      const client = api(server.url);
+      const { access_token } = await client.signup();
+      expect((await client.post('/api/games/fairness/rotate', undefined, access_token)).status).toBe(200);
+      const [seed] = (await client.get('/api/games/fairness/revealed', access_token)).json.seeds;
+      expect(Date.parse(seed.created_at)).toBeLessThanOrEqual(Date.parse(seed.revealed_at));
+      expect(Date.parse(seed.revealed_at)).toBe(clock.now());
+    } finally {
+      await server.close();
+    }
   });
 
   it('never shows an active server seed: only revealed ones appear in any response', async () => {
