@@ -19,6 +19,11 @@ const perDialect = (build: (d: Dialect) => string): Record<Dialect, string> => (
   postgres: build('postgres'),
 });
 
+/**
+ * Applied in this list's order, each once (a version already in schema_migrations is skipped),
+ * so a version's place in the list, not its number, is the order a fresh database is built in.
+ * Versions are never renumbered: 4 landed before 3, and 2 was reserved and never used.
+ */
 export const migrations: Migration[] = [
   {
     version: 1,
