@@ -8,6 +8,7 @@
 import type { SQL } from 'bun';
 import { afterAll, afterEach, beforeAll } from 'bun:test';
 import { api, type Api } from './client';
+import { readLater } from './lazy';
 import { FIRST_USE_TIMEOUT_MS, freshPostgresUrl } from './postgres';
 import { spawnServer, type ServerProcess } from './process';
 import { startTestRedis, type TestRedis } from './redis';
@@ -119,20 +120,5 @@ export function useCluster(count: number, env: TestEnv = {}): ClusterSuite {
   }, FIRST_USE_TIMEOUT_MS);
   afterEach(() => sockets.closeAll());
   afterAll(async () => state?.cluster.close());
-  const get = () => {
-    if (!state) throw new Error('the cluster starts in beforeAll');
-    return state;
-  };
-  return {
-    get cluster() {
-      return get().cluster;
-    },
-    get clients() {
-      return get().clients;
-    },
-    get adminToken() {
-      return get().adminToken;
-    },
-    sockets,
-  };
+  return readLater(() => state, ['cluster', 'clients', 'adminToken'], 'the cluster starts in beforeAll', { sockets });
 }
