@@ -15,32 +15,29 @@ const INVALID = Buffer.concat([Buffer.from('{"type":"pi'), Buffer.from([0xff]), 
 
 const received = (raw: RawWebSocket, type: string) => waitUntil(() => raw.messages().some((m) => m.type === type), type);
 
+/** Opens `path`, waits for `greeting`, has a valid ping answered, then sends INVALID: the close code. */
+async function closeCodeAfterInvalid(path: string, token: string, greeting: string): Promise<number | undefined> {
+  const raw = await RawWebSocket.open(suite.server.url, path, { token });
+  try {
+    await received(raw, greeting);
+    raw.sendText(Buffer.from('{"type":"ping"}'));
+    await received(raw, 'pong');
+    raw.sendText(INVALID);
+    await raw.ended;
+    return raw.closeFrame()?.code;
+  } finally {
+    raw.close();
+  }
+}
+
 describe('a text frame that is not UTF-8', () => {
   it('is answered when valid, and closes a user socket with 1007 when not', async () => {
     const { access_token } = await suite.client.signup();
-    const raw = await RawWebSocket.open(suite.server.url, '/api/games/ws', { token: access_token });
-    try {
-      await received(raw, 'ws_ack');
-      raw.sendText(Buffer.from('{"type":"ping"}'));
-      await received(raw, 'pong');
-      raw.sendText(INVALID);
-      await raw.ended;
-      expect(raw.closeFrame()?.code).toBe(1007);
-    } finally {
-      raw.close();
-    }
+    expect(await closeCodeAfterInvalid('/api/games/ws', access_token, 'ws_ack')).toBe(1007);
   });
 
-  it('closes a monitor socket with 1007', async () => {
+  it('is answered when valid, and closes a monitor socket with 1007 when not', async () => {
     const { access_token } = await suite.client.loginAdmin();
-    const raw = await RawWebSocket.open(suite.server.url, '/api/games/ws/monitor', { token: access_token });
-    try {
-      await received(raw, 'monitor_snapshot');
-      raw.sendText(INVALID);
-      await raw.ended;
-      expect(raw.closeFrame()?.code).toBe(1007);
-    } finally {
-      raw.close();
-    }
+    expect(await closeCodeAfterInvalid('/api/games/ws/monitor', access_token, 'monitor_snapshot')).toBe(1007);
   });
 });
