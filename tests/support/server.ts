@@ -21,7 +21,7 @@ export const ADMIN = { username: 'admin', password: 'admin-password' };
 
 export type Engine = 'sqlite' | 'postgres';
 /** What storage tests run against (`describeEngines`). */
-export const ENGINES: Engine[] = ['sqlite', 'postgres'];
+const ENGINES: Engine[] = ['sqlite', 'postgres'];
 
 /**
  * `describe.each(ENGINES)`, with `%s` in the title for the engine. The PostgreSQL block starts
