@@ -7,17 +7,11 @@
 import { describe, expect, it } from 'bun:test';
 import { api } from '../support/client';
 import { useCluster } from '../support/cluster';
+import { freePort } from '../support/ports';
 import { openMonitor, openUserSocket } from '../support/socket';
 import { allIds, eventIds, waitUntil } from '../support/streams';
 
 /** A port free now, given to both processes. */
-function freePort(): number {
-  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const { port } = probe;
-  probe.stop(true);
-  return port;
-}
-
 const PORT = freePort();
 const suite = useCluster(2, { PORT: String(PORT), REUSE_PORT: 'true', LOG_LEVEL: 'info', WS_MAX_SOCKETS_PER_USER: '64' });
 const { sockets } = suite;

@@ -8,10 +8,11 @@
 import type { SQL } from 'bun';
 import { afterAll, afterEach, beforeAll } from 'bun:test';
 import { api, type Api } from './client';
+import { readLater } from './lazy';
 import { FIRST_USE_TIMEOUT_MS, freshPostgresUrl } from './postgres';
 import { spawnServer, type ServerProcess } from './process';
 import { startTestRedis, type TestRedis } from './redis';
-import { ADMIN, type TestEnv } from './server';
+import { ADMIN_AND_LIMITS, type TestEnv } from './server';
 import { closer } from './streams';
 
 export type Instance = ServerProcess & {
@@ -36,13 +37,8 @@ function clusterEnv(databaseUrl: string, redisUrl: string): TestEnv {
   return {
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_PASSWORD: ADMIN.password,
+    ...ADMIN_AND_LIMITS,
     LOG_LEVEL: 'warn',
-    PLAY_RATE_PER_SECOND: '1000',
-    PLAY_BURST: '1000',
-    AUTH_RATE_PER_MINUTE: '100000',
-    AUTH_BURST: '1000',
     WS_MAX_SOCKETS_PER_ADDRESS: '1000',
     // Gone sockets' grace and drains stay short: a SIGTERM'd instance exits at once.
     SHUTDOWN_GRACE_MS: '500',
@@ -119,20 +115,5 @@ export function useCluster(count: number, env: TestEnv = {}): ClusterSuite {
   }, FIRST_USE_TIMEOUT_MS);
   afterEach(() => sockets.closeAll());
   afterAll(async () => state?.cluster.close());
-  const get = () => {
-    if (!state) throw new Error('the cluster starts in beforeAll');
-    return state;
-  };
-  return {
-    get cluster() {
-      return get().cluster;
-    },
-    get clients() {
-      return get().clients;
-    },
-    get adminToken() {
-      return get().adminToken;
-    },
-    sockets,
-  };
+  return readLater(() => state, ['cluster', 'clients', 'adminToken'], 'the cluster starts in beforeAll', { sockets });
 }

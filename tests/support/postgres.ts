@@ -15,9 +15,9 @@
  */
 import { SQL } from 'bun';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports';
 
 const INSTALL_HINT = 'install it with `apt-get install -y postgresql` (or run scripts/test-services.sh)';
 
@@ -40,17 +40,6 @@ function serviceUser(): { name: string; uid: number; gid: number } | undefined {
   throw new Error('running as root and neither a `postgres` nor a `nobody` user exists to run PostgreSQL as');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 export class PostgresCluster {
   private admin: SQL | undefined;
   private databases = 0;
@@ -70,7 +59,7 @@ export class PostgresCluster {
     const dir = mkdtempSync(join(tmpdir(), 'games-pg-'));
     if (user) chownSync(dir, user.uid, user.gid);
     chmodSync(dir, 0o700);
-    const cluster = new PostgresCluster(bin, dir, user, await freePort());
+    const cluster = new PostgresCluster(bin, dir, user, freePort());
     // Watching from before initdb: a start cut short (a hook timeout) leaves nothing behind.
     cluster.removeAfterExit();
     await cluster.run('initdb', ['-D', cluster.data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);

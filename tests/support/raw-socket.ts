@@ -73,6 +73,14 @@ export class RawWebSocket {
     return frame && { code: frame.payload.readUInt16BE(0), reason: frame.payload.subarray(2).toString() };
   }
 
+  /** Sends `payload` as one masked text frame, as is, even when it is not valid UTF-8. */
+  sendText(payload: Buffer): void {
+    if (payload.length > 125) throw new Error('sendText writes short frames only');
+    const mask = Buffer.from(crypto.getRandomValues(new Uint8Array(4)));
+    const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]!));
+    this.socket.write(Buffer.concat([Buffer.from([0x80 | OPCODE_TEXT, 0x80 | payload.length]), mask, masked]));
+  }
+
   /** Stops reading: the kernel buffers fill, then the server's send buffer. */
   pause(): void {
     this.socket.pause();

@@ -7,6 +7,7 @@ import type { Subprocess } from 'bun';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports';
 
 export type TestRedis = {
   readonly url: string;
@@ -20,13 +21,6 @@ export type TestRedis = {
 };
 
 const INSTALL_HINT = 'redis-server is not installed: apt-get install redis-server';
-
-function freePort(): number {
-  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  const { port } = probe;
-  probe.stop(true);
-  return port;
-}
 
 export async function startTestRedis(timeoutMs = 10_000): Promise<TestRedis> {
   const binary = Bun.which('redis-server');

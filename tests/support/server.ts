@@ -19,9 +19,19 @@ import { FIRST_USE_TIMEOUT_MS, freshPostgresUrl, postgresCluster } from './postg
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const ADMIN = { username: 'admin', password: 'admin-password' };
 
+/** What every test server gets, in process or not: the admin, and rate limits out of the tests' way. */
+export const ADMIN_AND_LIMITS: TestEnv = {
+  ADMIN_USERNAME: ADMIN.username,
+  ADMIN_PASSWORD: ADMIN.password,
+  PLAY_RATE_PER_SECOND: '1000',
+  PLAY_BURST: '1000',
+  AUTH_RATE_PER_MINUTE: '100000',
+  AUTH_BURST: '1000',
+};
+
 export type Engine = 'sqlite' | 'postgres';
 /** What storage tests run against (`describeEngines`). */
-export const ENGINES: Engine[] = ['sqlite', 'postgres'];
+const ENGINES: Engine[] = ['sqlite', 'postgres'];
 
 /**
  * `describe.each(ENGINES)`, with `%s` in the title for the engine. The PostgreSQL block starts
@@ -99,15 +109,10 @@ export function testConfig(store: TestStore, env: TestEnv = {}): Config {
     HOST: '127.0.0.1',
     DATABASE_URL: store.url,
     JWT_SECRET: TEST_SECRET,
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_PASSWORD: ADMIN.password,
+    ...ADMIN_AND_LIMITS,
     LOG_LEVEL: 'silent',
     // Cheap hashing keeps signup fast in tests; the cost itself is configuration.
     PASSWORD_MEMORY_KIB: '1024',
-    PLAY_RATE_PER_SECOND: '1000',
-    PLAY_BURST: '1000',
-    AUTH_RATE_PER_MINUTE: '100000',
-    AUTH_BURST: '1000',
     ...env,
   });
 }

@@ -9,6 +9,7 @@ import { createApp, type App } from '../../src/app';
 import type { TokenResponse } from '../../src/auth/model';
 import { openDatabase, type Database } from '../../src/storage';
 import { api, expectNothingCharged, type Api } from './client';
+import { readLater } from './lazy';
 import { FIRST_USE_TIMEOUT_MS } from './postgres';
 import { startTestServer, TEST_SECRET, testConfig, testStore, type TestEnv, type TestServer, type TestServerOptions, type TestStore } from './server';
 import { openUserSocket, type TestSocket } from './socket';
@@ -73,32 +74,18 @@ export function useServer(env: TestEnv = {}, options: TestServerOptions & { with
  * address or a publish uses `useServer`.
  */
 export function useApp(env: TestEnv = {}): { readonly client: Api; readonly app: App; readonly db: Database } {
-  let state: { store: TestStore; db: Database; built: App; client: Api } | undefined;
+  let state: { store: TestStore; db: Database; app: App; client: Api } | undefined;
   beforeAll(async () => {
     const store = await testStore('sqlite');
     const db = await openDatabase(store.url);
-    const built = createApp({ config: testConfig(store, env), db, jwtSecret: TEST_SECRET });
-    state = { store, db, built, client: api('http://app.test', (request) => built.app.handle(request)) };
+    const app = createApp({ config: testConfig(store, env), db, jwtSecret: TEST_SECRET });
+    state = { store, db, app, client: api('http://app.test', (request) => app.app.handle(request)) };
   });
   afterAll(async () => {
     if (!state) return;
-    await state.built.close();
+    await state.app.close();
     await state.db.close();
     await state.store.remove();
   });
-  const get = () => {
-    if (!state) throw new Error('the app is built in beforeAll');
-    return state;
-  };
-  return {
-    get client() {
-      return get().client;
-    },
-    get app() {
-      return get().built;
-    },
-    get db() {
-      return get().db;
-    },
-  };
+  return readLater(() => state, ['client', 'app', 'db'], 'the app is built in beforeAll');
 }
