@@ -33,10 +33,5 @@ export function record(stream: SocketStream) {
   };
 }
 
-/** A free TCP port, so restarted servers listen where a stream reconnects. */
-export function freePort(): number {
-  const probe = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response() });
-  const port = probe.port!;
-  probe.stop(true);
-  return port;
-}
+/** A free TCP port (tests/support/ports.ts), so restarted servers listen where a stream reconnects. */
+export { freePort } from '../support/ports';
