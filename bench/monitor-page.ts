@@ -5,20 +5,18 @@
  * render (`performance.measure('monitor render')`), and the browser's busy time is read from
  * CDP's Performance metrics. Report only: nothing here is a pass or a fail.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { loadConfig } from '../src/config';
 import { messages } from '../src/realtime/events';
 import { MONITOR_TOPIC } from '../src/realtime/hub';
 import { startServer } from '../src/server';
+import { launchChromium } from '../tests/support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const RATES = [100, 1_000, 5_000];
 const SECONDS = 8;
 
-if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
 const dir = mkdtempSync(join(tmpdir(), 'monitor-bench-'));
 const admin = { username: 'admin', password: 'admin-password' };
 const config = loadConfig({
@@ -26,7 +24,7 @@ const config = loadConfig({
   ADMIN_USERNAME: admin.username, ADMIN_PASSWORD: admin.password, LOG_LEVEL: 'silent', PASSWORD_MEMORY_KIB: '1024',
 });
 const server = await startServer(config);
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const cdp = await page.context().newCDPSession(page);

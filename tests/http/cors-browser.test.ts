@@ -4,10 +4,8 @@
  * unlisted one is stopped by the browser itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { existsSync } from 'node:fs';
+import { CHROMIUM_ARGS, requireChromium } from '../support/browser';
 import { startTestServer, type TestServer } from '../support/server';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 /** What the page does, reporting each step into the document for --dump-dom to read. */
 const script = (api: string) => `
@@ -39,7 +37,7 @@ function pageServer(api: () => string) {
 }
 
 async function runPage(url: string): Promise<Record<string, unknown>> {
-  const child = Bun.spawn([CHROMIUM, '--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=15000', '--dump-dom', url], { stdout: 'pipe', stderr: 'ignore' });
+  const child = Bun.spawn([requireChromium(), ...CHROMIUM_ARGS, '--disable-gpu', '--virtual-time-budget=15000', '--dump-dom', url], { stdout: 'pipe', stderr: 'ignore' });
   const dom = await new Response(child.stdout).text();
   await child.exited;
   const match = /<pre id="report">(.*?)<\/pre>/s.exec(dom);
@@ -53,7 +51,7 @@ describe('CORS in Chromium', () => {
   const unlisted = pageServer(() => api.url);
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: install it with apt-get install chromium`);
+    requireChromium();
     api = await startTestServer({ ALLOWED_ORIGINS: `http://127.0.0.1:${listed.port}` });
   });
   afterAll(async () => {

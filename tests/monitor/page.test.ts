@@ -5,17 +5,16 @@
  * and the token renewed in-band past its lifetime, all without one console error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { CONTENT_SECURITY_POLICY } from '../../src/monitor';
 import { messages } from '../../src/realtime/events';
 import { MONITOR_TOPIC } from '../../src/realtime/hub';
+import { launchChromium } from '../support/browser';
 import { api, type Api } from '../support/client';
 import { ManualClock } from '../support/clock';
 import { ADMIN, startTestServer, type TestServer } from '../support/server';
 import { openUserSocket, type TestSocket } from '../support/socket';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** The shortest lifetime the configuration allows: the test outlives it to see the renewal. */
 const TOKEN_TTL_SECONDS = 10;
 /** The server's time: the test moves it (and the page's) past the token's lifetime instead of waiting. */
@@ -34,13 +33,9 @@ const playerSockets: TestSocket[] = [];
 let renewals = 0;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
   server = await startTestServer({ JWT_TTL_SECONDS: String(TOKEN_TTL_SECONDS) }, { clock: serverClock });
   client = api(server.url);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--headless', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   // The page's timers run in real time, but the test can jump them ahead (fastForward).
   await page.clock.install();
