@@ -8,7 +8,7 @@
  * PostgreSQL runs as the tests run it, with `fsync=off`: the cluster scenario compares two
  * instances with one on the same database, not PostgreSQL's durability with SQLite's.
  */
-import { freshPostgresUrl, postgresBinDir } from "../../tests/support/postgres.ts";
+import { freshPostgresUrl, postgresBinDir, runWhenGone } from "../../tests/support/postgres.ts";
 import { startTestRedis, type TestRedis } from "../../tests/support/redis.ts";
 
 /** Why the services cannot start here (a binary is missing, with how to install it), or undefined. */
@@ -27,7 +27,7 @@ let postgresUrl: Promise<string> | undefined;
 /** The run's Redis URL, started on first use. */
 export async function redisUrl(): Promise<string> {
   redis ??= startTestRedis(30_000).then((started) => {
-    stopWhenGone(`redis-cli -p ${started.port} shutdown nosave`);
+    runWhenGone(`redis-cli -p ${started.port} shutdown nosave`);
     return started;
   });
   return (await redis).url;
@@ -46,10 +46,4 @@ export async function stopServices(): Promise<void> {
   const running = redis;
   redis = undefined;
   await (await running?.catch(() => undefined))?.close();
-}
-
-/** Runs `command` once this process is gone, however it ends (even SIGKILL), from a detached shell. */
-function stopWhenGone(command: string): void {
-  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.5; done; ${command}`;
-  Bun.spawnSync(["setsid", "sh", "-c", `(${script}) >/dev/null 2>&1 &`], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
 }

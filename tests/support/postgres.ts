@@ -118,9 +118,18 @@ export class PostgresCluster {
   private removeAfterExit(): void {
     const stop = [join(this.bin, 'pg_ctl'), '-D', this.data, '-m', 'immediate', 'stop'].map(quote).join(' ');
     const asUser = this.user ? `runuser -u ${this.user.name} -- ${stop}` : stop;
-    const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.5; done; ${asUser} >/dev/null 2>&1; rm -rf ${quote(this.dir)}`;
-    Bun.spawnSync(['setsid', 'sh', '-c', `(${script}) >/dev/null 2>&1 &`], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
+    runWhenGone(`${asUser} >/dev/null 2>&1; rm -rf ${quote(this.dir)}`);
   }
+}
+
+/**
+ * Runs the shell `command` once this process is gone, however it ends (even SIGKILL), from a
+ * detached watcher that polls for it: what a test process or a benchmark started on the side
+ * (a database, a Redis) is stopped after it.
+ */
+export function runWhenGone(command: string): void {
+  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.5; done; ${command}`;
+  Bun.spawnSync(['setsid', 'sh', '-c', `(${script}) >/dev/null 2>&1 &`], { stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
 }
 
 const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
