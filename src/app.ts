@@ -111,6 +111,10 @@ export function createApp(deps: AppDeps) {
       if (what === 'publish') metrics.publishFailed();
       hubWarnings.warn(`hub: ${what} failed`, { error: String(error) });
     },
+    onDropped: (reason, error) => {
+      metrics.frameDropped(reason);
+      hubWarnings.warn(`broker: frame dropped (${reason})`, { error: String(error) });
+    },
     now: () => clock.now(),
   });
   const published = publishPlay(hub);
@@ -122,6 +126,7 @@ export function createApp(deps: AppDeps) {
       published(play, texts);
     },
     onCommit: (plays, seconds) => metrics.ledgerCommitted(plays, seconds),
+    onReleaseError: (error) => hubWarnings.warn('ledger: handing settled plays on failed', { error: String(error) }),
   });
   const games = new GameService(ledger, playLimiter, { minBet: config.MIN_BET, maxBet: config.MAX_BET });
   const fairness = new FairnessService(db.sql, db.dialect, { minBet: config.MIN_BET, maxBet: config.MAX_BET, verifyRatePerSecond: 20, verifyBurst: 40 }, clock);

@@ -88,6 +88,7 @@ export class Metrics {
     ['message_budget', 0],
   ]);
   private publishFailures = 0;
+  private readonly droppedFrames = new Map<string, number>();
   /**
    * By method, route pattern, then status: lookups by strings the router already holds, so no
    * key is built per request. The route is the pattern, so the label set stays small.
@@ -124,6 +125,11 @@ export class Metrics {
 
   publishFailed(): void {
     this.publishFailures++;
+  }
+
+  /** A frame from the broker dropped as malformed or unauthenticated, never delivered. */
+  frameDropped(reason: string): void {
+    add(this.droppedFrames, reason, 1);
   }
 
   /** One committed ledger transaction: how many plays it held and how long it took. */
@@ -163,6 +169,8 @@ export class Metrics {
       ...byLabel('games_server_closes_total', 'reason', this.serverCloses),
       ...header('games_broker_publish_failures_total', 'counter', 'Publishes the broker refused or lost.'),
       `games_broker_publish_failures_total ${this.publishFailures}`,
+      ...header('games_broker_frames_dropped_total', 'counter', 'Frames from the broker dropped, never delivered, by reason (malformed, unauthenticated).'),
+      ...byLabel('games_broker_frames_dropped_total', 'reason', this.droppedFrames),
       ...header(requestName, 'histogram', 'REST request latency by method, route pattern and status.'),
       ...[...this.requests].flatMap(([method, routes]) =>
         [...routes].flatMap(([route, statuses]) =>

@@ -68,7 +68,7 @@ export function clientMessageHandler(deps: ClientMessageDeps) {
         registry.send(ws, messages.pong());
         break;
       case 'refresh':
-        void refresh(ws, message.token);
+        refresh(ws, message.token).catch(() => ws.data.session.isOpen && registry.send(ws, invalidToken()));
         break;
     }
   };

@@ -8,6 +8,8 @@ export const CloseCode = {
   INVALID_PAYLOAD: 1007,
   /** Message over the size limit (sent by Bun itself from `maxPayloadLength`). */
   MESSAGE_TOO_BIG: 1009,
+  /** The server cannot serve this now (e.g. a resume could not read the database): reconnect with backoff, resuming with `since`. */
+  TRY_AGAIN_LATER: 1013,
   /** Token expired: get a new token, reconnect with `since`. */
   TOKEN_EXPIRED: 4001,
   /** Too slow to keep up: reconnect with `since`. */

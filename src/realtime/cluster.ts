@@ -7,7 +7,7 @@
 import Redis from 'ioredis';
 import type { Config } from '../config';
 import { createBroker, type Broker } from './broker';
-import { reconnectDelay } from './broker/redis';
+import { ready, reconnectDelay } from './broker/redis';
 import type { Presence, PresenceHooks } from './presence/presence';
 import { createRedisPresence } from './presence/redis';
 
@@ -49,7 +49,7 @@ function connectedFirst(client: Redis, presence: Presence): Presence {
     connectedUserIds: () => presence.connectedUserIds(),
     retake: () => presence.retake(),
     async start(hooks?: PresenceHooks) {
-      if (client.status === 'wait') await client.connect();
+      await ready(client);
       await presence.start(hooks);
     },
     stop: () => presence.stop(),

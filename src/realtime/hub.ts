@@ -44,6 +44,8 @@ export type HubOptions = {
   eventsSince?: EventsSince;
   /** A publish the broker could not take, or missed events that could not be read: logged and counted by the caller. */
   onError?: (what: 'publish' | 'gap_fill' | 'catch_up' | 'presence', error: unknown) => void;
+  /** A frame from another instance dropped by the broker (never delivered): counted and logged by the caller. */
+  onDropped?: (reason: string, error?: unknown) => void;
   now?: () => number;
 };
 
@@ -107,8 +109,9 @@ export class Hub {
       onDisconnect: () => {
         this.disconnectedAt ??= this.now();
       },
+      onDropped: (reason, error) => this.options.onDropped?.(reason, error),
       onReconnect: () => {
-        void this.recover();
+        this.recoverOwned();
         this.presence.refreshUntilDone();
       },
     });
@@ -148,10 +151,15 @@ export class Hub {
       clearTimeout(this.catchUpTimer);
       this.catchUpTimer = setTimeout(() => {
         this.catchUpTimer = undefined;
-        if (this.publishLocal && this.broker.connected) void this.recover();
+        if (this.publishLocal && this.broker.connected) this.recoverOwned();
       }, RETRY_INTERVAL_MS);
       this.catchUpTimer.unref?.();
     }
+  }
+
+  /** Runs `recover()` with an owner for its failure: nothing it meets may end the process. */
+  private recoverOwned(): void {
+    this.recover().catch((error) => this.options.onError?.('catch_up', error));
   }
 
   /** Refills the recent events (serialized game_events, oldest first), e.g. from the database. */

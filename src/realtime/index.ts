@@ -10,11 +10,11 @@
  */
 import { Elysia } from 'elysia';
 import type { TokenService } from '../auth/tokens';
-import type { Logger } from '../log';
+import { throttledWarnings, type Logger } from '../log';
 import type { Metrics } from '../observability/metrics';
 import { errorBody } from '../http/errors';
 import { clientMessageHandler, filterFields } from './client-messages';
-import { WsErrorCode } from './close-codes';
+import { CloseCode, WsErrorCode } from './close-codes';
 import { messages, type MonitorFilter } from './events';
 import type { EventHistory } from './history';
 import { userTopic, type Hub } from './hub';
@@ -41,6 +41,7 @@ export type RealtimeDeps = {
 
 export function realtimeController(deps: RealtimeDeps) {
   const { hub, tokens, history, registry, quota, policy, metrics, logger } = deps;
+  const resumeWarnings = throttledWarnings(logger, { now: Date.now }, 10_000);
 
   /** The monitor's snapshot under its filter, then its topics: one synchronous step, so no event falls between. */
   function startFeed(ws: Socket, filter: MonitorFilter | undefined): void {
@@ -89,13 +90,19 @@ export function realtimeController(deps: RealtimeDeps) {
     if (session.kind === 'user') hub.presence.disconnect(session.userId);
   }
 
+  /** A resume that could not read (the database is away): the client retries later; the instance stays up. */
+  function resumeFailed(ws: Socket, error: unknown): void {
+    resumeWarnings.warn('resume failed: events unavailable', { user_id: ws.data.session.userId, error: String(error) });
+    if (ws.data.session.isOpen) ws.close(CloseCode.TRY_AGAIN_LATER, 'events unavailable: reconnect later with since');
+  }
+
   const userHandlers: SocketHandlers = {
     open(ws) {
       const session = ws.data.session;
       opened(ws);
       hub.presence.connect(session.userId);
       if (!registry.send(ws, messages.wsAck(session.userId, registry.expiresIn(ws)))) return;
-      if (session.since !== undefined) void resume({ hub, history, registry, maxEvents: deps.resumeMaxEvents }, ws, session.since);
+      if (session.since !== undefined) resume({ hub, history, registry, maxEvents: deps.resumeMaxEvents }, ws, session.since).catch((error) => resumeFailed(ws, error));
       else ws.subscribe(userTopic(session.userId));
     },
     message: onMessage,

@@ -53,7 +53,11 @@ export class Sequencer {
     }
     const state: Filling = { held: new Map([[seq, message]]) };
     this.filling.set(userId, state);
-    void this.fill(userId, state);
+    this.fill(userId, state).catch((error) => {
+      // Only handing the events on can throw here (the reads retry); the user's next event fills again.
+      this.filling.delete(userId);
+      this.onFillError(error);
+    });
   }
 
   /** Whether any user's gap is being read: for tests and health. */

@@ -33,6 +33,11 @@ export type GroupCommitOptions<Job, Result> = {
   committed?: (jobs: readonly Job[], results: readonly Result[]) => void;
   /** Told of each committed transaction: its jobs and its seconds from BEGIN to COMMIT. */
   onCommit?: (jobs: number, seconds: number) => void;
+  /**
+   * Told when `committed` threw. The jobs did commit, so they still resolve: a failure to hand
+   * them on (publish) must neither hang their callers nor end the process.
+   */
+  onReleaseError?: (error: unknown) => void;
 };
 
 type Queued<Job, Result> = { job: Job; resolve: (result: Result) => void; reject: (error: unknown) => void };
@@ -63,7 +68,7 @@ export class GroupCommit<Job, Result> {
         this.starting++;
         setImmediate(() => {
           this.starting--;
-          void this.drain();
+          this.drain().catch((error) => this.options.onReleaseError?.(error));
         });
       }
     });
@@ -124,7 +129,11 @@ export class GroupCommit<Job, Result> {
     }
     // Released synchronously and in batch order, so what is published after a commit follows
     // the order of the rows, whatever the callers do with their promises.
-    this.options.committed?.(batch.map((item) => item.job), results);
+    try {
+      this.options.committed?.(batch.map((item) => item.job), results);
+    } catch (error) {
+      this.options.onReleaseError?.(error);
+    }
     batch.forEach((item, i) => item.resolve(results[i]!));
   }
 }

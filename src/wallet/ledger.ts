@@ -62,6 +62,8 @@ export type LedgerOptions = {
   concurrency?: number;
   /** Each committed transaction: how many plays it held and its seconds from BEGIN to COMMIT. */
   onCommit?: (plays: number, seconds: number) => void;
+  /** `onSettled` threw: the plays committed and are answered; what failed was handing them on. */
+  onReleaseError?: (error: unknown) => void;
 };
 
 /** How long an Idempotency-Key's response is kept (at least 24 hours). */
@@ -101,6 +103,7 @@ export class Ledger {
       lane: (request) => request.userId,
       committed: (requests, results) => this.release(results),
       onCommit: options.onCommit,
+      onReleaseError: options.onReleaseError,
     });
   }
 

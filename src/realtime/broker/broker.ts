@@ -28,6 +28,11 @@ export interface Broker {
   stop(): Promise<void>;
 }
 
-export type BrokerHooks = { onReconnect?(): void; onDisconnect?(): void };
+export type BrokerHooks = {
+  onReconnect?(): void;
+  onDisconnect?(): void;
+  /** A frame from another instance was dropped (`reason`: malformed, unauthenticated, …); never thrown. */
+  onDropped?(reason: string, error?: unknown): void;
+};
 
 export type Deliver = (topic: string, message: string) => void;

@@ -122,7 +122,13 @@ export class RedisBroker implements Broker {
     const envelope = unframe(text);
     // Not a frame of this version (another release sharing the channel?): nothing to deliver.
     if (!envelope || envelope.origin === this.instanceId) return;
-    this.deliver?.(envelope.topic, envelope.message);
+    // ioredis rethrows a listener's exception on the next tick, which ends the process: what
+    // another process wrote must never get that far.
+    try {
+      this.deliver?.(envelope.topic, envelope.message);
+    } catch (error) {
+      this.hooks.onDropped?.('malformed', error);
+    }
   };
 
   /** `close` comes again on every failed reconnect attempt: one `onDisconnect` per outage. */
@@ -160,8 +166,13 @@ export class RedisBroker implements Broker {
 
 function ignore(): void {}
 
-/** Resolves when the client can take commands; a lazy client is connected here. */
-async function ready(client: Redis): Promise<void> {
+/**
+ * Resolves when the client can take commands; a lazy client is connected here. Any command (a
+ * /ready probe's ping during start-up) starts a lazy client connecting, so a caller may find it
+ * already `connecting`: it then waits for that connection rather than writing into a stream that
+ * is not writeable yet.
+ */
+export async function ready(client: Redis): Promise<void> {
   if (client.status === 'ready') return;
   if (client.status === 'wait') return client.connect();
   await new Promise<void>((resolve, reject) => {
