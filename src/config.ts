@@ -31,6 +31,8 @@ const settings = {
   ALLOW_QUERY_TOKEN: { schema: t.Boolean(), default: true, expects: 'true or false' },
   ALLOWED_ORIGINS: { schema: t.Optional(t.Array(t.String({ minLength: 1 }))), default: undefined, expects: 'a comma-separated list of origins' },
   REDIS_URL: { schema: t.Optional(t.String({ pattern: '^rediss?://.+' })), default: undefined, expects: 'redis://…' },
+  // The key that authenticates frames between instances; unset, one is derived from JWT_SECRET.
+  CLUSTER_KEY: { schema: t.Optional(t.String({ minLength: 32 })), default: undefined, expects: 'a secret of at least 32 characters' },
   // A typo ("prod") must not quietly run production with development's generated secret.
   NODE_ENV: { schema: t.Union([t.Literal('development'), t.Literal('test'), t.Literal('production')]), default: 'development', expects: 'development, test or production' },
   MIN_BET: { schema: Amount, default: 0.01, expects: 'a positive number' },
@@ -56,7 +58,7 @@ const settings = {
 } satisfies Record<string, { schema: TSchema; default: unknown; expects: string }>;
 
 /** Never echoed back in an error message. */
-const SECRET_SETTINGS = new Set(['JWT_SECRET', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN']);
+const SECRET_SETTINGS = new Set(['JWT_SECRET', 'CLUSTER_KEY', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN']);
 
 type Settings = typeof settings;
 /** An optional setting may be absent: its type says so. */
@@ -109,8 +111,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** RFC 8725 §3.5: an HS256 secret at least as long as the hash. */
 export const MIN_PRODUCTION_SECRET_BYTES = 32;
 
-/** Production must bring its own secret of at least 32 bytes; elsewhere src/auth/secret.ts makes one. */
+/**
+ * Production and every cluster must bring their own secret of at least 32 bytes; a single
+ * development instance may let src/auth/secret.ts make one. A generated secret is per process
+ * without a SQLite file beside it: behind a load balancer, each instance would refuse the
+ * others' tokens.
+ */
 function checkJwtSecret(config: Config): void {
+  if (config.REDIS_URL && !config.JWT_SECRET) throw new ConfigError('JWT_SECRET is required with REDIS_URL: every instance of a cluster must sign and verify tokens with the same secret');
   if (config.NODE_ENV !== 'production') return;
   if (!config.JWT_SECRET) throw new ConfigError(`JWT_SECRET is required when NODE_ENV=production (at least ${MIN_PRODUCTION_SECRET_BYTES} bytes)`);
   if (Buffer.byteLength(config.JWT_SECRET) < MIN_PRODUCTION_SECRET_BYTES) {

@@ -73,6 +73,11 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...base, ADMIN_USERNAME: 'root' })).toThrow(/ADMIN_USERNAME and ADMIN_PASSWORD/);
   });
 
+  it('refuses Redis without JWT_SECRET: a cluster cannot run on per-process secrets', () => {
+    expect(() => loadConfig({ ...base, JWT_SECRET: undefined, DATABASE_URL: 'postgres://127.0.0.1/games', REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/JWT_SECRET is required with REDIS_URL/);
+    expect(loadConfig({ ...base, DATABASE_URL: 'postgres://127.0.0.1/games', REDIS_URL: 'redis://127.0.0.1:6379', JWT_SECRET: 'x'.repeat(32) }).REDIS_URL).toBe('redis://127.0.0.1:6379');
+  });
+
   it('refuses Redis without a shared PostgreSQL database', () => {
     expect(() => loadConfig({ ...base, REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/REDIS_URL/);
   });

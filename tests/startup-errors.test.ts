@@ -32,6 +32,17 @@ describe('start-up', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   }, 30_000);
 
+  it('with REDIS_URL but no JWT_SECRET exits 78 with one line naming JWT_SECRET, instead of inventing a secret of its own', async () => {
+    // A generated secret is per process here (no SQLite file to keep it beside): behind a load
+    // balancer every other instance would refuse its tokens. Nothing is reached before the check.
+    const { exitCode, stdout, stderr } = await failedStart({ DATABASE_URL: 'postgres://games@127.0.0.1:1/games', REDIS_URL: 'redis://127.0.0.1:1', JWT_SECRET: '' });
+    expect(exitCode).toBe(78);
+    expect(stdout).not.toContain('listening on');
+    expect(lines(stderr)).toHaveLength(1);
+    expect(stderr).toContain('JWT_SECRET');
+    expect(stderr).toContain('REDIS_URL');
+  }, 30_000);
+
   it('on a port another process listens on fails with one line naming PORT, exit non-zero', async () => {
     const store = await testStore('sqlite');
     const first = await spawnServer({ DATABASE_URL: store.url, ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });

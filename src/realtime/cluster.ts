@@ -19,7 +19,7 @@ export type Cluster = {
   close(): Promise<void>;
 };
 
-export function createCluster(config: Pick<Config, 'REDIS_URL'>, instanceId: string = crypto.randomUUID()): Cluster {
+export function createCluster(config: Pick<Config, 'REDIS_URL'> & Partial<Pick<Config, 'JWT_SECRET' | 'CLUSTER_KEY'>>, instanceId: string = crypto.randomUUID()): Cluster {
   const broker = createBroker(config, instanceId);
   if (!config.REDIS_URL) return { broker, close: async () => {} };
   // A plain connection (the broker's subscriber cannot run other commands); no offline queue,

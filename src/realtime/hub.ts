@@ -234,7 +234,13 @@ export class Hub {
       if (this.presence.apply(message) && this.publishLocal) this.monitors.publishPresence(message, this.publishLocal);
       return;
     }
-    if (topic.startsWith(USER_TOPIC_PREFIX)) this.notifyWatchers(Number(topic.slice(USER_TOPIC_PREFIX.length)), message);
+    const userId = topic.startsWith(USER_TOPIC_PREFIX) ? Number(topic.slice(USER_TOPIC_PREFIX.length)) : NaN;
+    // A topic this version never publishes on (another release's, or a bug's) reaches no socket.
+    if (!Number.isSafeInteger(userId) || userId < 1) {
+      this.options.onDropped?.('unknown_topic');
+      return;
+    }
+    this.notifyWatchers(userId, message);
     this.publishLocal?.(topic, message);
   }
 

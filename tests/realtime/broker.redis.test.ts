@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from 'bun:test';
+import { frameKey } from '../../src/realtime/broker/frame';
 import { redisBrokerFromUrl } from '../../src/realtime/broker/redis';
 import { startTestRedis, type TestRedis } from '../support/redis';
 import { brokerContract } from './broker.contract';
@@ -21,7 +22,7 @@ brokerContract('redis', {
   make: (count) => {
     // A channel per test: a broker of an earlier test can never deliver into this one.
     const channel = `test-events-${++test}`;
-    return Array.from({ length: count }, (_, i) => redisBrokerFromUrl(running().url, `instance-${test}-${i}`, channel));
+    return Array.from({ length: count }, (_, i) => redisBrokerFromUrl(running().url, `instance-${test}-${i}`, frameKey('broker contract key'), channel));
   },
   outage: {
     begin: () => running().stop(),

@@ -9,7 +9,7 @@ describe('choosing the broker', () => {
 
   it('uses the Redis broker when REDIS_URL is set, and it carries messages between instances', async () => {
     const redis = await startTestRedis();
-    const [a, b] = [createBroker({ REDIS_URL: redis.url }), createBroker({ REDIS_URL: redis.url })];
+    const [a, b] = [createBroker({ REDIS_URL: redis.url, JWT_SECRET: 'broker test secret' }), createBroker({ REDIS_URL: redis.url, JWT_SECRET: 'broker test secret' })];
     try {
       expect([a.name, b.name]).toEqual(['redis', 'redis']);
       const atB: string[] = [];
@@ -25,7 +25,7 @@ describe('choosing the broker', () => {
   });
 
   it('fails start() when Redis cannot be reached, rather than retrying unseen', async () => {
-    const broker = createBroker({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const broker = createBroker({ REDIS_URL: 'redis://127.0.0.1:1', JWT_SECRET: 'broker test secret' });
     try {
       await expect(broker.start(() => {})).rejects.toThrow();
       expect(broker.connected).toBe(false);

@@ -5,6 +5,7 @@
  * deployment shares PostgreSQL, which is why REDIS_URL beside an SQLite file is refused.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { frameKey } from '../../src/realtime/broker/frame';
 import { redisBrokerFromUrl } from '../../src/realtime/broker/redis';
 import { api } from '../support/client';
 import { startTestRedis, type TestRedis } from '../support/redis';
@@ -20,8 +21,8 @@ let b: TestServer;
 beforeAll(async () => {
   redis = await startTestRedis();
   dir = tempDir();
-  a = await startTestServer({}, { dir, broker: redisBrokerFromUrl(redis.url, 'instance-a', 'cluster-test') });
-  b = await startTestServer({}, { dir, broker: redisBrokerFromUrl(redis.url, 'instance-b', 'cluster-test') });
+  a = await startTestServer({}, { dir, broker: redisBrokerFromUrl(redis.url, 'instance-a', frameKey('cluster test key'), 'cluster-test') });
+  b = await startTestServer({}, { dir, broker: redisBrokerFromUrl(redis.url, 'instance-b', frameKey('cluster test key'), 'cluster-test') });
 });
 afterAll(async () => {
   await a?.close();

@@ -1,6 +1,6 @@
 /**
  * The Redis backend of the broker seam: every instance publishes to, and subscribes to, one
- * channel carrying `g1\n<origin>\n<topic>\n<message>` frames. An instance hands its own messages
+ * channel carrying authenticated frames (frame.ts). An instance hands its own messages
  * to its hub synchronously inside `publish()` and drops its own echo by instance id, so local
  * delivery never waits on the network (socket.io's cluster adapter: `if (uid === this.uid)
  * return`). One publisher connection keeps each instance's messages in publish order.
@@ -21,6 +21,7 @@
  */
 import Redis from 'ioredis';
 import type { Broker, BrokerHooks, Deliver } from './broker';
+import { FrameCodec } from './frame';
 
 export type RedisBrokerOptions = {
   /** Publishes frames; made with `enableOfflineQueue: false` so publishes reject while down. */
@@ -31,29 +32,9 @@ export type RedisBrokerOptions = {
   channel: string;
   /** Unique per process: an instance drops frames carrying its own id. */
   instanceId: string;
+  /** The cluster's frame key (frame.ts `frameKey`): frames without its MAC are dropped. */
+  frameKey: Buffer;
 };
-
-/**
- * What crosses Redis: `g1\n<origin>\n<topic>\n<message>`. A plain frame, not JSON: the message
- * is already JSON text, and wrapping it in a JSON envelope escaped every quote of every event on
- * the way out and parsed it again on the way in (measured: serialisation was a fifth of an
- * instance's CPU in the cluster benchmark). Origin (a UUID) and topic hold no newline.
- */
-const FRAME_VERSION = 'g1';
-
-function frame(origin: string, topic: string, message: string): string {
-  return `${FRAME_VERSION}\n${origin}\n${topic}\n${message}`;
-}
-
-/** The parts of a frame, or undefined for anything else (another version, garbage). */
-export function unframe(text: string): { origin: string; topic: string; message: string } | undefined {
-  const afterVersion = text.indexOf('\n');
-  if (afterVersion === -1 || text.slice(0, afterVersion) !== FRAME_VERSION) return undefined;
-  const afterOrigin = text.indexOf('\n', afterVersion + 1);
-  const afterTopic = afterOrigin === -1 ? -1 : text.indexOf('\n', afterOrigin + 1);
-  if (afterTopic === -1) return undefined;
-  return { origin: text.slice(afterVersion + 1, afterOrigin), topic: text.slice(afterOrigin + 1, afterTopic), message: text.slice(afterTopic + 1) };
-}
 
 /** Reconnect attempts back off to at most this: an outage's end is noticed within it. */
 const MAX_RECONNECT_DELAY_MS = 500;
@@ -65,7 +46,7 @@ export class RedisBroker implements Broker {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly channel: string;
-  private readonly instanceId: string;
+  private readonly codec: FrameCodec;
   private deliver: Deliver | undefined;
   private hooks: BrokerHooks = {};
   private subscribed = false;
@@ -77,7 +58,7 @@ export class RedisBroker implements Broker {
     this.publisher = options.publisher;
     this.subscriber = options.subscriber;
     this.channel = options.channel;
-    this.instanceId = options.instanceId;
+    this.codec = new FrameCodec(options.frameKey, options.instanceId);
   }
 
   get connected(): boolean {
@@ -86,7 +67,7 @@ export class RedisBroker implements Broker {
 
   async publish(topic: string, message: string): Promise<void> {
     this.deliver?.(topic, message);
-    await this.publisher.publish(this.channel, frame(this.instanceId, topic, message));
+    await this.publisher.publish(this.channel, this.codec.seal(topic, message));
   }
 
   async start(deliver: Deliver, hooks: BrokerHooks = {}): Promise<void> {
@@ -119,9 +100,11 @@ export class RedisBroker implements Broker {
   }
 
   private readonly receive = (_channel: string, text: string): void => {
-    const envelope = unframe(text);
-    // Not a frame of this version (another release sharing the channel?): nothing to deliver.
-    if (!envelope || envelope.origin === this.instanceId) return;
+    const envelope = this.codec.open(text);
+    if ('dropped' in envelope) {
+      if (envelope.dropped !== 'echo') this.hooks.onDropped?.(envelope.dropped);
+      return;
+    }
     // ioredis rethrows a listener's exception on the next tick, which ends the process: what
     // another process wrote must never get that far.
     try {
@@ -185,8 +168,9 @@ export async function ready(client: Redis): Promise<void> {
  * The clients `createBroker` makes for a REDIS_URL. Lazy, so an unreachable Redis fails
  * `start()` (and the server's start-up) instead of retrying in the background unseen.
  */
-export function redisBrokerFromUrl(url: string, instanceId: string, channel = 'game-events'): RedisBroker {
+export function redisBrokerFromUrl(url: string, instanceId: string, frameKey: Buffer, channel = 'game-events'): RedisBroker {
   return new RedisBroker({
+    frameKey,
     publisher: new Redis(url, { lazyConnect: true, enableOfflineQueue: false, retryStrategy: reconnectDelay }),
     subscriber: new Redis(url, { lazyConnect: true, retryStrategy: reconnectDelay }),
     channel,
