@@ -29,6 +29,8 @@ const settings = {
   INITIAL_BALANCE: { schema: t.Number({ minimum: 0, maximum: 1e12 }), default: 1000, expects: 'a number from 0 to 1e12' },
   RECENT_EVENTS: { schema: t.Integer({ minimum: 0, maximum: 100_000 }), default: 100, expects: 'an integer from 0 to 100000' },
   ALLOW_QUERY_TOKEN: { schema: t.Boolean(), default: true, expects: 'true or false' },
+  // How users reach the server (behind a proxy): its origin may always open sockets, and the API documents name it.
+  PUBLIC_URL: { schema: t.Optional(t.String({ pattern: '^https?://[^/]+' })), default: undefined, expects: 'an http:// or https:// URL' },
   ALLOWED_ORIGINS: { schema: t.Optional(t.Array(t.String({ minLength: 1 }))), default: undefined, expects: 'a comma-separated list of origins' },
   REDIS_URL: { schema: t.Optional(t.String({ pattern: '^rediss?://.+' })), default: undefined, expects: 'redis://…' },
   // The key that authenticates frames between instances; unset, one is derived from JWT_SECRET.

@@ -1,7 +1,7 @@
 /** The auth controller (/api/auth) and the guard that turns a bearer token into a user. */
 import { Elysia } from 'elysia';
 import type { Server } from 'bun';
-import { forbidden, tooManyRequests, unauthorized } from '../http/errors';
+import { bearerRefused, forbidden, tooManyRequests } from '../http/errors';
 import type { KeyedRateLimiter } from '../http/rate-limit';
 import { Credentials, LoginBody, RefreshBody } from './model';
 import type { AuthService } from './service';
@@ -9,8 +9,8 @@ import { bearerToken, type TokenService } from './tokens';
 
 /** The claims of a request's bearer token; 401 without a valid one. */
 async function authenticate(tokens: TokenService, authorization: string | undefined) {
-  const auth = await tokens.verify(bearerToken(authorization));
-  if (!auth) throw unauthorized();
+  const auth = await tokens.check(bearerToken(authorization));
+  if (typeof auth === 'string') throw bearerRefused(auth);
   return auth;
 }
 

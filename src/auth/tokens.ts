@@ -20,10 +20,15 @@ export type AccessClaims = {
 
 export type IssuedToken = { token: string; expiresIn: number };
 
+/** Why a token was refused: none sent, past its `exp` but otherwise valid, or anything else. */
+export type TokenRefusal = 'missing' | 'expired' | 'invalid';
+
 export interface TokenService {
   issue(user: { id: number; role: Role }): Promise<IssuedToken>;
   /** The claims of a valid access token, or undefined for anything else (never throws). */
   verify(token: string | undefined): Promise<AccessClaims | undefined>;
+  /** The claims, or why the token was refused (never throws); the refusal is looked into only off the hot path. */
+  check(token: string | undefined): Promise<AccessClaims | TokenRefusal>;
 }
 
 export function createTokenService(options: { secret: string; ttlSeconds: number; now?: () => number }): TokenService {
@@ -63,7 +68,28 @@ export function createTokenService(options: { secret: string; ttlSeconds: number
       verified.set(token, claims);
       return claims;
     },
+    async check(token) {
+      if (!token) return 'missing';
+      const claims = await this.verify(token);
+      if (claims) return claims;
+      // Refused: expired if it verifies at a moment before its exp (signature, issuer, audience,
+      // type and claims all right), so a client knows to refresh rather than log in again.
+      const exp = isCanonicalCompactJws(token) ? expOf(token) : undefined;
+      if (exp === undefined || exp * 1000 > now()) return 'invalid';
+      const earlier = await signer.verify(token, { ...verifyOptions, currentDate: new Date(exp * 1000 - 1000) });
+      return earlier ? 'expired' : 'invalid';
+    },
   };
+}
+
+/** The `exp` claim of a compact JWS, unverified, or undefined. */
+function expOf(token: string): number | undefined {
+  try {
+    const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))?.exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

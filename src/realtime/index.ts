@@ -23,7 +23,7 @@ import type { SocketRegistry } from './registry';
 import { resume } from './resume';
 import type { Session, Socket, SocketHandlers } from './session';
 import type { SocketQuota } from './socket-quota';
-import { checkUpgrade, SUBPROTOCOL, type UpgradePolicy } from './upgrade';
+import { checkUpgrade, isOriginAllowed, SUBPROTOCOL, type UpgradePolicy } from './upgrade';
 
 export { SUBPROTOCOL } from './upgrade';
 
@@ -118,13 +118,17 @@ export function realtimeController(deps: RealtimeDeps) {
   };
 
   const route = (path: string, kind: Session['kind'], handlers: SocketHandlers) =>
-    new Elysia({ name: `realtime-${kind}` }).get(path, async ({ request, headers, query, server, status }) => {
+    new Elysia({ name: `realtime-${kind}` }).get(path, async ({ request, headers, query, server, status, set }) => {
       const address = server?.requestIP(request)?.address ?? 'unknown';
       if (!quota.takeAddress(address)) return status(429, errorBody('too_many_sockets', 'this address has too many sockets open or opening'));
       let isAddressHandedOver = false;
       try {
         const outcome = await checkUpgrade(tokens, policy, headers, query);
-        if ('status' in outcome) return status(outcome.status, errorBody(outcome.code, outcome.message));
+        if ('status' in outcome) {
+          // RFC 6750: every 401 names the Bearer scheme (and says invalid_token when one was sent).
+          if (outcome.status === 401) set.headers['www-authenticate'] = outcome.headers?.['www-authenticate'] ?? 'Bearer realm="games"';
+          return status(outcome.status, errorBody(outcome.code, outcome.message));
+        }
         const { claims } = outcome;
         if (kind === 'monitor' && claims.role !== 'admin') return status(403, errorBody('forbidden', 'the monitor is for admins only'));
         const filter = kind === 'monitor' ? filterFromQuery(query) : undefined;
@@ -146,7 +150,13 @@ export function realtimeController(deps: RealtimeDeps) {
       }
     });
 
-  return new Elysia({ name: 'realtime' }).use(route('/api/games/ws', 'user', userHandlers)).use(route('/api/games/ws/monitor', 'monitor', monitorHandlers));
+  // A browser sees a refused upgrade only as 1006: a page asks here (a POST carries its Origin) and says why in words.
+  const originCheck = new Elysia({ name: 'realtime-origin-check' }).post('/api/games/ws/origin-check', ({ headers }) => ({
+    origin: headers.origin ?? null,
+    allowed: isOriginAllowed(policy, headers.origin, headers.host),
+  }));
+
+  return new Elysia({ name: 'realtime' }).use(route('/api/games/ws', 'user', userHandlers)).use(route('/api/games/ws/monitor', 'monitor', monitorHandlers)).use(originCheck);
 }
 
 /**

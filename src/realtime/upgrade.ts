@@ -4,6 +4,7 @@
  */
 import type { AccessClaims, TokenService } from '../auth/tokens';
 import { bearerToken } from '../auth/tokens';
+import { bearerRefused } from '../http/errors';
 
 export const SUBPROTOCOL = 'games.v1';
 const BEARER_PROTOCOL_PREFIX = 'bearer.';
@@ -11,17 +12,36 @@ const BEARER_PROTOCOL_PREFIX = 'bearer.';
 export type UpgradePolicy = {
   allowQueryToken: boolean;
   allowedOrigins: readonly string[] | undefined;
+  /** PUBLIC_URL's origin: the server's own pages as users reach them behind a proxy. */
+  publicOrigin?: string;
 };
 
-export type Refusal = { status: 401 | 403; code: string; message: string };
+export type Refusal = { status: 401 | 403; code: string; message: string; headers?: Record<string, string> };
+
+/**
+ * Whether a socket may open from `origin`. No Origin (not a browser) and no list: yes. The
+ * server's own origin always may (its /monitor page is served from it): the page's origin has
+ * the host the request was sent to, or is PUBLIC_URL's.
+ */
+export function isOriginAllowed(policy: UpgradePolicy, origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined || policy.allowedOrigins === undefined || policy.allowedOrigins.includes(origin)) return true;
+  if (origin === policy.publicOrigin) return true;
+  return host !== undefined && hostOf(origin) === host.toLowerCase();
+}
+
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
 export type Accepted = { claims: AccessClaims; answerSubprotocol: boolean };
 
 type Headers = Record<string, string | undefined>;
 
 export async function checkUpgrade(tokens: TokenService, policy: UpgradePolicy, headers: Headers, query: Headers): Promise<Refusal | Accepted> {
-  const origin = headers.origin;
-  const isOriginRefused = origin !== undefined && policy.allowedOrigins !== undefined && !policy.allowedOrigins.includes(origin);
-  if (isOriginRefused) return { status: 403, code: 'origin_not_allowed', message: 'this Origin may not open a socket' };
+  if (!isOriginAllowed(policy, headers.origin, headers.host)) return { status: 403, code: 'origin_not_allowed', message: 'this Origin may not open a socket' };
 
   const offered = (headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   const fromProtocol = offered.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX))?.slice(BEARER_PROTOCOL_PREFIX.length);
@@ -34,7 +54,10 @@ export async function checkUpgrade(tokens: TokenService, policy: UpgradePolicy, 
     return { status: 401, code: 'query_token_refused', message: 'tokens in the URL are disabled; use Authorization: Bearer or the bearer.<token> subprotocol' };
   }
   const token = bearerToken(headers.authorization) ?? fromProtocol ?? fromQuery;
-  const claims = await tokens.verify(token);
-  if (!claims) return { status: 401, code: 'unauthorized', message: 'a valid access token is required' };
+  const claims = await tokens.check(token);
+  if (typeof claims === 'string') {
+    const { code, message, headers: challenge } = bearerRefused(claims);
+    return { status: 401, code, message, headers: challenge };
+  }
   return { claims, answerSubprotocol: offered.includes(SUBPROTOCOL) };
 }

@@ -96,10 +96,19 @@ export class MonitorStream {
       }
       this.hooks.onMessage(message);
     });
-    ws.addEventListener('close', (event) => {
+    let isOpened = false;
+    ws.addEventListener('open', () => {
+      isOpened = true;
+    });
+    ws.addEventListener('close', async (event) => {
       if (this.ws !== ws) return;
       this.ws = undefined;
       if (this.isStopped) return;
+      // A refused upgrade is only 1006 to a browser: ask the server, in words, whether it was the origin.
+      if (!isOpened && (await isOriginRefused())) {
+        this.hooks.onStatus({ state: 'disconnected', detail: `origin not allowed: the server's ALLOWED_ORIGINS does not list ${location.origin}; not retrying by itself` });
+        return;
+      }
       const reason = `closed ${event.code}${event.reason ? ` (${event.reason})` : ''}`;
       const isFault = event.code === CLOSE_POLICY || event.code === CLOSE_TOO_BIG;
       if (isFault) {
@@ -119,5 +128,15 @@ export class MonitorStream {
     this.hooks.onStatus({ state: 'reconnecting', detail: `disconnected: ${reason}; reconnecting in ${(delay / 1000).toFixed(1)} s` });
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.connect(), delay);
+  }
+}
+
+/** Whether the server refuses this page's origin for sockets (a POST carries the Origin header). */
+async function isOriginRefused() {
+  try {
+    const answer = await fetch('/api/games/ws/origin-check', { method: 'POST' });
+    return answer.ok && (await answer.json()).allowed === false;
+  } catch {
+    return false;
   }
 }
