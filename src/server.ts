@@ -7,7 +7,7 @@ import { jwtSecret } from './auth/secret';
 import type { Config } from './config';
 import { BODY_CEILING_BYTES } from './http';
 import { createLogger } from './log';
-import { createCluster } from './realtime/cluster';
+import { createCluster } from './realtime/backends';
 import { CloseCode } from './realtime/close-codes';
 import { openDatabase } from './storage';
 

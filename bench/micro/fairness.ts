@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshSeeds, hmacRng, newServerSeed } from '../../src/fairness/hmac-rng';
 import { games } from '../../src/games/catalogue';
-import { renderPlay } from '../../src/games/play-events';
+import { renderPlay } from '../../src/realtime/play-publisher';
 import { cryptoRng, type Rng } from '../../src/games/rng';
 import { openDatabase } from '../../src/storage';
 import { Ledger } from '../../src/wallet/ledger';

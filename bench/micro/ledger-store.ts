@@ -20,7 +20,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { insertUser } from '../../src/auth/users';
-import { renderPlay } from '../../src/games/play-events';
+import { renderPlay } from '../../src/realtime/play-publisher';
 import { NonceBook, type ActiveSeed } from '../../src/fairness/store';
 import { freshSeeds } from '../../src/fairness/hmac-rng';
 import { slot } from '../../src/games/slot';

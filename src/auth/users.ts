@@ -1,6 +1,6 @@
 /** The users table: accounts and their balances (in minor units). */
 import type { SQL } from 'bun';
-import { fromMinor } from '../wallet/money';
+import { fromMinor } from '../money';
 import type { Role, User } from './model';
 
 export type UserRow = {

@@ -1,5 +1,5 @@
 import { Type as t } from '@sinclair/typebox';
-import { scaleMinor } from '../wallet/money';
+import { scaleMinor } from '../money';
 import type { Game } from './game';
 import { Bet } from './model';
 

@@ -8,7 +8,7 @@ import type { Broker } from './broker/broker';
 import { gameEventHead, messages } from './events';
 import { MonitorFeed } from './monitor-feed';
 import { RecentEvents } from './recent-events';
-import { PresenceTracker, type ClusterPresence } from './presence-tracker';
+import { PresenceTracker, type ClusterPresence } from './presence/online-users';
 import { Sequencer, type MissedEvents } from './sequencer';
 
 /** The user's newest seq below `beforeSeq` committed before `before` (epoch ms); 0 if none. */

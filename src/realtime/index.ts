@@ -16,7 +16,7 @@ import { errorBody } from '../http/errors';
 import { clientMessageHandler, filterFields } from './client-messages';
 import { CloseCode, WsErrorCode } from './close-codes';
 import { messages, type MonitorFilter } from './events';
-import type { EventHistory } from './history';
+import type { EventHistory } from './event-reader';
 import { userTopic, type Hub } from './hub';
 import { checkFilter, filterFromQuery, MONITOR_PRESENCE_TOPIC, MONITOR_TOPIC, passes } from './monitor-feed';
 import type { SocketRegistry } from './registry';

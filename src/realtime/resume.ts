@@ -4,7 +4,7 @@
  */
 import { WsErrorCode } from './close-codes';
 import { gameEventHead, messages, parseEventId } from './events';
-import type { EventHistory } from './history';
+import type { EventHistory } from './event-reader';
 import { userTopic, type Hub } from './hub';
 import type { SocketRegistry } from './registry';
 import type { Socket } from './session';

@@ -10,7 +10,7 @@ import { rngFrom } from '../../src/games/rng';
 import { hmacRng, hmacWords, seedHash } from '../../src/fairness/hmac-rng';
 import { fairOutcome } from '../../src/fairness/outcome';
 import { games } from '../../src/games/catalogue';
-import { fromMinor } from '../../src/wallet/money';
+import { fromMinor } from '../../src/money';
 import { useServer } from '../support/suite';
 
 type PlayVector = VerifyInput & { result: Record<string, unknown> };

@@ -12,7 +12,7 @@ import { crash } from '../../src/games/crash';
 import type { Game } from '../../src/games/game';
 import { seededRng } from '../../src/games/rng';
 import { slot } from '../../src/games/slot';
-import { renderPlay } from '../../src/games/play-events';
+import { renderPlay } from '../../src/realtime/play-publisher';
 import { openDatabase, type Database } from '../../src/storage';
 import { Ledger, type PlayOutcome } from '../../src/wallet/ledger';
 import type { LedgerStatements, LedgerStore, Step } from '../../src/wallet/ledger-store';

@@ -2,7 +2,7 @@
 import { Elysia } from 'elysia';
 import { authGuard } from '../auth';
 import type { TokenService } from '../auth/tokens';
-import { games } from './catalogue';
+import { games } from '../games/catalogue';
 import type { GameService } from './service';
 
 export const gamesController = (service: GameService, tokens: TokenService) => {

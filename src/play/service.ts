@@ -2,8 +2,8 @@
 import { AppError, badRequest, conflict, tooManyRequests } from '../http/errors';
 import type { KeyedRateLimiter } from '../http/rate-limit';
 import type { Ledger, Refusal } from '../wallet/ledger';
-import { toMinor } from '../wallet/money';
-import type { Game } from './game';
+import { toMinor } from '../money';
+import type { Game } from '../games/game';
 
 export type BetLimits = { minBet: number; maxBet: number };
 

@@ -5,8 +5,8 @@
  * every instance receives. After a broker outage the mirror is compared with the cluster's
  * presence again and the monitors here are told what changed.
  */
-import { messages } from './events';
-import type { Presence } from './presence/presence';
+import { messages } from '../events';
+import type { Presence } from './presence';
 
 /**
  * Who is online across the cluster (realtime/presence/presence.ts): the part of `Presence` the

@@ -3,10 +3,10 @@
  * response, written once, inside the play's transaction) and what is published after the
  * commit (the event to the user and the monitors, then the user's `balance_update`).
  */
-import { eventId, messages } from '../realtime/events';
-import type { Hub } from '../realtime/hub';
+import { eventId, messages } from './events';
+import type { Hub } from './hub';
 import type { PlayTexts, SettledPlay } from '../wallet/ledger';
-import { fromMinor } from '../wallet/money';
+import { fromMinor } from '../money';
 
 /** The stored texts of a play. The result gains its payout; everything leaves minor units here. */
 export function renderPlay(play: SettledPlay): PlayTexts {

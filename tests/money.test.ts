@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { fromMinor, scaleMinor, toMinor } from '../../src/wallet/money';
+import { fromMinor, scaleMinor, toMinor } from '../src/money';
 
 describe('money in minor units', () => {
   it('turns amounts with up to two decimals into whole cents, float noise included', () => {
