@@ -128,6 +128,10 @@ export const operations: Record<string, OperationDoc> = {
     { name: 'min_bet', in: 'query', description: 'only bets of at least this', schema: t.Number() },
     { name: 'min_multiplier', in: 'query', description: 'only plays paying at least this multiple of the bet', schema: t.Number() },
   ]),
+  'POST /api/games/ws/origin-check': {
+    tag: 'websocket', summary: "Whether the request's Origin may open a socket (a browser sees a refused upgrade only as 1006)", access: 'public',
+    ok: { status: 200, description: 'the Origin sent (null without one) and whether sockets may open from it', schema: t.Object({ origin: t.Union([t.String(), t.Null()]), allowed: t.Boolean() }) },
+  },
   'GET /health': {
     tag: 'operations', summary: 'Liveness', access: 'public',
     ok: { status: 200, description: 'ok, or degraded (local delivery only)', schema: Health },
