@@ -93,6 +93,7 @@ export class Hub {
       options.missed,
       (error) => options.onError?.('gap_fill', error),
       lastSeqBefore && ((userId, beforeSeq) => lastSeqBefore(userId, beforeSeq, this.startedAt)),
+      () => options.onDropped?.('unknown_seq'),
     );
   }
 

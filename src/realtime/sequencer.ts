@@ -30,6 +30,8 @@ export class Sequencer {
      * so where the user's stream here starts is read before anything is passed on.
      */
     private readonly deliveredFrom?: DeliveredFrom,
+    /** An event dropped because the database holds none of the events before it: it was never committed. */
+    private readonly onUnknown?: (userId: number, seq: number) => void,
   ) {}
 
   accept(userId: number, seq: number, message: string): void {
@@ -78,6 +80,13 @@ export class Sequencer {
         const last = this.last.get(userId)!;
         const rows = await this.missed!(userId, last, upTo);
         for (const row of rows) if (row.seq > this.last.get(userId)!) this.pass(userId, row.seq, row.payload);
+        // A user's events commit in seq order, so an event's predecessors are in the database
+        // before it is published. Still missing: this one was never committed (a forged or
+        // corrupt frame). Dropped, not waited for: re-reading its gap would spin for ever.
+        if (this.last.get(userId)! < upTo - 1) {
+          state.held.delete(upTo);
+          this.onUnknown?.(userId, upTo);
+        }
         break;
       } catch (error) {
         this.onFillError(error);

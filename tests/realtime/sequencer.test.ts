@@ -99,3 +99,32 @@ describe('a user already seen on an instance', () => {
     expect(seq.isFilling).toBe(false);
   });
 });
+
+describe('an event the database has never heard of', () => {
+  it('is dropped after one read of its gap, not waited for, and the real next event still passes', async () => {
+    const { reads, missed } = store(1);
+    const unknown: string[] = [];
+    const emitted: string[] = [];
+    const seq = new Sequencer((userId, message) => emitted.push(`${userId}:${message}`), missed, () => {}, undefined, (userId, s) => unknown.push(`${userId}-${s}`));
+    seq.accept(7, 1, 'e1');
+    seq.accept(7, 1002, 'forged'); // far ahead: events 2..1001 do not exist
+    await waitUntil(() => unknown.length === 1, 'the forged event dropped');
+    await Bun.sleep(50); // a spinning gap fill would read again and again meanwhile
+    expect(reads).toEqual(['between 7 1 1002']);
+    expect(seq.isFilling).toBe(false);
+    seq.accept(7, 2, 'e2');
+    expect(emitted).toEqual(['7:e1', '7:e2']);
+    expect(unknown).toEqual(['7-1002']);
+  });
+
+  it('drops only itself: a real event held behind it during the read is passed on', async () => {
+    const { missed } = store(3);
+    const emitted: string[] = [];
+    const seq = new Sequencer((userId, message) => emitted.push(`${userId}:${message}`), missed, () => {}, undefined, () => {});
+    seq.accept(7, 1, 'e1');
+    seq.accept(7, 1002, 'forged');
+    seq.accept(7, 2, 'e2'); // held while the gap below 1002 is read, which also brings e2 and e3
+    await waitUntil(() => !seq.isFilling, 'the fill to end');
+    expect(emitted).toEqual(['7:e1', '7:e2', '7:e3']);
+  });
+});
