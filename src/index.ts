@@ -1,6 +1,7 @@
 /** Start-up: configuration, server, and a graceful stop on SIGTERM/SIGINT. */
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './log';
+import { ClusterMismatchError } from './realtime/cluster-settings';
 import { startServer } from './server';
 import { isDatabaseUnavailable } from './storage/unavailable';
 
@@ -12,6 +13,10 @@ function exitOnStartupError(error: unknown): never {
   // Before (or without) the configuration there is no LOG_LEVEL: this one line is always printed.
   const log = createLogger('error');
   if (error instanceof ConfigError) {
+    log.error(`configuration error: ${error.message}`);
+    process.exit(78); // EX_CONFIG
+  }
+  if (error instanceof ClusterMismatchError) {
     log.error(`configuration error: ${error.message}`);
     process.exit(78); // EX_CONFIG
   }

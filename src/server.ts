@@ -24,6 +24,11 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
   // Before the database: a secret the configuration cannot have stops start-up at once.
   const secret = overrides.jwtSecret ?? jwtSecret(config, logger);
   const cluster = overrides.broker ? { broker: overrides.broker, presence: overrides.presence, close: async () => {} } : createCluster(config);
+  // Before anything is opened: an instance whose settings differ from the cluster's never serves.
+  await cluster.join?.().catch(async (error) => {
+    await cluster.close();
+    throw error;
+  });
   const db = overrides.db ?? (await openDatabase(config.DATABASE_URL));
   const built = createApp({ ...overrides, broker: cluster.broker, presence: cluster.presence, redisPing: overrides.redisPing ?? ('ping' in cluster ? cluster.ping : undefined), config, db, logger, jwtSecret: secret });
   const { app, hub, history, auth } = built;

@@ -10,27 +10,43 @@ import { createBroker, type Broker } from './broker';
 import { ready, reconnectDelay } from './broker/redis';
 import type { Presence, PresenceHooks } from './presence/presence';
 import { createRedisPresence } from './presence/redis';
+import { clusterSettings, joinCluster, renewCluster, SETTINGS_LEASE_MS } from './cluster-settings';
 
 export type Cluster = {
   broker: Broker;
   presence?: Presence;
   /** Answers while Redis does; undefined without Redis. */
   ping?: () => Promise<unknown>;
+  /**
+   * Checks this instance's settings against the running cluster's and keeps the record alive
+   * while it runs; throws `ClusterMismatchError` (cluster-settings.ts) naming what differs.
+   */
+  join?: () => Promise<void>;
   close(): Promise<void>;
 };
 
-export function createCluster(config: Pick<Config, 'REDIS_URL'> & Partial<Pick<Config, 'JWT_SECRET' | 'CLUSTER_KEY'>>, instanceId: string = crypto.randomUUID()): Cluster {
+export function createCluster(config: Config, instanceId: string = crypto.randomUUID()): Cluster {
   const broker = createBroker(config, instanceId);
   if (!config.REDIS_URL) return { broker, close: async () => {} };
   // A plain connection (the broker's subscriber cannot run other commands); no offline queue,
   // so /ready and presence fail at once while Redis is away instead of waiting.
   const client = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, retryStrategy: reconnectDelay });
   client.on('error', () => {}); // reported through the broker's hooks and /ready
+  const settings = clusterSettings(config);
+  let renewing: Timer | undefined;
   return {
     broker,
     presence: connectedFirst(client, createRedisPresence(client, { instanceId })),
     ping: () => client.ping(),
+    async join() {
+      await ready(client);
+      await joinCluster(client, settings);
+      // Renewed well inside the lease; a renewal lost to a Redis outage is made up by the next.
+      renewing = setInterval(() => renewCluster(client, settings).catch(() => {}), SETTINGS_LEASE_MS / 3);
+      renewing.unref();
+    },
     async close() {
+      clearInterval(renewing);
       client.disconnect();
     },
   };
