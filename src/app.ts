@@ -3,6 +3,7 @@
  * starts: one `close()` stops the limiters, sweeps, timers and the hub. It reads no
  * environment; tests build apps with it directly.
  */
+import { addressOf, trustedProxies } from './http/client-address';
 import { Elysia } from 'elysia';
 import { adminUsersController } from './admin/users';
 import { authController } from './auth';
@@ -144,6 +145,8 @@ export function createApp(deps: AppDeps) {
   purge.unref();
   let isShuttingDown = false;
 
+  const clientAddress = addressOf(config.TRUSTED_PROXIES && trustedProxies(config.TRUSTED_PROXIES));
+
   const app = new Elysia({ websocket: websocketSettings(config) })
     .use(requests.plugin)
     .use(httpErrors({ maxBodyBytes: config.MAX_BODY_BYTES, logger, onAnsweredEarly: requests.finish, methodsOf: methodsOf((): readonly ServedRoute[] => app.routes) }))
@@ -166,16 +169,17 @@ export function createApp(deps: AppDeps) {
     .all('/ws/games', () =>
       errorResponse(410, 'gone', 'this endpoint is gone: use /api/games/ws for a user stream and /api/games/ws/monitor for the admin monitor'),
     )
-    .use(authController(auth, tokens, authPerAddress))
+    .use(authController(auth, tokens, authPerAddress, clientAddress))
     .use(gamesController(games, tokens))
     .use(historyController(new HistoryService(db.sql), tokens))
-    .use(fairnessController(fairness, tokens))
+    .use(fairnessController(fairness, tokens, clientAddress))
     .use(adminUsersController(db.sql, tokens))
     .use(monitorController())
     .use(docsController((): readonly ServedRoute[] => app.routes))
     .use(
       realtimeController({
         hub,
+        clientAddress,
         tokens,
         history,
         registry,

@@ -3,6 +3,7 @@
  * validated at start-up, and a bad value stops the server with a message that names the
  * variable and what it expects (API.md, "Running it").
  */
+import { trustedProxies } from './http/client-address';
 import { Type as t, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
@@ -32,6 +33,8 @@ const settings = {
   // How users reach the server (behind a proxy): its origin may always open sockets, and the API documents name it.
   PUBLIC_URL: { schema: t.Optional(t.String({ pattern: '^https?://[^/]+' })), default: undefined, expects: 'an http:// or https:// URL' },
   ALLOWED_ORIGINS: { schema: t.Optional(t.Array(t.String({ minLength: 1 }))), default: undefined, expects: 'a comma-separated list of origins' },
+  // Behind a load balancer: the per-address limits read the client from X-Forwarded-For when the peer is one of these.
+  TRUSTED_PROXIES: { schema: t.Optional(t.Array(t.String({ minLength: 1 }))), default: undefined, expects: 'a comma-separated list of IP addresses or CIDR ranges' },
   REDIS_URL: { schema: t.Optional(t.String({ pattern: '^rediss?://.+' })), default: undefined, expects: 'redis://…' },
   // The key that authenticates frames between instances; unset, one is derived from JWT_SECRET.
   CLUSTER_KEY: { schema: t.Optional(t.String({ minLength: 32 })), default: undefined, expects: 'a secret of at least 32 characters' },
@@ -107,6 +110,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('REDIS_URL needs a shared postgres:// DATABASE_URL: instances must share one database');
   }
   checkJwtSecret(config);
+  try {
+    trustedProxies(config.TRUSTED_PROXIES ?? []);
+  } catch (error) {
+    throw new ConfigError(`TRUSTED_PROXIES is not valid: ${(error as Error).message}`);
+  }
   return config;
 }
 

@@ -1,4 +1,5 @@
 /** The auth controller (/api/auth) and the guard that turns a bearer token into a user. */
+import type { AddressOf } from '../http/client-address';
 import { Elysia } from 'elysia';
 import type { Server } from 'bun';
 import { bearerRefused, forbidden, tooManyRequests } from '../http/errors';
@@ -34,14 +35,12 @@ export const adminGuard = (tokens: TokenService) =>
     return { auth };
   });
 
-const clientAddress = (request: Request, server: Server<unknown> | null) => server?.requestIP(request)?.address ?? 'unknown';
-
 /**
  * `perAddress` caps sign-ups, logins and refreshes per client address: each costs a password
  * hash or a database write, so one client can neither mint accounts in bulk nor keep the
  * hashing pool busy. The app owns it (and closes it).
  */
-export const authController = (service: AuthService, tokens: TokenService, perAddress: KeyedRateLimiter) => {
+export const authController = (service: AuthService, tokens: TokenService, perAddress: KeyedRateLimiter, clientAddress: AddressOf) => {
   const limitByAddress = ({ request, server }: { request: Request; server: Server<unknown> | null }) => {
     const retryAfter = perAddress.take(clientAddress(request, server));
     if (retryAfter !== undefined) throw tooManyRequests('too many account requests from this address; try again later', retryAfter);

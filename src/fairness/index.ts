@@ -3,15 +3,13 @@
  * `verify`, which needs no account and is limited per address instead.
  */
 import { Elysia } from 'elysia';
-import type { Server } from 'bun';
+import type { AddressOf } from '../http/client-address';
 import { authGuard } from '../auth';
 import type { TokenService } from '../auth/tokens';
 import { ClientSeedBody, RevealedQuery, VerifyBody } from './model';
 import type { FairnessService } from './service';
 
-const clientAddress = (request: Request, server: Server<unknown> | null) => server?.requestIP(request)?.address ?? 'unknown';
-
-export const fairnessController = (service: FairnessService, tokens: TokenService) =>
+export const fairnessController = (service: FairnessService, tokens: TokenService, clientAddress: AddressOf) =>
   new Elysia({ name: 'fairness', prefix: '/api/games/fairness' })
     .post('/verify', ({ body, request, server }) => service.verify(body, clientAddress(request, server)), { body: VerifyBody })
     .use(authGuard(tokens))

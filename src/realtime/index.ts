@@ -8,6 +8,7 @@
  * `.ws()` copies the whole request context into every socket (6.6 KB against 2.8 KB per idle
  * socket here).
  */
+import type { AddressOf } from '../http/client-address';
 import { Elysia } from 'elysia';
 import type { TokenService } from '../auth/tokens';
 import { throttledWarnings, type Logger } from '../log';
@@ -37,6 +38,8 @@ export type RealtimeDeps = {
   logger: Logger;
   policy: UpgradePolicy;
   resumeMaxEvents: number;
+  /** The client's address, for the per-address socket cap (behind trusted proxies, from X-Forwarded-For). */
+  clientAddress: AddressOf;
 };
 
 export function realtimeController(deps: RealtimeDeps) {
@@ -119,7 +122,7 @@ export function realtimeController(deps: RealtimeDeps) {
 
   const route = (path: string, kind: Session['kind'], handlers: SocketHandlers) =>
     new Elysia({ name: `realtime-${kind}` }).get(path, async ({ request, headers, query, server, status, set }) => {
-      const address = server?.requestIP(request)?.address ?? 'unknown';
+      const address = deps.clientAddress(request, server);
       if (!quota.takeAddress(address)) return status(429, errorBody('too_many_sockets', 'this address has too many sockets open or opening'));
       let isAddressHandedOver = false;
       try {
