@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the services the tests run for real, when they are missing: Debian's PostgreSQL
-# (server binaries), redis-server and chromium. Silent when all are present; downloads nothing
+# (server binaries), redis-server, chromium and nginx. Silent when all are present; downloads nothing
 # then. Needs Debian's apt-get and root (or sudo); says so clearly when it cannot install.
 set -eu
 
@@ -8,6 +8,7 @@ missing=""
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$missing postgresql"
 command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+{ command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null 2>&1 || missing="$missing nginx"
 [ -z "$missing" ] && exit 0
 
 fail() {
