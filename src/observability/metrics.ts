@@ -89,6 +89,7 @@ export class Metrics {
   ]);
   private publishFailures = 0;
   private readonly droppedFrames = new Map<string, number>();
+  private readonly brokerMessages = new Map<string, number>();
   /**
    * By method, route pattern, then status: lookups by strings the router already holds, so no
    * key is built per request. The route is the pattern, so the label set stays small.
@@ -125,6 +126,11 @@ export class Metrics {
 
   publishFailed(): void {
     this.publishFailures++;
+  }
+
+  /** A message another instance published, taken off the broker here (`kind`: user, presence). */
+  brokerReceived(kind: string): void {
+    add(this.brokerMessages, kind, 1);
   }
 
   /** A frame from the broker dropped as malformed or unauthenticated, never delivered. */
@@ -169,6 +175,8 @@ export class Metrics {
       ...byLabel('games_server_closes_total', 'reason', this.serverCloses),
       ...header('games_broker_publish_failures_total', 'counter', 'Publishes the broker refused or lost.'),
       `games_broker_publish_failures_total ${this.publishFailures}`,
+      ...header('games_broker_messages_received_total', 'counter', 'Messages other instances published that this instance took from the broker, by kind (user: a user topic it follows, presence).'),
+      ...byLabel('games_broker_messages_received_total', 'kind', this.brokerMessages),
       ...header('games_broker_frames_dropped_total', 'counter', 'Frames from the broker dropped, never delivered, by reason (malformed, unauthenticated).'),
       ...byLabel('games_broker_frames_dropped_total', 'reason', this.droppedFrames),
       ...header(requestName, 'histogram', 'REST request latency by method, route pattern and status.'),

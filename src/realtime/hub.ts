@@ -1,26 +1,30 @@
 /**
- * The hub: the ring buffer of recent events, who is online (presence-tracker.ts), and the one delivery path from
- * the broker to Bun's topics. Publishing goes through the broker; the ring buffer and the local
- * `server.publish` happen only where the broker delivers, so with one instance or many the
- * same code runs. Each user's events leave here in `seq` order (see sequencer.ts).
+ * The hub: the ring buffer of recent events, who is online (presence/online-users.ts), and the
+ * one delivery path from the broker to Bun's topics. Publishing goes through the broker; the
+ * ring buffer and the local `server.publish` happen only where the broker delivers, so with one
+ * instance or many the same code runs. Each user's events leave here in `seq` order (see
+ * sequencer.ts). On the broker, everything about a user travels on their topic `user:<id>` (a
+ * play is one message: its game_event and balance_update, one line each), and an instance takes
+ * only the topics its sockets need (interest.ts).
  */
 import type { Broker } from './broker/broker';
 import { gameEventHead, messages } from './events';
+import { Interest } from './interest';
+import { Outbound } from './outbound';
 import { MonitorFeed } from './monitor-feed';
 import { RecentEvents } from './recent-events';
 import { PresenceTracker, type ClusterPresence } from './presence/online-users';
 import { Sequencer, type MissedEvents } from './sequencer';
+import { PRESENCE_TOPIC, userOfTopic, userTopic } from './topics';
 
 /** The user's newest seq below `beforeSeq` committed before `before` (epoch ms); 0 if none. */
 export type LastSeqBefore = (userId: number, beforeSeq: number, before: number) => Promise<number>;
 
 export { MONITOR_TOPIC } from './monitor-feed';
-export const userTopic = (userId: number) => `user:${userId}`;
-const USER_TOPIC_PREFIX = 'user:';
-/** The broker topic of game_events; the hub fans each out to `user:<id>` and the monitors. */
-export const EVENTS_TOPIC = 'events';
-/** The broker topic of presence changes. */
-export const PRESENCE_TOPIC = 'presence';
+export { PRESENCE_TOPIC, userTopic } from './topics';
+
+/** What a socket holds on the hub's interest; let go when the socket closes. */
+export type Following = { release(): void; ready?: Promise<void> };
 
 /** Bun's `server.publish`: native fan-out to every socket subscribed to the topic. */
 export type TopicPublisher = (topic: string, message: string) => unknown;
@@ -42,8 +46,12 @@ export type HubOptions = {
   lastSeqBefore?: LastSeqBefore;
   /** Reads what was committed during a broker outage, to deliver it once the broker is back. */
   eventsSince?: EventsSince;
+  /** The newest game_events, oldest first: the recent events of an instance that just took the whole feed. */
+  recentFromStore?: (count: number) => Promise<string[]>;
+  /** A message from another instance was taken off the broker (its topic's kind: user, presence). */
+  onReceived?: (kind: string) => void;
   /** A publish the broker could not take, or missed events that could not be read: logged and counted by the caller. */
-  onError?: (what: 'publish' | 'gap_fill' | 'catch_up' | 'presence', error: unknown) => void;
+  onError?: (what: 'publish' | 'gap_fill' | 'catch_up' | 'presence' | 'subscribe', error: unknown) => void;
   /** A frame from another instance dropped by the broker (never delivered): counted and logged by the caller. */
   onDropped?: (reason: string, error?: unknown) => void;
   now?: () => number;
@@ -51,8 +59,7 @@ export type HubOptions = {
 
 /** How far before a broker outage was noticed the catch-up reads, for messages in flight then. */
 const CATCH_UP_SLACK_MS = 5_000;
-/** Failed event publishes kept for a retry; past this the oldest go (receivers still fill gaps from the database). */
-const MAX_RETRIES = 10_000;
+/** How soon a failed catch-up is tried again. */
 const RETRY_INTERVAL_MS = 1_000;
 
 export class Hub {
@@ -66,9 +73,10 @@ export class Hub {
   private publishLocal: TopicPublisher | undefined;
   /** When the broker was last seen to go away (undefined while connected). */
   private disconnectedAt: number | undefined;
-  /** Events whose publish failed: published again once the broker takes them. */
-  private retries: string[] = [];
-  private retryTimer: Timer | undefined;
+  private readonly outbound: Outbound;
+  private readonly interest: Interest;
+  /** Set while the first monitor's feed is being taken: later monitors wait for the same. */
+  private feedReady: Promise<void> | undefined;
   /** A catch-up that failed, tried again (nothing else would before the next outage). */
   private catchUpTimer: Timer | undefined;
   private readonly now: () => number;
@@ -81,6 +89,8 @@ export class Hub {
   ) {
     this.recent = new RecentEvents(options.recentEvents);
     this.now = options.now ?? Date.now;
+    this.interest = new Interest(broker, this.now);
+    this.outbound = new Outbound(broker, { onError: (error) => options.onError?.('publish', error), now: this.now });
     this.presence = new PresenceTracker({
       presence: options.presence,
       announce: (message) => this.publish(PRESENCE_TOPIC, message),
@@ -92,7 +102,7 @@ export class Hub {
       (userId, message) => this.deliverEvent(userId, message),
       options.missed,
       (error) => options.onError?.('gap_fill', error),
-      lastSeqBefore && ((userId, beforeSeq) => lastSeqBefore(userId, beforeSeq, this.startedAt)),
+      lastSeqBefore && ((userId, beforeSeq) => lastSeqBefore(userId, beforeSeq, this.interest.since(userId) ?? this.startedAt)),
       () => options.onDropped?.('unknown_seq'),
     );
   }
@@ -111,6 +121,7 @@ export class Hub {
         this.disconnectedAt ??= this.now();
       },
       onDropped: (reason, error) => this.options.onDropped?.(reason, error),
+      onReceived: (topic) => this.options.onReceived?.(topic === PRESENCE_TOPIC ? 'presence' : 'user'),
       onReconnect: () => {
         this.recoverOwned();
         this.presence.refreshUntilDone();
@@ -119,9 +130,9 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.retryTimer);
+    this.outbound.stop();
     clearTimeout(this.catchUpTimer);
-    this.retryTimer = this.catchUpTimer = undefined;
+    this.catchUpTimer = undefined;
     this.presence.stop();
     await this.broker.stop();
     this.publishLocal = undefined;
@@ -138,13 +149,13 @@ export class Hub {
    * keeps each user's order).
    */
   async recover(): Promise<void> {
-    const since = (this.disconnectedAt ?? this.now()) - CATCH_UP_SLACK_MS;
+    const since = Math.min(this.disconnectedAt ?? Infinity, this.outbound.failingSince ?? Infinity, this.now()) - CATCH_UP_SLACK_MS;
     this.disconnectedAt = undefined;
     clearTimeout(this.catchUpTimer); // this run replaces a retry still waiting
-    this.retryFailed();
+    this.outbound.retryNow();
     if (!this.options.eventsSince) return;
     try {
-      for (const event of await this.options.eventsSince(since)) this.sequencer.accept(event.userId, event.seq, event.payload);
+      for (const event of await this.options.eventsSince(since)) this.acceptEvent(event.userId, event.seq, event.payload);
     } catch (error) {
       this.options.onError?.('catch_up', error);
       this.disconnectedAt ??= since + CATCH_UP_SLACK_MS;
@@ -168,13 +179,80 @@ export class Hub {
     for (const event of events) this.recent.push(event);
   }
 
+  /** A settled play: its game_event (to the user and the monitors) and the user's balance_update, in one broker message. */
+  publishPlay(userId: number, gameEvent: string, balanceUpdate: string): void {
+    this.publish(userTopic(userId), `${gameEvent}\n${balanceUpdate}`);
+  }
+
   /** One serialized game_event: the same string goes to the user's topic and to the monitors. */
   publishGameEvent(gameEvent: string): void {
-    this.publish(EVENTS_TOPIC, gameEvent);
+    const head = gameEventHead(gameEvent);
+    if (head) this.publish(userTopic(head.userId), gameEvent);
   }
 
   publishToUser(userId: number, message: string): void {
     this.publish(userTopic(userId), message);
+  }
+
+  /**
+   * A user socket opened here: the user's topic is taken while any of their sockets is here,
+   * and what was committed while it was being taken is read from the database.
+   */
+  follow(userId: number): Following {
+    const began = this.interest.follow(userId);
+    if (began) {
+      const { catchUpSince } = began;
+      began.subscribed.then(() => (catchUpSince === undefined ? undefined : this.catchUpUser(userId, catchUpSince))).catch((error) => this.options.onError?.('subscribe', error));
+    }
+    return { release: once(() => this.unfollow(userId)) };
+  }
+
+  private unfollow(userId: number): void {
+    const ended = this.interest.unfollow(userId);
+    if (!ended) return;
+    if (ended.unwanted) this.sequencer.forget(userId);
+    ended.unsubscribed.catch((error) => this.options.onError?.('subscribe', error));
+  }
+
+  /**
+   * A monitor opened here: every user's events and presence are taken while a monitor is here.
+   * For the first, `ready` resolves once they flow, what was committed meanwhile has been read,
+   * the recent events come from the database and who is online from the cluster presence: only
+   * then is its snapshot whole.
+   */
+  followFeed(): Following {
+    const began = this.interest.followFeed();
+    if (began) {
+      const { since } = began;
+      const ready = (this.feedReady = began.subscribed.then(() => this.catchUpFeed(since)));
+      ready.finally(() => this.feedReady === ready && (this.feedReady = undefined)).catch(() => {});
+    }
+    return { release: once(() => this.unfollowFeed()), ready: this.feedReady };
+  }
+
+  private unfollowFeed(): void {
+    const ended = this.interest.unfollowFeed();
+    if (!ended) return;
+    this.sequencer.forgetWhere((userId) => !this.interest.wants(userId));
+    ended.catch((error) => this.options.onError?.('subscribe', error));
+  }
+
+  /** A user's events committed since their topic was asked for (events the subscription may have missed). */
+  private async catchUpUser(userId: number, since: number): Promise<void> {
+    const { lastSeqBefore, missed } = this.options;
+    if (!lastSeqBefore || !missed) return;
+    const from = await lastSeqBefore(userId, Number.MAX_SAFE_INTEGER, since);
+    const rows = await missed(userId, from, Number.MAX_SAFE_INTEGER);
+    // Let go of, and perhaps taken again, meanwhile: the stream started afresh and owes none of these.
+    if (this.interest.since(userId) !== since) return;
+    for (const row of rows) this.acceptEvent(userId, row.seq, row.payload);
+  }
+
+  private async catchUpFeed(since: number): Promise<void> {
+    const { eventsSince, recentFromStore } = this.options;
+    if (eventsSince) for (const event of await eventsSince(since)) this.acceptEvent(event.userId, event.seq, event.payload);
+    if (recentFromStore) this.seedRecent(await recentFromStore(this.recent.capacity));
+    await this.presence.refresh();
   }
 
   /** Serialized game_events, oldest first. */
@@ -196,53 +274,41 @@ export class Hub {
     };
   }
 
-  /**
-   * Publishes through the broker; a failure is reported, never dropped in silence, and a
-   * game_event that failed is published again later.
-   */
   private publish(topic: string, message: string): void {
-    this.broker.publish(topic, message).catch((error) => {
-      this.options.onError?.('publish', error);
-      if (topic === EVENTS_TOPIC) this.keepForRetry(message);
-    });
-  }
-
-  private keepForRetry(message: string): void {
-    this.disconnectedAt ??= this.now();
-    this.retries.push(message);
-    if (this.retries.length > MAX_RETRIES) this.retries.splice(0, this.retries.length - MAX_RETRIES);
-    this.retryTimer ??= setInterval(() => this.broker.connected && this.retryFailed(), RETRY_INTERVAL_MS);
-    this.retryTimer.unref?.();
-  }
-
-  private retryFailed(): void {
-    const due = this.retries;
-    this.retries = [];
-    if (due.length === 0) {
-      clearInterval(this.retryTimer);
-      this.retryTimer = undefined;
-    }
-    for (const message of due) this.publish(EVENTS_TOPIC, message);
+    this.outbound.publish(topic, message);
   }
 
   private deliver(topic: string, message: string): void {
-    if (topic === EVENTS_TOPIC) {
-      const head = gameEventHead(message);
-      if (head) this.sequencer.accept(head.userId, head.seq, message);
-      return;
-    }
     if (topic === PRESENCE_TOPIC) {
-      if (this.presence.apply(message) && this.publishLocal) this.monitors.publishPresence(message, this.publishLocal);
+      if (this.interest.hasFeed && this.presence.apply(message) && this.publishLocal) this.monitors.publishPresence(message, this.publishLocal);
       return;
     }
-    const userId = topic.startsWith(USER_TOPIC_PREFIX) ? Number(topic.slice(USER_TOPIC_PREFIX.length)) : NaN;
+    const userId = userOfTopic(topic);
     // A topic this version never publishes on (another release's, or a bug's) reaches no socket.
-    if (!Number.isSafeInteger(userId) || userId < 1) {
+    if (userId === undefined) {
       this.options.onDropped?.('unknown_topic');
       return;
     }
+    if (!this.interest.wants(userId)) return;
+    if (message.includes('\n')) for (const line of message.split('\n')) this.deliverToUser(userId, line);
+    else this.deliverToUser(userId, message);
+  }
+
+  private deliverToUser(userId: number, message: string): void {
+    const head = gameEventHead(message);
+    if (head) {
+      // An event of another user on this user's topic was never published by an instance.
+      if (head.userId === userId) this.sequencer.accept(userId, head.seq, message);
+      else this.options.onDropped?.('unknown_topic');
+      return;
+    }
     this.notifyWatchers(userId, message);
-    this.publishLocal?.(topic, message);
+    this.publishLocal?.(userTopic(userId), message);
+  }
+
+  /** Events read from the database go the way delivered ones do, for the users wanted here. */
+  private acceptEvent(userId: number, seq: number, message: string): void {
+    if (this.interest.wants(userId)) this.sequencer.accept(userId, seq, message);
   }
 
   /** A game_event in its user's order: recent events, resuming sockets, the user's topic, the monitors. */
@@ -259,4 +325,13 @@ export class Hub {
     const listeners = this.watchers.get(userId);
     if (listeners) for (const listener of listeners) listener(message);
   }
+}
+
+function once(action: () => void): () => void {
+  let isDone = false;
+  return () => {
+    if (isDone) return;
+    isDone = true;
+    action();
+  };
 }

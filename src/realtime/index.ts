@@ -88,6 +88,7 @@ export function realtimeController(deps: RealtimeDeps) {
     session.isOpen = false;
     session.stopWatching?.();
     session.feed?.release();
+    session.unfollow?.();
     registry.remove(ws);
     session.release();
     if (session.kind === 'user') hub.presence.disconnect(session.userId);
@@ -103,6 +104,7 @@ export function realtimeController(deps: RealtimeDeps) {
     open(ws) {
       const session = ws.data.session;
       opened(ws);
+      session.unfollow = hub.follow(session.userId).release;
       hub.presence.connect(session.userId);
       if (!registry.send(ws, messages.wsAck(session.userId, registry.expiresIn(ws)))) return;
       if (session.since !== undefined) resume({ hub, history, registry, maxEvents: deps.resumeMaxEvents }, ws, session.since).catch((error) => resumeFailed(ws, error));
@@ -114,7 +116,12 @@ export function realtimeController(deps: RealtimeDeps) {
   const monitorHandlers: SocketHandlers = {
     open(ws) {
       opened(ws);
-      startFeed(ws, ws.data.session.filter);
+      const session = ws.data.session;
+      const following = hub.followFeed();
+      session.unfollow = following.release;
+      // The first monitor here waits until the whole feed flows and the snapshot can be whole.
+      if (!following.ready) startFeed(ws, session.filter);
+      else following.ready.then(() => session.isOpen && startFeed(ws, session.filter)).catch((error) => resumeFailed(ws, error));
     },
     message: onMessage,
     close: closed,

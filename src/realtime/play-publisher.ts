@@ -24,9 +24,9 @@ export function renderPlay(play: SettledPlay): PlayTexts {
  * commit; the hub keeps that order on every socket.
  */
 export const publishPlay = (hub: Hub) => (play: SettledPlay, texts: PlayTexts) => {
-  hub.publishGameEvent(texts.event);
-  hub.publishToUser(
+  hub.publishPlay(
     play.userId,
+    texts.event,
     messages.balanceUpdate({
       user_id: play.userId,
       balance: fromMinor(play.balanceMinor),

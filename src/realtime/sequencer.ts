@@ -57,9 +57,23 @@ export class Sequencer {
     this.filling.set(userId, state);
     this.fill(userId, state).catch((error) => {
       // Only handing the events on can throw here (the reads retry); the user's next event fills again.
-      this.filling.delete(userId);
+      if (this.filling.get(userId) === state) this.filling.delete(userId);
       this.onFillError(error);
     });
+  }
+
+  /**
+   * Forgets a user whose events this instance stopped taking: the next one seen starts their
+   * stream afresh (a gap since then is not owed here). A gap being read for them is abandoned.
+   */
+  forget(userId: number): void {
+    this.last.delete(userId);
+    this.filling.delete(userId);
+  }
+
+  /** Forgets every user `isUnwanted` says. */
+  forgetWhere(isUnwanted: (userId: number) => boolean): void {
+    for (const userId of [...this.last.keys(), ...this.filling.keys()]) if (isUnwanted(userId)) this.forget(userId);
   }
 
   /** Whether any user's gap is being read: for tests and health. */
@@ -73,12 +87,19 @@ export class Sequencer {
   }
 
   private async fill(userId: number, state: Filling): Promise<void> {
+    // Forgotten meanwhile (forget()): this read is no longer anyone's.
+    const isAbandoned = () => this.filling.get(userId) !== state;
     for (let attempt = 0; ; attempt++) {
       const upTo = Math.min(...state.held.keys());
       try {
-        if (!this.last.has(userId)) this.last.set(userId, await this.deliveredFrom!(userId, upTo));
+        if (!this.last.has(userId)) {
+          const from = await this.deliveredFrom!(userId, upTo);
+          if (isAbandoned()) return;
+          this.last.set(userId, from);
+        }
         const last = this.last.get(userId)!;
         const rows = await this.missed!(userId, last, upTo);
+        if (isAbandoned()) return;
         for (const row of rows) if (row.seq > this.last.get(userId)!) this.pass(userId, row.seq, row.payload);
         // A user's events commit in seq order, so an event's predecessors are in the database
         // before it is published. Still missing: this one was never committed (a forged or
@@ -93,6 +114,7 @@ export class Sequencer {
         // The database is the only place the missing events are: keep trying, a little slower
         // each time, holding this user's later events meanwhile.
         await Bun.sleep(Math.min(5_000, 100 * 2 ** attempt));
+        if (isAbandoned()) return;
       }
     }
     this.filling.delete(userId);

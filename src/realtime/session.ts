@@ -18,6 +18,8 @@ export type Session = {
   feed?: { topic: string; release: () => void };
   /** Set while a resuming socket reads history and catches up: stops the hub relaying to it. */
   stopWatching?: () => void;
+  /** Lets go of the hub's interest this socket holds (its user's topic, or the monitors' feed). */
+  unfollow?: () => void;
   /** Gives back the socket's place under the per-user and per-address caps. */
   release: () => void;
   isOpen: boolean;

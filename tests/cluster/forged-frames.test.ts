@@ -18,8 +18,11 @@ async function droppedFrames(url: string): Promise<number> {
   return [...text.matchAll(/^games_broker_frames_dropped_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
 }
 
-/** The frame layouts an attacker would try: the previous release's plain frame, and the current one with a made-up MAC. */
-const forgeries = (topic: string, message: string) => [`g1\nforger\n${topic}\n${message}`, `g2\nforger\n1\n${topic}\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n${message}`];
+/** The frame layouts an attacker would try: the previous release's plain frame, and the current one with a made-up MAC; on the topic's channel. */
+const forgeries = (topic: string, message: string): [channel: string, frame: string][] => [
+  [`game-events:${topic}`, `g1\nforger\n${topic}\n${message}`],
+  [`game-events:${topic}`, `g2\nforger\n1\n${topic}\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n${message}`],
+];
 
 describe('frames no instance published', () => {
   it('reach no socket, cannot replace a real event, and are counted as dropped', async () => {
@@ -42,16 +45,17 @@ describe('frames no instance published', () => {
     const fakeBalance = JSON.stringify({ type: 'balance_update', v: 1, user_id: id, balance: 99999999, delta: 99999999, reason: 'game', event_id: `${id}-2`, ts: new Date().toISOString() });
     const falseLeave = JSON.stringify({ type: 'presence', v: 1, user_id: id, status: 'leave', ts: new Date().toISOString() });
     const frames = [
-      ...forgeries('events', invented),
-      ...forgeries('events', farAhead),
+      ...forgeries(`user:${id}`, invented),
+      ...forgeries(`user:${id}`, farAhead),
       ...forgeries(`user:${id}`, fakeBalance),
-      ...forgeries('monitor', 'FORGED not json <script>'),
+      ...forgeries(`user:${id}`, 'FORGED not json <script>'),
       ...forgeries('presence', falseLeave),
-      ...forgeries('events', 'not json at all'),
+      ...forgeries(`user:${id}`, 'not json at all'),
+      ...forgeries(`user:${id}`, `${invented}\n${fakeBalance}`),
     ];
     const publisher = new Redis(suite.cluster.redis.url);
     try {
-      for (const frame of frames) await publisher.publish('game-events', frame);
+      for (const [channel, frame] of frames) await publisher.publish(channel, frame);
     } finally {
       publisher.disconnect();
     }

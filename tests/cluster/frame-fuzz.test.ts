@@ -16,6 +16,8 @@ import { GAME_NAMES } from '../support/client';
 import { openMonitor, openUserSocket, type TestSocket } from '../support/socket';
 
 const CHANNEL = 'game-events';
+/** The channels every instance takes while it holds a monitor: each user's, and presence. */
+const channelsFor = (userIds: number[]) => [`${CHANNEL}:presence`, ...userIds.map((id) => `${CHANNEL}:user:${id}`), `${CHANNEL}:user:999999`];
 const FUZZ_MS = 3_000;
 const PLAYERS = 4;
 const FOREIGN_ORIGIN = '00000000-0000-4000-8000-00000000f022';
@@ -94,8 +96,8 @@ describe('frames fuzzed on the channel while real plays run', () => {
     let fuzzing = false;
     const instanceIds = new Set<string>();
     const listener = new Redis(cluster.redis.url);
-    await listener.subscribe(CHANNEL);
-    listener.on('message', (_channel: string, frame: string) => {
+    await listener.psubscribe(`${CHANNEL}:*`);
+    listener.on('pmessage', (_pattern: string, _channel: string, frame: string) => {
       // Before the fuzz only the instances write; after it, only frames from their ids are theirs.
       if (!fuzzing && /^g2\n[0-9a-f-]{36}\n/.test(frame)) instanceIds.add(originOf(frame));
       if (instanceIds.has(originOf(frame))) real.push(frame);
@@ -126,6 +128,7 @@ describe('frames fuzzed on the channel while real plays run', () => {
     await eventually(async () => instanceIds.size, (size) => size === 2, 'frames from both instances');
     fuzzing = true;
 
+    const channels = channelsFor(users.map((user) => user.user.id));
     const dropsBefore = await Promise.all(cluster.instances.map((instance) => droppedFrames(instance.url)));
     let forged = 0;
     const replaysFrom = new Map<string, number>();
@@ -143,7 +146,7 @@ describe('frames fuzzed on the channel while real plays run', () => {
             batch.push(forge(next, real));
           }
         }
-        await Promise.all(batch.map((frame) => publisher.publish(CHANNEL, frame)));
+        await Promise.all(batch.map((frame) => publisher.publish(channels[Math.floor(next() * channels.length)]!, frame)));
         await Bun.sleep(5);
       }
     } finally {

@@ -9,7 +9,7 @@ import { api } from '../support/client';
 import { eventually, useCluster, type Instance } from '../support/cluster';
 import { postgresCluster } from '../support/postgres';
 import { freePort } from '../support/ports';
-import { openSocket, openUserSocket } from '../support/socket';
+import { openMonitor, openSocket, openUserSocket } from '../support/socket';
 
 const suite = useCluster(2);
 const { sockets } = suite;
@@ -63,9 +63,11 @@ describe('an instance under ordinary faults', () => {
       const user = await suite.clients[0]!.signup();
       const watcher = await openUserSocket(suite.cluster.instances[1]!.url, user.access_token);
       sockets.track(watcher);
+      // A monitor on each: every instance then takes every user's channel and presence.
+      for (const instance of suite.cluster.instances) sockets.track((await openMonitor(instance.url, suite.adminToken)).socket);
       const before = await Promise.all(suite.cluster.instances.map((instance) => droppedFrames(instance.url)));
       const frames = ['g1\nx\npresence\nnot json', 'g1\nx\npresence\nnull', 'g1\nx\npresence\n[1,2]', 'g1\nx\nevents\nnot json', 'g1\nx\nevents\nnull', 'garbage', ''];
-      for (const frame of frames) await publisher.publish('game-events', frame);
+      for (const channel of ['game-events:presence', `game-events:user:${user.user.id}`]) for (const frame of frames) await publisher.publish(channel, frame);
       await Bun.sleep(300);
       for (const instance of suite.cluster.instances) expect(isRunning(instance)).toBe(true);
       const after = await Promise.all(suite.cluster.instances.map((instance) => droppedFrames(instance.url)));

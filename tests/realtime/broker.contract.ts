@@ -13,6 +13,8 @@ export type BrokerBackend = {
   make(count: number): Broker[];
   /** 1 for a backend that is one process by design (memory). */
   maxInstances: number;
+  /** Delivers another instance's messages only on topics subscribed (Broker.subscribe). */
+  selective?: boolean;
   /** How to cut the backend and bring it back, and what a publish does meanwhile. */
   outage?: { begin(): Promise<void>; end(): Promise<void>; publishWhileDown: 'rejects' | 'is delivered' };
 };
@@ -49,6 +51,8 @@ export function brokerContract(name: string, backend: BrokerBackend): void {
             onDisconnect: () => started.disconnects++,
             onReconnect: () => started.reconnects++,
           });
+          // A backend that delivers only what was subscribed: these tests want every topic.
+          await broker.subscribe?.('*');
           return started;
         }),
       );
@@ -121,6 +125,40 @@ export function brokerContract(name: string, backend: BrokerBackend): void {
         const [one] = await start(1);
         await publishRound([one!], 'solo', 20);
         expectEachOnceInOrder([one!], 'solo', 20);
+      });
+    }
+
+    if (backend.selective) {
+      it('delivers another instance\'s message only on a topic subscribed, a pattern covering it, or neither twice', async () => {
+        const [a, b] = backend.make(2);
+        running.push(a!, b!);
+        const got: string[] = [];
+        await a!.start(() => {});
+        await b!.start((topic, message) => got.push(`${topic} ${message}`));
+        const fence = async (mark: string) => {
+          await b!.subscribe!(`fence:${mark}`);
+          await a!.publish(`fence:${mark}`, mark);
+          await waitUntil(() => got.includes(`fence:${mark} ${mark}`), `fence ${mark}`);
+          await b!.unsubscribe!(`fence:${mark}`);
+        };
+        await a!.publish('user:1', 'before any subscription');
+        await b!.subscribe!('user:1');
+        await a!.publish('user:1', 'subscribed');
+        await a!.publish('user:2', 'not subscribed');
+        await fence('1');
+        // The pattern covers user:1 (no second copy of it) and brings user:2.
+        await b!.subscribe!('user:*');
+        await a!.publish('user:1', 'covered');
+        await a!.publish('user:2', 'by the pattern');
+        await fence('2');
+        // The pattern goes; user:1, still subscribed, goes on; user:2 stops.
+        await b!.unsubscribe!('user:*');
+        await a!.publish('user:1', 'after the pattern');
+        await a!.publish('user:2', 'after the pattern');
+        await b!.unsubscribe!('user:1');
+        await a!.publish('user:1', 'after everything');
+        await fence('3');
+        expect(got.filter((line) => !line.startsWith('fence'))).toEqual(['user:1 subscribed', 'user:1 covered', 'user:2 by the pattern', 'user:1 after the pattern']);
       });
     }
 

@@ -15,9 +15,10 @@ describe('choosing the broker', () => {
       const atB: string[] = [];
       await a.start(() => {});
       await b.start((topic, message) => atB.push(`${topic} ${message}`));
-      await a.publish('monitor', 'hello');
+      await b.subscribe!('user:7');
+      await a.publish('user:7', 'hello');
       for (let i = 0; i < 200 && atB.length === 0; i++) await Bun.sleep(5);
-      expect(atB).toEqual(['monitor hello']);
+      expect(atB).toEqual(['user:7 hello']);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
       await redis.close();

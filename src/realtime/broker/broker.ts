@@ -26,6 +26,16 @@ export interface Broker {
   start(deliver: (topic: string, message: string) => void, hooks?: BrokerHooks): Promise<void>;
   /** Stops delivering and releases what `start` took; nothing is delivered after it resolves. */
   stop(): Promise<void>;
+  /**
+   * Backends shared by several instances deliver another instance's message only on a topic
+   * this instance subscribed to: `user:7`, or a prefix ending in `*` (`user:*`, `*`). Resolves
+   * once messages on it flow (an outage holds it until the backend is back). Its own publishes
+   * are delivered whatever it subscribed. A backend without these (memory: one instance) delivers
+   * every topic.
+   */
+  subscribe?(topic: string): Promise<void>;
+  /** Takes no more of `topic` from other instances; pairs with one `subscribe`. */
+  unsubscribe?(topic: string): Promise<void>;
 }
 
 export type BrokerHooks = {
@@ -33,6 +43,8 @@ export type BrokerHooks = {
   onDisconnect?(): void;
   /** A frame from another instance was dropped (`reason`: malformed, unauthenticated, …); never thrown. */
   onDropped?(reason: string, error?: unknown): void;
+  /** An authentic message from another instance was taken, on `topic`. */
+  onReceived?(topic: string): void;
 };
 
 export type Deliver = (topic: string, message: string) => void;

@@ -1,9 +1,17 @@
 /**
- * The Redis backend of the broker seam: every instance publishes to, and subscribes to, one
- * channel carrying authenticated frames (frame.ts). An instance hands its own messages
- * to its hub synchronously inside `publish()` and drops its own echo by instance id, so local
- * delivery never waits on the network (socket.io's cluster adapter: `if (uid === this.uid)
- * return`). One publisher connection keeps each instance's messages in publish order.
+ * The Redis backend of the broker seam. Each topic is a channel of its own, `<channel>:<topic>`
+ * (`game-events:user:7`, `game-events:presence`), carrying authenticated frames (frame.ts), and
+ * an instance subscribes only to what its sockets need (hub.ts decides): a user's channel while
+ * it holds a socket of theirs, the pattern `game-events:user:*` (every user) while it holds a
+ * monitor, as centrifuge subscribes a node to a channel with its first subscriber and drops it
+ * after the last. A channel a pattern already covers is not subscribed as well (Redis would
+ * deliver its messages twice); when the pattern goes, the channels it covered are subscribed
+ * again before it is dropped, so nothing falls between.
+ *
+ * An instance hands its own messages to its hub synchronously inside `publish()` and drops its
+ * own echo by instance id, so local delivery never waits on the network (socket.io's cluster
+ * adapter: `if (uid === this.uid) return`). One publisher connection keeps each instance's
+ * messages in publish order, across all its channels (the frame counter relies on it).
  *
  * The client is ioredis, chosen over Bun's RedisClient by bench/redis/resubscribe.ts (Redis 7
  * killed and restarted on the same port after 0.2, 5 and 60 s; Bun 1.4.5, ioredis 6.0.0):
@@ -28,7 +36,7 @@ export type RedisBrokerOptions = {
   publisher: Redis;
   /** A connection of its own: a subscribed connection refuses other commands. */
   subscriber: Redis;
-  /** The one channel all instances share. */
+  /** The prefix of every channel: `<channel>:<topic>`. */
   channel: string;
   /** Unique per process: an instance drops frames carrying its own id. */
   instanceId: string;
@@ -50,6 +58,10 @@ export class RedisBroker implements Broker {
   private deliver: Deliver | undefined;
   private hooks: BrokerHooks = {};
   private subscribed = false;
+  /** Topics asked for, with how many asked: channels (`user:7`) and patterns (`user:*`). */
+  private readonly wanted = new Map<string, number>();
+  /** Patterns whose PSUBSCRIBE has not been answered yet. */
+  private readonly patternsTaking = new Map<string, Promise<void>>();
   /** Between `onDisconnect` and `onReconnect`. */
   private down = false;
   private stopped = true;
@@ -67,7 +79,80 @@ export class RedisBroker implements Broker {
 
   async publish(topic: string, message: string): Promise<void> {
     this.deliver?.(topic, message);
-    await this.publisher.publish(this.channel, this.codec.seal(topic, message));
+    await this.publisher.publish(`${this.channel}:${topic}`, this.codec.seal(topic, message));
+  }
+
+  async subscribe(topic: string): Promise<void> {
+    const count = this.wanted.get(topic) ?? 0;
+    this.wanted.set(topic, count + 1);
+    if (count > 0) return;
+    if (isPattern(topic)) {
+      const taking = (async () => {
+        await this.subscriber.psubscribe(this.channelOf(topic));
+        // Covered now: the channels under the pattern would deliver every message twice.
+        const covered = this.channelsUnder(topic);
+        if (covered.length > 0) await this.subscriber.unsubscribe(...covered);
+      })();
+      this.patternsTaking.set(topic, taking);
+      try {
+        await taking;
+      } finally {
+        if (this.patternsTaking.get(topic) === taking) this.patternsTaking.delete(topic);
+      }
+    } else if (this.isCovered(topic)) {
+      // Flowing once the covering pattern is: wait for it if it is still being taken.
+      await Promise.all([...this.patternsTaking.values()]);
+    } else {
+      await this.subscriber.subscribe(this.channelOf(topic));
+    }
+  }
+
+  async unsubscribe(topic: string): Promise<void> {
+    const count = this.wanted.get(topic) ?? 0;
+    if (count > 1) {
+      this.wanted.set(topic, count - 1);
+      return;
+    }
+    if (count === 0) return;
+    this.wanted.delete(topic);
+    if (isPattern(topic)) {
+      // The channels it covered first, so that their messages never stop.
+      const covered = this.channelsUnder(topic).filter((channel) => !this.isCoveredByOther(channel, topic));
+      if (covered.length > 0) await this.subscriber.subscribe(...covered);
+      await this.subscriber.punsubscribe(this.channelOf(topic));
+    } else if (!this.isCovered(topic)) {
+      await this.subscriber.unsubscribe(this.channelOf(topic));
+    }
+  }
+
+  private channelOf(topic: string): string {
+    return `${this.channel}:${topic}`;
+  }
+
+  private isCovered(topic: string): boolean {
+    for (const wanted of this.wanted.keys()) if (isPattern(wanted) && topic.startsWith(wanted.slice(0, -1))) return true;
+    return false;
+  }
+
+  private isCoveredByOther(channel: string, pattern: string): boolean {
+    const topic = channel.slice(this.channel.length + 1);
+    for (const wanted of this.wanted.keys()) if (wanted !== pattern && isPattern(wanted) && topic.startsWith(wanted.slice(0, -1))) return true;
+    return false;
+  }
+
+  /** The channels of wanted topics that `pattern` covers. */
+  private channelsUnder(pattern: string): string[] {
+    const prefix = pattern.slice(0, -1);
+    return [...this.wanted.keys()].filter((topic) => !isPattern(topic) && topic.startsWith(prefix)).map((topic) => this.channelOf(topic));
+  }
+
+  /** Everything wanted, as the SUBSCRIBE and PSUBSCRIBE arguments that restore it after a reconnect. */
+  private subscriptions(): { channels: string[]; patterns: string[] } {
+    const topics = [...this.wanted.keys()];
+    return {
+      patterns: topics.filter(isPattern).map((topic) => this.channelOf(topic)),
+      channels: topics.filter((topic) => !isPattern(topic) && !this.isCovered(topic)).map((topic) => this.channelOf(topic)),
+    };
   }
 
   async start(deliver: Deliver, hooks: BrokerHooks = {}): Promise<void> {
@@ -77,10 +162,10 @@ export class RedisBroker implements Broker {
     this.down = false;
     // Connection errors also arrive as `close`; without a listener ioredis prints each one.
     for (const client of [this.publisher, this.subscriber]) client.on('error', ignore).on('close', this.lost);
-    this.subscriber.on('message', this.receive).on('ready', this.resubscribe);
+    this.subscriber.on('message', this.receive).on('pmessage', this.receivePattern).on('ready', this.resubscribe);
     this.publisher.on('ready', this.recovered);
     await Promise.all([ready(this.publisher), ready(this.subscriber)]);
-    await this.subscriber.subscribe(this.channel);
+    await this.restore();
     this.subscribed = true;
   }
 
@@ -89,7 +174,8 @@ export class RedisBroker implements Broker {
     this.deliver = undefined;
     this.hooks = {};
     this.subscribed = false;
-    this.subscriber.off('message', this.receive).off('ready', this.resubscribe);
+    this.subscriber.off('message', this.receive).off('pmessage', this.receivePattern).off('ready', this.resubscribe);
+    this.wanted.clear();
     this.publisher.off('ready', this.recovered);
     for (const client of [this.publisher, this.subscriber]) client.off('close', this.lost);
     // quit() lets publishes already sent finish; a client not ready (never started, Redis
@@ -99,12 +185,15 @@ export class RedisBroker implements Broker {
     for (const client of clients) client.off('error', ignore);
   }
 
+  private readonly receivePattern = (_pattern: string, channel: string, text: string): void => this.receive(channel, text);
+
   private readonly receive = (_channel: string, text: string): void => {
     const envelope = this.codec.open(text);
     if ('dropped' in envelope) {
       if (envelope.dropped !== 'echo') this.hooks.onDropped?.(envelope.dropped);
       return;
     }
+    this.hooks.onReceived?.(envelope.topic);
     // ioredis rethrows a listener's exception on the next tick, which ends the process: what
     // another process wrote must never get that far.
     try {
@@ -123,14 +212,20 @@ export class RedisBroker implements Broker {
     this.hooks.onDisconnect?.();
   };
 
+  /** Subscribes to everything wanted (SUBSCRIBE and PSUBSCRIBE of what is already subscribed change nothing). */
+  private async restore(): Promise<void> {
+    const { channels, patterns } = this.subscriptions();
+    for (let i = 0; i < channels.length; i += RESUBSCRIBE_CHUNK) await this.subscriber.subscribe(...channels.slice(i, i + RESUBSCRIBE_CHUNK));
+    if (patterns.length > 0) await this.subscriber.psubscribe(...patterns);
+  }
+
   /**
    * Subscribing again here, rather than leaving it to ioredis's `autoResubscribe`, tells us when
-   * the subscription is back; SUBSCRIBE to a channel already subscribed changes nothing, so it
-   * is harmless when ioredis did it too.
+   * the subscriptions are back; it is harmless when ioredis did it too.
    */
   private readonly resubscribe = (): void => {
     if (this.stopped || this.subscribed) return;
-    this.subscriber.subscribe(this.channel).then(
+    this.restore().then(
       () => {
         this.subscribed = true;
         this.recovered();
@@ -148,6 +243,10 @@ export class RedisBroker implements Broker {
 }
 
 function ignore(): void {}
+
+const isPattern = (topic: string) => topic.endsWith('*');
+/** Channels per SUBSCRIBE when restoring thousands of them after a reconnect. */
+const RESUBSCRIBE_CHUNK = 1000;
 
 /**
  * Resolves when the client can take commands; a lazy client is connected here. Any command (a
