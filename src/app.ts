@@ -144,7 +144,9 @@ export function createApp(deps: AppDeps) {
   purge.unref();
   let isShuttingDown = false;
 
-  const app = new Elysia({ websocket: websocketSettings(config) })
+  // normalize: false: Elysia would otherwise strip a field the body's schema does not name and
+  // play on; a request is taken exactly as sent or refused (400 invalid_body), as documented.
+  const app = new Elysia({ websocket: websocketSettings(config), normalize: false })
     .use(requests.plugin)
     .use(httpErrors({ maxBodyBytes: config.MAX_BODY_BYTES, logger, onAnsweredEarly: requests.finish, methodsOf: methodsOf((): readonly ServedRoute[] => app.routes) }))
     .use(corsFor(config.ALLOWED_ORIGINS))

@@ -5,7 +5,7 @@ import { GameType } from '../games/model';
 /** 1 to 64 visible ASCII characters (no spaces, so nothing is lost to trimming when retyped). */
 export const ClientSeed = t.String({ pattern: '^[\\x21-\\x7e]{1,64}$', description: 'the player\'s seed, 1 to 64 printable ASCII characters' });
 
-export const ClientSeedBody = t.Object({ client_seed: ClientSeed });
+export const ClientSeedBody = t.Object({ client_seed: ClientSeed }, { additionalProperties: false });
 export type ClientSeedBody = typeof ClientSeedBody.static;
 
 /** What a play's result carries: enough, once the seed is revealed, to recompute it. */
@@ -50,7 +50,7 @@ export type RevealedPage = typeof RevealedPage.static;
 export const RevealedQuery = t.Object({
   before: t.Optional(elysia.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 })),
   limit: t.Optional(elysia.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
-});
+}, { additionalProperties: true });
 export type RevealedQuery = typeof RevealedQuery.static;
 
 export const VerifyBody = t.Object({
@@ -59,5 +59,5 @@ export const VerifyBody = t.Object({
   client_seed: ClientSeed,
   nonce: t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
   params: t.Record(t.String(), t.Unknown(), { description: 'the play\'s request body, e.g. { "bet": 1, "choice": "rock" }' }),
-});
+}, { additionalProperties: false });
 export type VerifyBody = typeof VerifyBody.static;
