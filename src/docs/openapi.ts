@@ -156,8 +156,12 @@ export const operations: Record<string, OperationDoc> = {
   },
   'GET /api/games/fairness/revealed': {
     tag: 'fairness', summary: "The caller's revealed seeds, newest first", access: 'user',
-    query: t.Object({ before: t.Optional(t.Integer({ minimum: 1 })), limit: t.Optional(t.Integer({ minimum: 1, maximum: 100 })) }),
+    query: t.Object({
+      before: t.Optional(t.Integer({ minimum: 1, description: 'a seed id from next_before: seeds revealed before it' })),
+      limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, description: 'page size (default 20)' })),
+    }),
     ok: { status: 200, description: 'a page; pass next_before back as before', schema: RevealedPage },
+    errors: { 400: ['invalid_before', 'invalid_limit'] },
   },
   'POST /api/games/fairness/verify': {
     tag: 'fairness', summary: 'Recompute a play from revealed seeds (no account needed)', access: 'public',

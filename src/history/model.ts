@@ -7,16 +7,16 @@ import { GameEvent } from '../realtime/events';
  * A parameter no route reads (a cache-buster) is ignored, unlike an unknown body field.
  */
 export const HistoryQuery = t.Object({
-  before: t.Optional(t.String({ maxLength: 40, description: 'an event_id from a previous page: events older than it' })),
-  limit: t.Optional(t.String({ maxLength: 4, description: 'page size, 1 to 100 (default 50)' })),
+  before: t.Optional(t.String({ description: 'an event_id from a previous page: events older than it' })),
+  limit: t.Optional(t.String({ description: 'page size, 1 to 100 (default 50)' })),
 }, { additionalProperties: true });
 export type HistoryQuery = typeof HistoryQuery.static;
 
 export const AdminEventsQuery = t.Object({
-  user_id: t.Optional(t.String({ maxLength: 16, description: "only this user's events" })),
-  game_type: t.Optional(t.String({ maxLength: 16, description: 'only this game: slot, rps, gacha or crash' })),
-  before: t.Optional(t.String({ maxLength: 16, description: 'a cursor (the global row id) from next_before: events stored before it' })),
-  limit: t.Optional(t.String({ maxLength: 4, description: 'page size, 1 to 100 (default 50)' })),
+  user_id: t.Optional(t.String({ description: "only this user's events" })),
+  game_type: t.Optional(t.String({ description: 'only this game: slot, rps, gacha or crash' })),
+  before: t.Optional(t.String({ description: 'a cursor (the global row id) from next_before: events stored before it' })),
+  limit: t.Optional(t.String({ description: 'page size, 1 to 100 (default 50)' })),
 }, { additionalProperties: true });
 export type AdminEventsQuery = typeof AdminEventsQuery.static;
 

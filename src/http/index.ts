@@ -39,6 +39,9 @@ function validationResponse(error: ValidationError, request: Request): Response 
   }
   const issue = error.valueError;
   const field = issue?.path.split('/')[1] ?? '';
+  // Routes read their queries themselves (src/http/query.ts); should a query schema refuse one,
+  // it is still named with its own code.
+  if (error.type === 'query') return errorResponse(400, field ? `invalid_${field}` : 'invalid_query', `${field || 'query'}: ${issue?.message ?? 'invalid'}`);
   // A field the schema does not name is the body's fault, whatever it is called (`choice` sent
   // to the slot is not a bad choice).
   if (issue?.type === ValueErrorType.ObjectAdditionalProperties) {
@@ -49,8 +52,10 @@ function validationResponse(error: ValidationError, request: Request): Response 
   if (isNotAnObject) return errorResponse(400, 'invalid_body', 'body: must be a JSON object');
   const code = FIELD_CODES[field] ?? 'invalid_body';
   const choices = choicesOf(issue?.schema);
+  // A schema's `error` is its rule in words ("username must be 3 to 32 letters, …"), never the pattern.
+  const rule = (issue?.schema as { error?: unknown } | undefined)?.error;
   const reason = choices ? `must be one of ${choices.join(', ')}` : (issue?.message ?? 'invalid');
-  const message = field ? `${field}: ${reason}` : `body: ${reason}`;
+  const message = typeof rule === 'string' ? rule : field ? `${field}: ${reason}` : `body: ${reason}`;
   return errorResponse(400, code, message);
 }
 
