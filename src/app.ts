@@ -174,7 +174,7 @@ export function createApp(deps: AppDeps) {
     .use(fairnessController(fairness, tokens))
     .use(adminUsersController(db.sql, tokens))
     .use(monitorController())
-    .use(docsController((): readonly ServedRoute[] => app.routes))
+    .use(docsController((): readonly ServedRoute[] => app.routes, config.PUBLIC_URL))
     .use(
       realtimeController({
         hub,
