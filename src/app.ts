@@ -28,6 +28,7 @@ import { KeyedRateLimiter } from './http/rate-limit';
 import { createLogger, throttledWarnings, type Logger } from './log';
 import { monitorController } from './monitor';
 import { observabilityController, type Ping } from './observability';
+import { buildInfo } from './observability/build-info';
 import { Metrics } from './observability/metrics';
 import { requestObserver } from './observability/requests';
 import { realtimeController } from './realtime';
@@ -80,7 +81,7 @@ export function createApp(deps: AppDeps) {
   const { config, db } = deps;
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.LOG_LEVEL);
-  const metrics = new Metrics();
+  const metrics = new Metrics(buildInfo(config.GIT_COMMIT));
   const requests = requestObserver({ logger, metrics });
   const tokens = createTokenService({ secret: deps.jwtSecret, ttlSeconds: config.JWT_TTL_SECONDS, now: () => clock.now() });
   const auth = new AuthService({
