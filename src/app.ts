@@ -29,6 +29,7 @@ import { KeyedRateLimiter } from './http/rate-limit';
 import { createLogger, throttledWarnings, type Logger } from './log';
 import { monitorController } from './monitor';
 import { observabilityController, type Ping } from './observability';
+import { buildInfo } from './observability/build-info';
 import { Metrics } from './observability/metrics';
 import { requestObserver } from './observability/requests';
 import { realtimeController } from './realtime';
@@ -81,7 +82,7 @@ export function createApp(deps: AppDeps) {
   const { config, db } = deps;
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? createLogger(config.LOG_LEVEL);
-  const metrics = new Metrics();
+  const metrics = new Metrics(buildInfo(config.GIT_COMMIT));
   const requests = requestObserver({ logger, metrics });
   const tokens = createTokenService({ secret: deps.jwtSecret, ttlSeconds: config.JWT_TTL_SECONDS, now: () => clock.now() });
   const auth = new AuthService({
@@ -149,7 +150,9 @@ export function createApp(deps: AppDeps) {
 
   const clientAddress = addressOf(config.TRUSTED_PROXIES && trustedProxies(config.TRUSTED_PROXIES));
 
-  const app = new Elysia({ websocket: websocketSettings(config) })
+  // normalize: false: Elysia would otherwise strip a field the body's schema does not name and
+  // play on; a request is taken exactly as sent or refused (400 invalid_body), as documented.
+  const app = new Elysia({ websocket: websocketSettings(config), normalize: false })
     .use(requests.plugin)
     .use(httpErrors({ maxBodyBytes: config.MAX_BODY_BYTES, logger, onAnsweredEarly: requests.finish, methodsOf: methodsOf((): readonly ServedRoute[] => app.routes) }))
     .use(corsFor(config.ALLOWED_ORIGINS))
@@ -177,7 +180,7 @@ export function createApp(deps: AppDeps) {
     .use(fairnessController(fairness, tokens, clientAddress))
     .use(adminUsersController(db.sql, tokens))
     .use(monitorController())
-    .use(docsController((): readonly ServedRoute[] => app.routes))
+    .use(docsController((): readonly ServedRoute[] => app.routes, config.PUBLIC_URL))
     .use(
       realtimeController({
         hub,

@@ -59,6 +59,8 @@ const settings = {
   PASSWORD_MEMORY_KIB: { schema: t.Integer({ minimum: 1024 }), default: 19_456, expects: 'KiB, at least 1024' },
   // Unset: /metrics is public (bind it to a private network). Set: it needs `Authorization: Bearer <it>`.
   METRICS_TOKEN: { schema: t.Optional(t.String({ minLength: 16, maxLength: 256 })), default: undefined, expects: 'a bearer token of 16 to 256 characters' },
+  // What games_build_info names as the commit; unset, git is asked (`unknown` without it).
+  GIT_COMMIT: { schema: t.Optional(t.String({ pattern: '^[0-9A-Za-z._-]{1,64}$' })), default: undefined, expects: 'a commit id (1 to 64 of A-Z a-z 0-9 . _ -)' },
   LOG_LEVEL: { schema: t.Union([t.Literal('debug'), t.Literal('info'), t.Literal('warn'), t.Literal('error'), t.Literal('silent')]), default: 'info', expects: 'debug, info, warn, error or silent' },
 } satisfies Record<string, { schema: TSchema; default: unknown; expects: string }>;
 

@@ -63,4 +63,4 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 // After the handlers: whoever waits for this line may signal at once.
-logger.announce(`listening on ${server.url}`, { port: server.port, database: config.DATABASE_URL.split(':')[0], broker: server.app.hub.brokerName });
+logger.announce(`listening on ${server.address}`, { port: server.port, database: config.DATABASE_URL.split(':')[0], broker: server.app.hub.brokerName });

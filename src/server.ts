@@ -12,7 +12,10 @@ import { CloseCode } from './realtime/close-codes';
 import { openDatabase } from './storage';
 
 export type RunningServer = {
+  /** Where this host reaches the server: `address` with a wildcard host made loopback. */
   url: string;
+  /** The address bound, as printed at start (`http://0.0.0.0:8000` when bound to every interface). */
+  address: string;
   port: number;
   app: ReturnType<typeof createApp>;
   /** Graceful: stop accepting, finish in-flight requests, close sockets 1001, close the database. */
@@ -54,11 +57,13 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
   await hub.presence.refresh();
 
   const port = server.port!;
-  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+  const address = server.url.href.replace(/\/$/, '');
+  const url = reachableUrl(address);
   let stopping: Promise<void> | undefined;
 
   return {
     url,
+    address,
     port,
     app: built,
     stop: () =>
@@ -79,4 +84,12 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
         if (!overrides.db) await db.close();
       })()),
   };
+}
+
+/**
+ * A bound address as a URL a client on this host can connect to: a wildcard (`0.0.0.0`, `[::]`)
+ * names no host to connect to, so its loopback stands in.
+ */
+export function reachableUrl(address: string): string {
+  return address.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
 }

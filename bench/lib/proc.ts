@@ -125,7 +125,8 @@ export async function startServer(options: {
       const match = LISTENING.exec(line);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]!.replace(/\/$/, ""));
+        // The server prints the address bound: a wildcard host is reached through loopback.
+        resolve(match[1]!.replace(/\/$/, "").replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:"));
       }
     };
     void child.exited.then((code) => {

@@ -56,7 +56,7 @@ async function measure(level: 'silent' | 'info'): Promise<{ cpuMicrosPerPlay: nu
 async function metricsMethods(): Promise<Record<string, number>> {
   const module = await import('../../src/observability/metrics').catch(() => undefined);
   if (!module) return {};
-  const metrics = new module.Metrics();
+  const metrics = new module.Metrics({ version: 'bench', commit: 'unknown', bun: Bun.version });
   const N = 1_000_000;
   const time = (call: (i: number) => void, n = N) => {
     const started = performance.now();

@@ -87,7 +87,9 @@ const AUTH_DESCRIPTION =
   'The access token in Authorization: Bearer, or (browsers) the subprotocol bearer.<token> offered beside games.v1 (the server answers games.v1), or ?token= unless ALLOW_QUERY_TOKEN=false. ' +
   'The upgrade is refused before any socket opens: 401 (missing, malformed, expired or wrongly signed token), 403 (a non-admin on the monitor, a refused Origin), 429 (too many sockets).';
 
-export function asyncApiDocument() {
+/** `origin`: the server the document was fetched from (or PUBLIC_URL), e.g. `https://games.example`. */
+export function asyncApiDocument(origin: string) {
+  const url = new URL(origin);
   const server = byType(ServerMessage.anyOf);
   const client = byType(ClientMessage.anyOf);
 
@@ -112,7 +114,7 @@ export function asyncApiDocument() {
       address,
       title,
       description,
-      servers: [{ $ref: '#/servers/local' }],
+      servers: [{ $ref: '#/servers/this' }],
       messages: Object.fromEntries(types.map((type) => [type, { $ref: `#/components/messages/${type}` }])),
       bindings: { ws: { method: 'GET', query: { type: 'object', properties: query } } },
       'x-close-codes': CLOSE_CODES,
@@ -140,9 +142,10 @@ export function asyncApiDocument() {
     },
     defaultContentType: 'application/json',
     servers: {
-      local: {
-        host: 'localhost:8000',
-        protocol: 'ws',
+      this: {
+        host: url.host,
+        protocol: url.protocol === 'https:' ? 'wss' : 'ws',
+        ...(url.pathname === '/' ? {} : { pathname: url.pathname.replace(/\/+$/, '') }),
         description: AUTH_DESCRIPTION,
         security: [
           { $ref: '#/components/securitySchemes/bearerHeader' },

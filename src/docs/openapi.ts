@@ -29,6 +29,8 @@ export type OperationDoc = {
   ok: { status: number; description: string; schema?: TSchema; mediaType?: string };
   /** Error codes by status, beyond those the access level and a JSON body bring. */
   errors?: Record<number, string[]>;
+  /** Descriptions of the path's `:params` (each is declared, required, a string, described or not). */
+  path?: Record<string, string>;
   /** Hand-written parameters (WebSocket upgrades). */
   parameters?: { name: string; in: 'query'; description: string; schema: TSchema }[];
 };
@@ -84,8 +86,6 @@ const websocket = (who: string, extra: OperationDoc['parameters'] = []): Operati
 
 const page = (summary: string, mediaType: string): OperationDoc => ({ tag: 'docs', summary, access: 'public', ok: { status: 200, description: summary, mediaType, schema: t.Any() } });
 
-/** Served with and without the trailing slash: one description for both. */
-const fairnessState: OperationDoc = { tag: 'fairness', summary: "The caller's seeds: the active seed's hash, the client seed, the next nonce", access: 'user', ok: { status: 200, description: 'the fairness state', schema: FairnessState } };
 
 /** Every route, keyed `METHOD path`. */
 export const operations: Record<string, OperationDoc> = {
@@ -144,8 +144,7 @@ export const operations: Record<string, OperationDoc> = {
     ok: { status: 200, description: 'the users', schema: UsersResponse },
     errors: { 400: ['invalid_ids'] },
   },
-  'GET /api/games/fairness': fairnessState,
-  'GET /api/games/fairness/': fairnessState,
+  'GET /api/games/fairness': { tag: 'fairness', summary: "The caller's seeds: the active seed's hash, the client seed, the next nonce", access: 'user', ok: { status: 200, description: 'the fairness state', schema: FairnessState } },
   'PUT /api/games/fairness/client-seed': {
     tag: 'fairness', summary: 'Set the client seed for the next plays', access: 'user', body: ClientSeedBody,
     ok: { status: 200, description: 'the fairness state', schema: FairnessState },
@@ -156,8 +155,12 @@ export const operations: Record<string, OperationDoc> = {
   },
   'GET /api/games/fairness/revealed': {
     tag: 'fairness', summary: "The caller's revealed seeds, newest first", access: 'user',
-    query: t.Object({ before: t.Optional(t.Integer({ minimum: 1 })), limit: t.Optional(t.Integer({ minimum: 1, maximum: 100 })) }),
+    query: t.Object({
+      before: t.Optional(t.Integer({ minimum: 1, description: 'a seed id from next_before: seeds revealed before it' })),
+      limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, description: 'page size (default 20)' })),
+    }),
     ok: { status: 200, description: 'a page; pass next_before back as before', schema: RevealedPage },
+    errors: { 400: ['invalid_before', 'invalid_limit'] },
   },
   'POST /api/games/fairness/verify': {
     tag: 'fairness', summary: 'Recompute a play from revealed seeds (no account needed)', access: 'public',
@@ -170,9 +173,17 @@ export const operations: Record<string, OperationDoc> = {
     ok: { status: 200, description: 'ready', schema: t.Object({ status: t.Literal('ready') }, { additionalProperties: true }) },
     errors: { 503: ['not_ready'] },
   },
-  'GET /metrics': { tag: 'operations', summary: 'Prometheus metrics (public unless METRICS_TOKEN is set; then Authorization: Bearer <METRICS_TOKEN>)', access: 'public', ok: { status: 200, description: 'Prometheus text format', mediaType: 'text/plain', schema: t.String() } },
+  'GET /metrics': {
+    tag: 'operations', summary: 'Prometheus metrics (public unless METRICS_TOKEN is set; then Authorization: Bearer <METRICS_TOKEN>)', access: 'public',
+    ok: { status: 200, description: 'Prometheus text format (docs/API.md lists every metric)', mediaType: 'text/plain', schema: t.String() },
+    errors: { 401: ['unauthorized'] },
+  },
   'GET /monitor': page('The live monitor page (admins log in on it)', 'text/html'),
-  'GET /monitor/assets/:name': { ...page('A file of the monitor page', 'application/octet-stream'), errors: { 404: ['not_found'] } },
+  'GET /monitor/assets/:name': {
+    ...page('A file of the monitor page', 'application/octet-stream'),
+    path: { name: 'a file the page loads, e.g. monitor.js' },
+    errors: { 404: ['not_found'] },
+  },
   'GET /openapi': page('This document as a page', 'text/html'),
   'GET /openapi/json': page('This document', 'application/json'),
   'GET /asyncapi.json': page('AsyncAPI 3 document of the WebSocket streams', 'application/json'),
@@ -193,10 +204,13 @@ function errorsOf(doc: OperationDoc): Map<number, string[]> {
   return all;
 }
 
-/** JSON Schema as the document holds it: TypeBox's symbols dropped. */
-const plain = (schema: TSchema) => JSON.parse(JSON.stringify(schema));
+/**
+ * JSON Schema as the document holds it: TypeBox's symbols dropped, and a schema's `error` (the
+ * rule in words that a refusal says, src/http/index.ts) too: it is not a JSON Schema keyword.
+ */
+const plain = (schema: TSchema) => JSON.parse(JSON.stringify(schema, (key, value) => (key === 'error' && typeof value === 'string' ? undefined : value)));
 
-function operationObject(key: string, doc: OperationDoc) {
+function operationObject(key: string, doc: OperationDoc, pathNames: string[]) {
   const responses: Record<string, unknown> = {};
   const { status, description, schema, mediaType = 'application/json' } = doc.ok;
   responses[status] = { description, ...(schema ? { content: { [mediaType]: { schema: plain(schema) } } } : {}) };
@@ -214,7 +228,9 @@ function operationObject(key: string, doc: OperationDoc) {
     description: (schema as { description?: string }).description,
     schema: plain(schema),
   }));
+  const pathParameters = pathNames.map((name) => ({ name, in: 'path', required: true, description: doc.path?.[name], schema: { type: 'string' } }));
   const parameters = [
+    ...pathParameters,
     ...query,
     ...(doc.parameters ?? []).map((p) => ({ ...p, required: false, schema: plain(p.schema) })),
     ...(doc.headers ?? []).map((h) => ({ name: h.name, in: 'header', required: false, description: h.description, schema: { type: 'string' } })),
@@ -242,7 +258,8 @@ export function openApiPaths(served: readonly ServedRoute[], table = operations)
     const [method, rawPath] = key.split(' ') as [string, string];
     const path = rawPath.replace(/:([^/]+)/g, '{$1}');
     const methods = method === 'ALL' ? ['get', 'post'] : [method.toLowerCase()];
-    for (const m of methods) (paths[path] ??= {})[m] = operationObject(`${m} ${path}`, doc);
+    const pathNames = [...rawPath.matchAll(/:([^/]+)/g)].map((match) => match[1]!);
+    for (const m of methods) (paths[path] ??= {})[m] = operationObject(`${m} ${path}`, doc, pathNames);
   }
   return paths;
 }

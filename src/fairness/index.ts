@@ -13,7 +13,8 @@ export const fairnessController = (service: FairnessService, tokens: TokenServic
   new Elysia({ name: 'fairness', prefix: '/api/games/fairness' })
     .post('/verify', ({ body, request, server }) => service.verify(body, clientAddress(request, server)), { body: VerifyBody })
     .use(authGuard(tokens))
-    .get('/', ({ auth }) => service.state(auth.userId))
+    // '' not '/': the route is /api/games/fairness (Elysia answers the trailing slash as well).
+    .get('', ({ auth }) => service.state(auth.userId))
     .put('/client-seed', ({ auth, body }) => service.setClientSeed(auth.userId, body.client_seed), { body: ClientSeedBody })
     .post('/rotate', ({ auth }) => service.rotate(auth.userId))
     .get('/revealed', ({ auth, query }) => service.revealed(auth.userId, query), { query: RevealedQuery });

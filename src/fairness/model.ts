@@ -1,11 +1,10 @@
 import { Type as t } from '@sinclair/typebox';
-import { t as elysia } from 'elysia';
 import { GameType } from '../games/model';
 
 /** 1 to 64 visible ASCII characters (no spaces, so nothing is lost to trimming when retyped). */
-export const ClientSeed = t.String({ pattern: '^[\\x21-\\x7e]{1,64}$', description: 'the player\'s seed, 1 to 64 printable ASCII characters' });
+export const ClientSeed = t.String({ pattern: '^[\\x21-\\x7e]{1,64}$', description: 'the player\'s seed, 1 to 64 printable ASCII characters', error: 'client_seed must be 1 to 64 printable ASCII characters, no spaces' });
 
-export const ClientSeedBody = t.Object({ client_seed: ClientSeed });
+export const ClientSeedBody = t.Object({ client_seed: ClientSeed }, { additionalProperties: false });
 export type ClientSeedBody = typeof ClientSeedBody.static;
 
 /** What a play's result carries: enough, once the seed is revealed, to recompute it. */
@@ -46,18 +45,18 @@ export type RevealedSeed = typeof RevealedSeed.static;
 export const RevealedPage = t.Object({ seeds: t.Array(RevealedSeed), next_before: t.Union([t.Integer(), t.Null()]) });
 export type RevealedPage = typeof RevealedPage.static;
 
-/** Query strings arrive as text: Elysia's Numeric converts before checking. */
+/** As text: `FairnessService.revealed` reads each, so a bad one gets its own code (src/http/query.ts). */
 export const RevealedQuery = t.Object({
-  before: t.Optional(elysia.Numeric({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 })),
-  limit: t.Optional(elysia.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
-});
+  before: t.Optional(t.String({ description: 'a seed id from next_before: seeds revealed before it' })),
+  limit: t.Optional(t.String({ description: 'page size, 1 to 100 (default 20)' })),
+}, { additionalProperties: true });
 export type RevealedQuery = typeof RevealedQuery.static;
 
 export const VerifyBody = t.Object({
   game_type: GameType,
-  server_seed: t.String({ pattern: '^[0-9a-f]{64}$', description: 'a revealed server seed: 64 lowercase hex digits' }),
+  server_seed: t.String({ pattern: '^[0-9a-f]{64}$', description: 'a revealed server seed: 64 lowercase hex digits', error: 'server_seed must be 64 lowercase hex digits' }),
   client_seed: ClientSeed,
   nonce: t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
   params: t.Record(t.String(), t.Unknown(), { description: 'the play\'s request body, e.g. { "bet": 1, "choice": "rock" }' }),
-});
+}, { additionalProperties: false });
 export type VerifyBody = typeof VerifyBody.static;

@@ -5,6 +5,7 @@ import { Value } from '@sinclair/typebox/value';
 import { games } from '../games/catalogue';
 import { checkPlay, type BetLimits } from '../play/service';
 import { badRequest, tooManyRequests } from '../http/errors';
+import { pageLimit, positiveInteger } from '../http/query';
 import { KeyedRateLimiter } from '../http/rate-limit';
 import type { Dialect } from '../storage';
 import { fromMinor } from '../money';
@@ -50,8 +51,9 @@ export class FairnessService {
   }
 
   async revealed(userId: number, query: RevealedQuery): Promise<RevealedPage> {
-    const limit = query.limit ?? DEFAULT_PAGE;
-    const seeds = await revealedPage(this.sql, userId, query.before as number | undefined, limit);
+    const limit = pageLimit(query.limit, DEFAULT_PAGE);
+    const before = query.before === undefined ? undefined : positiveInteger(query.before, 'before');
+    const seeds = await revealedPage(this.sql, userId, before, limit);
     const isFull = seeds.length === limit;
     return { seeds, next_before: isFull ? seeds[seeds.length - 1]!.id : null };
   }

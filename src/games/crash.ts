@@ -13,7 +13,7 @@ import { Bet } from './model';
 export const MIN_CASHOUT = 1.01;
 export const MAX_CASHOUT = 1000;
 
-export const CrashBody = t.Object({ bet: Bet, cashout: t.Number({ minimum: MIN_CASHOUT, maximum: MAX_CASHOUT }) });
+export const CrashBody = t.Object({ bet: Bet, cashout: t.Number({ minimum: MIN_CASHOUT, maximum: MAX_CASHOUT }) }, { additionalProperties: false });
 export type CrashBody = typeof CrashBody.static;
 
 /** The crash point in hundredths (99 means it crashed at 0.99, before any cashout). */

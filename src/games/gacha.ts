@@ -16,7 +16,7 @@ export const RARITIES = [
   { rarity: 'legendary', perMille: 10, multiplier: 1500, items: ['dragon crown'] },
 ] as const;
 
-export const GachaBody = t.Object({ bet: Bet });
+export const GachaBody = t.Object({ bet: Bet }, { additionalProperties: false });
 export type GachaBody = typeof GachaBody.static;
 
 export const gacha: Game<GachaBody> = {

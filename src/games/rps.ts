@@ -14,7 +14,7 @@ export type Choice = (typeof CHOICES)[number];
 const WIN_HUNDREDTHS = 194;
 const BEATS: Record<Choice, Choice> = { rock: 'scissors', paper: 'rock', scissors: 'paper' };
 
-export const RpsBody = t.Object({ bet: Bet, choice: t.Union(CHOICES.map((choice) => t.Literal(choice))) });
+export const RpsBody = t.Object({ bet: Bet, choice: t.Union(CHOICES.map((choice) => t.Literal(choice))) }, { additionalProperties: false });
 export type RpsBody = typeof RpsBody.static;
 
 export function rpsOutcome(choice: Choice, house: Choice): 'win' | 'draw' | 'lose' {

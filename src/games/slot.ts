@@ -21,7 +21,7 @@ export const SYMBOLS = [
 export const TWO_CHERRIES = 50;
 const TOTAL_WEIGHT = SYMBOLS.reduce((sum, symbol) => sum + symbol.weight, 0);
 
-export const SlotBody = t.Object({ bet: Bet });
+export const SlotBody = t.Object({ bet: Bet }, { additionalProperties: false });
 export type SlotBody = typeof SlotBody.static;
 
 /** The payout multiplier (hundredths) of a line of reels. */

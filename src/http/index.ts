@@ -1,4 +1,5 @@
 /** Turns every failure into `{ error: { code, message } }` with the right status. */
+import { ValueErrorType } from '@sinclair/typebox/errors';
 import { Elysia, ValidationError } from 'elysia';
 import type { Logger } from '../log';
 import { redactUrl } from '../log';
@@ -38,10 +39,23 @@ function validationResponse(error: ValidationError, request: Request): Response 
   }
   const issue = error.valueError;
   const field = issue?.path.split('/')[1] ?? '';
+  // Routes read their queries themselves (src/http/query.ts); should a query schema refuse one,
+  // it is still named with its own code.
+  if (error.type === 'query') return errorResponse(400, field ? `invalid_${field}` : 'invalid_query', `${field || 'query'}: ${issue?.message ?? 'invalid'}`);
+  // A field the schema does not name is the body's fault, whatever it is called (`choice` sent
+  // to the slot is not a bad choice).
+  if (issue?.type === ValueErrorType.ObjectAdditionalProperties) {
+    const known = Object.keys((issue.schema as { properties?: object }).properties ?? {});
+    return errorResponse(400, 'invalid_body', `${field}: not a field of this body (it takes ${known.join(', ') || 'none'})`);
+  }
+  const isNotAnObject = field === '' && issue?.type === ValueErrorType.Object;
+  if (isNotAnObject) return errorResponse(400, 'invalid_body', 'body: must be a JSON object');
   const code = FIELD_CODES[field] ?? 'invalid_body';
   const choices = choicesOf(issue?.schema);
+  // A schema's `error` is its rule in words ("username must be 3 to 32 letters, …"), never the pattern.
+  const rule = (issue?.schema as { error?: unknown } | undefined)?.error;
   const reason = choices ? `must be one of ${choices.join(', ')}` : (issue?.message ?? 'invalid');
-  const message = field ? `${field}: ${reason}` : `body: ${reason}`;
+  const message = typeof rule === 'string' ? rule : field ? `${field}: ${reason}` : `body: ${reason}`;
   return errorResponse(400, code, message);
 }
 

@@ -2,7 +2,10 @@
  * The server's Prometheus metrics: one `Metrics` per app (tests run many apps in one process,
  * so nothing is global), typed methods for each thing counted, and `render()` in the text
  * exposition format 0.0.4. Names follow Prometheus (`_total`, `_seconds`, base units) with the
- * `games_` prefix, after centrifugo's where one matches (`games_node_num_clients`).
+ * `games_` prefix; money, which has no base unit, is counted and named in cents
+ * (`games_bet_cents_total`). `games_node_num_clients` (centrifugo's name) is kept beside
+ * `games_websocket_connections`, the same gauge under the name the contract prefers.
+ * docs/API.md ("Metrics") lists every family.
  *
  * Written by hand rather than with prom-client 15.1.3, because its costs under Bun 1.4.5 were
  * measured side by side on this machine (same process, same load): a play's three labelled
@@ -12,6 +15,8 @@
  * under Bun); the few below take microseconds. Money is counted in integer cents, so the
  * totals equal the ledger's exactly (`bench/micro/observability.ts` repeats the timings).
  */
+
+import type { BuildInfo } from './build-info';
 
 /** The kinds of socket, as the realtime routes name them. */
 export type SocketKind = 'user' | 'monitor';
@@ -67,14 +72,16 @@ export function escapeLabel(value: string): string {
 const header = (name: string, type: 'counter' | 'gauge' | 'histogram', help: string) => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
 
 /** One sample line per label value of a single-label family. */
-function byLabel(name: string, label: string, values: Map<string, number>, scale = 1): string[] {
-  return [...values].map(([value, n]) => `${name}{${label}="${escapeLabel(value)}"} ${n / scale}`);
+function byLabel(name: string, label: string, values: Map<string, number>): string[] {
+  return [...values].map(([value, n]) => `${name}{${label}="${escapeLabel(value)}"} ${n}`);
 }
 
 const add = (map: Map<string, number>, key: string, by: number) => map.set(key, (map.get(key) ?? 0) + by);
 
 
 export class Metrics {
+  constructor(private readonly build: BuildInfo) {}
+
   private readonly openSockets = new Map<string, number>([
     ['user', 0],
     ['monitor', 0],
@@ -160,15 +167,20 @@ export class Metrics {
     const cpu = process.cpuUsage();
     const memory = process.memoryUsage();
     const requestName = 'games_http_request_duration_seconds';
+    const { version, commit, bun } = this.build;
     const lines = [
-      ...header('games_node_num_clients', 'gauge', 'Open WebSockets on this instance, by kind (user or monitor).'),
+      ...header('games_build_info', 'gauge', 'Always 1; the labels say what runs: the package version, the commit, the Bun version.'),
+      `games_build_info{version="${escapeLabel(version)}",commit="${escapeLabel(commit)}",bun="${escapeLabel(bun)}"} 1`,
+      ...header('games_websocket_connections', 'gauge', 'Open WebSockets on this instance, by kind (user or monitor).'),
+      ...byLabel('games_websocket_connections', 'kind', this.openSockets),
+      ...header('games_node_num_clients', 'gauge', 'Open WebSockets on this instance, by kind; the same as games_websocket_connections, under centrifugo\'s name.'),
       ...byLabel('games_node_num_clients', 'kind', this.openSockets),
       ...header('games_plays_total', 'counter', 'Plays committed, by game.'),
       ...byLabel('games_plays_total', 'game', this.plays),
-      ...header('games_bets_total', 'counter', 'Money bet in committed plays, by game (money units, two decimals).'),
-      ...byLabel('games_bets_total', 'game', this.betCents, 100),
-      ...header('games_payouts_total', 'counter', 'Money paid out by committed plays, by game (money units, two decimals).'),
-      ...byLabel('games_payouts_total', 'game', this.payoutCents, 100),
+      ...header('games_bet_cents_total', 'counter', 'Money bet in committed plays, by game, in cents (integer, equal to the ledger).'),
+      ...byLabel('games_bet_cents_total', 'game', this.betCents),
+      ...header('games_payout_cents_total', 'counter', 'Money paid out by committed plays, by game, in cents (integer, equal to the ledger).'),
+      ...byLabel('games_payout_cents_total', 'game', this.payoutCents),
       ...header('games_messages_delivered_total', 'counter', 'Messages (game events, balance updates, presence) the broker delivered to this instance, by topic.'),
       ...byLabel('games_messages_delivered_total', 'topic', this.delivered),
       ...header('games_server_closes_total', 'counter', 'Sockets the server closed: too_slow (4002) and message_budget (1008).'),

@@ -5,6 +5,7 @@
  * handful), so each event is checked against each of them once, not once per monitor.
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { GameType } from '../games/model';
 import { MonitorFilter, type GameEvent } from './events';
 
 export const MONITOR_TOPIC = 'monitor';
@@ -26,11 +27,21 @@ export function filterFromQuery(query: Record<string, string | undefined>): Moni
   return checkFilter(filter);
 }
 
+const GAME_TYPES = GameType.anyOf.map((member) => member.const).join(', ');
+/** Each filter field's rule in words: a refusal names the field that failed, not a schema path. */
+const FILTER_RULES: Record<string, string> = {
+  games: `games must be a comma-separated list of at most 8 of ${GAME_TYPES}`,
+  user_id: 'user_id must be a positive integer',
+  min_bet: `min_bet must be a number from 0 to ${MonitorFilter.properties.min_bet.maximum}`,
+  min_multiplier: `min_multiplier must be a number from 0 to ${MonitorFilter.properties.min_multiplier.maximum}`,
+};
+
 /** A filter as a client sent it, checked; an empty one is no filter. */
 export function checkFilter(candidate: Record<string, unknown>): MonitorFilter | undefined | { error: string } {
   if (!isMonitorFilter.Check(candidate)) {
     const issue = isMonitorFilter.Errors(candidate).First();
-    return { error: `monitor filter ${issue?.path || ''}: ${issue?.message ?? 'invalid'} (games: slot, rps, gacha, crash; user_id: integer; min_bet, min_multiplier: numbers)` };
+    const field = issue?.path.split('/')[1] ?? '';
+    return { error: FILTER_RULES[field] ?? `monitor filter ${field || 'message'}: ${issue?.message ?? 'invalid'}` };
   }
   const { games, user_id, min_bet, min_multiplier } = candidate;
   const isEmpty = games === undefined && user_id === undefined && min_bet === undefined && min_multiplier === undefined;

@@ -5,7 +5,7 @@
  * back by itself; an instance SIGKILLed has its users reported gone by a survivor.
  */
 import { afterAll, describe, expect, it } from 'bun:test';
-import { api, type Api, type GameName } from '../support/client';
+import { api, fullBalance, type Api, type GameName } from '../support/client';
 import { eventually, useCluster } from '../support/cluster';
 import { auditLedger } from '../support/ledger-audit';
 import { postgresCluster } from '../support/postgres';
@@ -23,7 +23,7 @@ describe('a cluster of two processes under faults', () => {
     const games: GameName[] = ['slot', 'rps', 'gacha', 'crash'];
     for (let round = 0; round < 3; round++) {
       const user = await suite.clients[round % 2]!.signup();
-      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => suite.clients[i % 2]!.play(user.access_token, games[i % games.length]!, { bet: 1000, cashout: 1.01 })));
+      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => suite.clients[i % 2]!.play(user.access_token, games[i % games.length]!, fullBalance(games[i % games.length]!))));
       const statuses = answers.map((answer) => answer.status);
       expect(statuses.filter((status) => status !== 200 && status !== 402)).toEqual([]);
       const accepted = answers.filter((answer) => answer.status === 200);

@@ -44,3 +44,14 @@ describe('AsyncAPI', () => {
     expect(Object.keys(doc.channels.user['x-close-codes']).sort()).toEqual(['1001', '1007', '1008', '1009', '4001', '4002']);
   });
 });
+
+describe('AsyncAPI servers', () => {
+  it('names the host it was fetched from, not a fixed localhost:8000', async () => {
+    const doc = JSON.parse((await document()).text);
+    const { host, port } = new URL(suite.server.url);
+    expect(Object.values(doc.servers).map((server: any) => [server.host, server.protocol])).toEqual([[`${host}`, 'ws']]);
+    expect(host).toEndWith(`:${port}`);
+    const other = await (await fetch(`${suite.server.url}/asyncapi.json`, { headers: { host: 'games.example:9000' } })).json();
+    expect(Object.values(other.servers).map((server: any) => server.host)).toEqual(['games.example:9000']);
+  });
+});

@@ -6,6 +6,7 @@
 import { Database } from 'bun:sqlite';
 import { describe, expect, it } from 'bun:test';
 import { join } from 'node:path';
+import packageJson from '../../package.json';
 import { escapeLabel } from '../../src/observability/metrics';
 import type { Broker } from '../../src/realtime/broker/broker';
 import { api, GAME_NAMES, type GameName } from '../support/client';
@@ -69,8 +70,9 @@ describe('plays, bets and payouts', () => {
       expect([...ledger.keys()].sort()).toEqual([...GAME_NAMES].sort());
       for (const [game, totals] of ledger) {
         expect(metrics.value('games_plays_total', { game })).toBe(totals.plays);
-        expect(metrics.value('games_bets_total', { game })).toBe(totals.bets / 100);
-        expect(metrics.value('games_payouts_total', { game })).toBe(totals.payouts / 100);
+        // In whole cents, as the ledger holds them: the name says the unit.
+        expect(metrics.value('games_bet_cents_total', { game })).toBe(totals.bets);
+        expect(metrics.value('games_payout_cents_total', { game })).toBe(totals.payouts);
       }
       const total = answers.length;
       expect(total).toBe(32);
@@ -112,10 +114,14 @@ describe('open sockets', () => {
       const client = api(server.url);
       const player = await client.signup();
       const admin = await client.loginAdmin();
-      const gauge = (metrics: Scrape) => ({
-        user: metrics.value('games_node_num_clients', { kind: 'user' }),
-        monitor: metrics.value('games_node_num_clients', { kind: 'monitor' }),
-      });
+      // games_websocket_connections, and the same under centrifugo's name.
+      const gauge = (metrics: Scrape) => {
+        const user = metrics.value('games_websocket_connections', { kind: 'user' });
+        const monitor = metrics.value('games_websocket_connections', { kind: 'monitor' });
+        expect(metrics.types.get('games_websocket_connections')).toBe('gauge');
+        expect([metrics.value('games_node_num_clients', { kind: 'user' }), metrics.value('games_node_num_clients', { kind: 'monitor' })]).toEqual([user, monitor]);
+        return { user, monitor };
+      };
       expect(gauge(await scrape(server.url))).toEqual({ user: 0, monitor: 0 });
       const first = await openUserSocket(server.url, player.access_token);
       const second = await openUserSocket(server.url, player.access_token);
@@ -183,6 +189,36 @@ describe('METRICS_TOKEN', () => {
   it('when unset, leaves /metrics public', async () => {
     await withServer({}, async (server) => {
       expect((await scrape(server.url)).value('games_node_num_clients', { kind: 'user' })).toBe(0);
+    });
+  });
+});
+
+describe('games_build_info', () => {
+  it('is 1, labelled with the package version, GIT_COMMIT and the Bun version', async () => {
+    await withServer({ GIT_COMMIT: 'abc1234' }, async (server) => {
+      const metrics = await scrape(server.url);
+      expect(metrics.types.get('games_build_info')).toBe('gauge');
+      expect(metrics.find('games_build_info')).toEqual([{ name: 'games_build_info', labels: { version: packageJson.version, commit: 'abc1234', bun: Bun.version }, value: 1 }]);
+    });
+  });
+
+  it('names the checked-out commit when GIT_COMMIT is unset', async () => {
+    const head = Bun.spawnSync(['git', 'rev-parse', 'HEAD'], { cwd: import.meta.dir }).stdout.toString().trim();
+    expect(head).toMatch(/^[0-9a-f]{40}$/);
+    await withServer({}, async (server) => {
+      expect((await scrape(server.url)).find('games_build_info')[0]!.labels.commit).toBe(head);
+    });
+  });
+});
+
+describe('docs/API.md', () => {
+  it('lists every metric family /metrics serves, with its type, and none it does not', async () => {
+    const text = await Bun.file(join(import.meta.dir, '..', '..', 'docs', 'API.md')).text();
+    const section = text.split('\n## Metrics\n')[1]?.split('\n## ')[0] ?? '';
+    const documented = new Map([...section.matchAll(/^\| `([a-z_]+)` \| (counter|gauge|histogram) \|/gm)].map((match) => [match[1]!, match[2]!]));
+    await withServer({}, async (server) => {
+      const served = (await scrape(server.url)).types;
+      expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(served));
     });
   });
 });

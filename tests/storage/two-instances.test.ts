@@ -4,7 +4,7 @@
  * sequences hold. The row lock, not an in-process queue, is what keeps them apart here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { api, ledgerOf, type GameName } from '../support/client';
+import { api, fullBalance, ledgerOf, type GameName } from '../support/client';
 import { auditLedger } from '../support/ledger-audit';
 import { FIRST_USE_TIMEOUT_MS } from '../support/postgres';
 import { startTestServer, testStore, type TestServer, type TestStore } from '../support/server';
@@ -31,7 +31,7 @@ describe('two app instances on one PostgreSQL', () => {
     for (let round = 0; round < 5; round++) {
       const user = await clients[round % 2]!.signup();
       const answers = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => clients[i % 2]!.play(user.access_token, games[i % games.length]!, { bet: 1000, cashout: 1.01 })),
+        Array.from({ length: 40 }, (_, i) => clients[i % 2]!.play(user.access_token, games[i % games.length]!, fullBalance(games[i % games.length]!))),
       );
       for (const answer of answers) expect([200, 402]).toContain(answer.status);
       const accepted = answers.filter((answer) => answer.status === 200);

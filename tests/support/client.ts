@@ -71,6 +71,9 @@ const DEFAULT_BODIES: Record<GameName, Record<string, unknown>> = {
   crash: { bet: 1, cashout: 2 },
 };
 
+/** A play of the whole starting balance (1,000); crash cashes out at its lowest, 1.01. */
+export const fullBalance = (game: GameName): Record<string, unknown> => (game === 'crash' ? { bet: 1000, cashout: 1.01 } : { bet: 1000 });
+
 /** A user's account as the test server's database holds it, in minor units (cents). */
 export type Ledger = { balance: number; plays: number; bets: number; payouts: number };
 

@@ -4,10 +4,14 @@
  */
 import type { Subprocess } from 'bun';
 import { join } from 'node:path';
+import { reachableUrl } from '../../src/server';
 import { TEST_SECRET, type TestEnv } from './server';
 
 export type ServerProcess = {
+  /** Where to connect. */
   url: string;
+  /** What the start line printed: the address bound. */
+  address: string;
   proc: Subprocess<'ignore', 'pipe', 'pipe'>;
   /** stdout and stderr so far, for assertions and for failure messages. */
   output(): string;
@@ -56,8 +60,9 @@ export async function spawnServer(env: TestEnv, timeoutMs = 10_000): Promise<Ser
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const url = /listening on (http:\/\/[^\s"]+)/.exec(text)?.[1];
-    if (url) return { url, proc, output: () => text };
+    // The line names the address bound (http://0.0.0.0:PORT for every interface): connect to loopback.
+    const address = /listening on (http:\/\/[^\s"]+)/.exec(text)?.[1];
+    if (address) return { url: reachableUrl(address), address, proc, output: () => text };
     if (proc.exitCode !== null || Date.now() > deadline) {
       proc.kill();
       throw new Error(`the server did not start:\n${text}`);
