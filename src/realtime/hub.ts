@@ -234,6 +234,7 @@ export class Hub {
     const ended = this.interest.unfollowFeed();
     if (!ended) return;
     this.sequencer.forgetWhere((userId) => !this.interest.wants(userId));
+    this.presence.forgetOnline();
     ended.catch((error) => this.options.onError?.('subscribe', error));
   }
 

@@ -102,4 +102,24 @@ describe('an instance takes only what its sockets need', () => {
     playing = false;
     await plays;
   }, 60_000);
+
+  it('a monitor opened again does not show a user who left while no monitor was here', async () => {
+    const { cluster, clients, adminToken, sockets } = suite;
+    const [here, there] = cluster.instances;
+    const user = await clients[0]!.signup('leaver');
+    const first = await openMonitor(here!.url, adminToken);
+    const socket = await openUserSocket(there!.url, user.access_token);
+    await first.socket.next((m) => m.type === 'presence' && m.user_id === user.user.id && m.status === 'join');
+    first.socket.ws.close();
+    await first.socket.closed;
+    // The user leaves while this instance holds no monitor, so it hears nothing of it.
+    socket.ws.close();
+    await socket.closed;
+    const watcher = await openMonitor(there!.url, adminToken);
+    sockets.track(watcher.socket);
+    await eventually(async () => watcher.socket.all('presence').some((m) => m.user_id === user.user.id && m.status === 'leave') || !watcher.snapshot.connected_user_ids.includes(user.user.id), Boolean, 'the leave to be decided');
+    const again = await openMonitor(here!.url, adminToken);
+    sockets.track(again.socket);
+    expect(again.snapshot.connected_user_ids).not.toContain(user.user.id);
+  }, 30_000);
 });

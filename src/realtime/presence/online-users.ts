@@ -83,6 +83,16 @@ export class PresenceTracker {
     return true;
   }
 
+  /**
+   * The last monitor here closed: presence messages stop coming, so the mirror would go stale.
+   * Emptied; the next monitor's feed fills it again from the cluster presence (refresh()).
+   */
+  forgetOnline(): void {
+    this.online.clear();
+    clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
+  }
+
   /** Users whose last socket was on an instance that died: announced gone by a survivor. */
   announceGone(userIds: readonly number[]): void {
     for (const userId of userIds) this.deps.announce(messages.presence(userId, 'leave'));
