@@ -5,7 +5,7 @@
  * handful), so each event is checked against each of them once, not once per monitor.
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { MonitorFilter, type GameEvent } from './events';
+import { MonitorFilter, type GameEvent } from '../../client/protocol/messages';
 
 export const MONITOR_TOPIC = 'monitor';
 /** Presence for monitors with a filter (unfiltered ones get it on MONITOR_TOPIC). */

@@ -1,3 +1,4 @@
+/** Accounts on the wire: what signup, login and refresh take, and the user and token responses. */
 import { Type as t } from '@sinclair/typebox';
 
 export const Username = t.String({ pattern: '^[A-Za-z0-9_]{3,32}$', description: '3 to 32 of A-Z a-z 0-9 _' });
