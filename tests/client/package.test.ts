@@ -108,7 +108,8 @@ beforeAll(async () => {
   const pack = Bun.spawnSync(['bun', 'pm', 'pack', '--destination', packed], { cwd: CLIENT, stdout: 'pipe', stderr: 'pipe' });
   expect(pack.exitCode, pack.stderr.toString()).toBe(0);
   const tarballs = readdirSync(packed).filter((name) => name.endsWith('.tgz'));
-  expect(tarballs).toEqual(['games-client-0.1.0.tgz']);
+  const { name, version } = JSON.parse(readFileSync(join(CLIENT, 'package.json'), 'utf8'));
+  expect(tarballs).toEqual([`${name.replace('@', '').replace('/', '-')}-${version}.tgz`]);
 
   // The tests have no registry: TypeBox, the package's one dependency, comes from the
   // repository's own install (Bun resolves even a cached package through a manifest it does
