@@ -1,23 +1,19 @@
 /**
- * What the REST API takes and returns, for the client. Bodies and the token response are the
- * server's own TypeBox schemas (types only: nothing of the server runs in a client); the play
- * response, which the server writes as text, is declared here once.
+ * What the REST API takes and returns, for the client. Bodies, routes and the token response
+ * come from the wire contract (./protocol, which the server imports too); each game's play
+ * response, with its own result fields, is declared here: the server writes the answer as text
+ * and its schema names only the fields every game shares.
  */
 import { Type as t, type Static, type TSchema } from '@sinclair/typebox';
-import type { TokenResponse, User } from '../src/auth/model';
-import type { CrashBody } from '../src/games/crash';
-import type { GachaBody } from '../src/games/gacha';
-import type { RpsBody } from '../src/games/rps';
-import type { SlotBody } from '../src/games/slot';
+import type { TokenResponse, User } from './protocol/auth';
+import { GAME_PATHS, GameType, type CrashBody, type GachaBody, type RpsBody, type SlotBody } from './protocol/games';
 
 export type { TokenResponse, User };
-export type { GameEvent, ServerMessage } from '../src/realtime/events';
+export type { GameEvent, ServerMessage } from './protocol/messages';
+export { GAME_PATHS };
 
-export type GameName = 'slot' | 'rps' | 'gacha' | 'crash';
-export const GAME_NAMES: readonly GameName[] = ['slot', 'rps', 'gacha', 'crash'];
-
-/** The route of each game below /api/games (API.md). */
-export const GAME_PATHS: Record<GameName, string> = { slot: 'slot/spin', rps: 'rps/play', gacha: 'gacha/pull', crash: 'crash/bet' };
+export type GameName = GameType;
+export const GAME_NAMES: readonly GameName[] = GameType.anyOf.map((literal) => literal.const);
 
 export type PlayBodies = { slot: SlotBody; rps: RpsBody; gacha: GachaBody; crash: CrashBody };
 

@@ -9,7 +9,7 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { TokenResponse as TokenResponseSchema, User as UserSchema } from '../src/auth/model';
+import { TokenResponse as TokenResponseSchema, User as UserSchema } from './protocol/auth';
 import { ApiError, apiErrorOf, parseJson } from './errors';
 import { refreshDelayMs } from './scheduler';
 import { GameStream, MonitorStream, type GameStreamOptions, type MonitorStreamOptions } from './streams';

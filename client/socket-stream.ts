@@ -5,23 +5,19 @@
  * MonitorStream add what differs between the two endpoints.
  */
 import { Value } from '@sinclair/typebox/value';
-import { CloseCode, WsErrorCode } from '../src/realtime/close-codes';
-import { ServerMessage, type ClientMessage } from '../src/realtime/events';
+import { CloseCode, WsErrorCode } from './protocol/close-codes';
+import { BEARER_PROTOCOL_PREFIX, ServerMessage, SUBPROTOCOL, type ClientMessage } from './protocol/messages';
 import { backoffDelay, DEFAULT_BACKOFF, realScheduler, refreshDelayMs, type BackoffOptions, type Scheduler, type TimerHandle } from './scheduler';
 
 export type { ServerMessage };
+export { SUBPROTOCOL };
 export type MessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 
-/** The subprotocol the server answers; the token travels beside it as `bearer.<token>`. */
-export const SUBPROTOCOL = 'games.v1';
-
-/** Invalid UTF-8 in a text frame: closed by Bun itself, so not in the server's table. */
-const INVALID_PAYLOAD = 1007;
 /**
  * Closes after which reconnecting cannot help: the client itself broke a rule (message budget,
  * invalid UTF-8, message too big), and would break it again.
  */
-const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.POLICY_VIOLATION, INVALID_PAYLOAD, CloseCode.MESSAGE_TOO_BIG]);
+const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.POLICY_VIOLATION, CloseCode.INVALID_PAYLOAD, CloseCode.MESSAGE_TOO_BIG]);
 /** A socket that never opened this many times in a row gets a fresh token: a refused upgrade (401) looks like any other failure to a WebSocket. */
 const UNOPENED_FAILURES_BEFORE_FRESH_TOKEN = 2;
 
@@ -174,7 +170,7 @@ export abstract class SocketStream {
     this.isOpened = false;
     const generation = ++this.generation;
     const isCurrent = () => generation === this.generation;
-    const socket = (this.options.createSocket ?? defaultSocketFactory)(this.socketUrl(), [SUBPROTOCOL, `bearer.${token}`]);
+    const socket = (this.options.createSocket ?? defaultSocketFactory)(this.socketUrl(), [SUBPROTOCOL, BEARER_PROTOCOL_PREFIX + token]);
     this.socket = socket;
     this.connectTimer = this.scheduler.setTimeout(() => {
       if (isCurrent() && !this.isOpened) socket.close(4000, 'handshake timed out');

@@ -8,7 +8,7 @@ import type { Config } from './config';
 import { BODY_CEILING_BYTES } from './http';
 import { createLogger } from './log';
 import { createCluster } from './realtime/backends';
-import { CloseCode } from './realtime/close-codes';
+import { CloseCode } from '../client/protocol/close-codes';
 import { openDatabase } from './storage';
 
 export type RunningServer = {

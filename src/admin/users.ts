@@ -7,7 +7,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { SQL } from 'bun';
 import { Elysia } from 'elysia';
 import { adminGuard } from '../auth';
-import { User } from '../auth/model';
+import { User } from '../../client/protocol/auth';
 import type { TokenService } from '../auth/tokens';
 import { findPublicUsersByIds } from '../auth/users';
 import { badRequest } from '../http/errors';

@@ -4,7 +4,7 @@ import { Elysia } from 'elysia';
 import type { Server } from 'bun';
 import { bearerRefused, forbidden, tooManyRequests } from '../http/errors';
 import type { KeyedRateLimiter } from '../http/rate-limit';
-import { Credentials, LoginBody, RefreshBody } from './model';
+import { Credentials, LoginBody, RefreshBody } from '../../client/protocol/auth';
 import type { AuthService } from './service';
 import { bearerToken, type TokenService } from './tokens';
 

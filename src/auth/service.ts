@@ -3,7 +3,7 @@ import type { SQL } from 'bun';
 import { AppError, conflict, tooManyRequests, unauthorized } from '../http/errors';
 import type { Clock } from '../clock';
 import { FailureThrottle } from '../http/rate-limit';
-import type { Credentials, LoginBody, TokenResponse, User } from './model';
+import type { Credentials, LoginBody, TokenResponse, User } from '../../client/protocol/auth';
 import type { RefreshTokenStore } from './refresh-tokens';
 import type { TokenService } from './tokens';
 import { findUserById, findUserByName, insertUser, publicUser, type UserRow } from './users';

@@ -1,7 +1,7 @@
 /** The users table: accounts and their balances (in minor units). */
 import type { SQL } from 'bun';
 import { fromMinor } from '../money';
-import type { Role, User } from './model';
+import type { Role, User } from '../../client/protocol/auth';
 
 export type UserRow = {
   id: number;

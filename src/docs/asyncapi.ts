@@ -4,8 +4,8 @@
  * throw, so the document cannot silently fall behind the wire format.
  */
 import type { TSchema } from '@sinclair/typebox';
-import { CloseCode, WsErrorCode } from '../realtime/close-codes';
-import { ClientMessage, ServerMessage } from '../realtime/events';
+import { CloseCode, WsErrorCode } from '../../client/protocol/close-codes';
+import { ClientMessage, ServerMessage } from '../../client/protocol/messages';
 
 type Stream = 'user' | 'monitor';
 

@@ -8,9 +8,9 @@
 import { openapi } from '@elysiajs/openapi';
 import { Type as t, type TObject, type TSchema } from '@sinclair/typebox';
 import { UsersQuery, UsersResponse } from '../admin/users';
-import { Credentials, LoginBody, RefreshBody, TokenResponse, User } from '../auth/model';
+import { Credentials, LoginBody, RefreshBody, TokenResponse, User } from '../../client/protocol/auth';
 import { games } from '../games/catalogue';
-import { PlayResponse } from '../games/model';
+import { PlayResponse } from '../../client/protocol/games';
 import { AdminEventsPage, AdminEventsQuery, HistoryPage, HistoryQuery } from '../history/model';
 import type { ServedRoute } from '../http/methods';
 import { Health } from '../http/model';

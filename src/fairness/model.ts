@@ -1,5 +1,6 @@
 import { Type as t } from '@sinclair/typebox';
-import { GameType } from '../games/model';
+import { t as elysia } from 'elysia';
+import { GameType } from '../../client/protocol/games';
 
 /** 1 to 64 visible ASCII characters (no spaces, so nothing is lost to trimming when retyped). */
 export const ClientSeed = t.String({ pattern: '^[\\x21-\\x7e]{1,64}$', description: 'the player\'s seed, 1 to 64 printable ASCII characters', error: 'client_seed must be 1 to 64 printable ASCII characters, no spaces' });

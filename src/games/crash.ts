@@ -1,29 +1,24 @@
-import { Type as t } from '@sinclair/typebox';
+import { CrashBody, GAME_PATHS, MAX_CASHOUT, MIN_CASHOUT } from '../../client/protocol/games';
 import { scaleMinor } from '../money';
 import type { Game } from './game';
-import { Bet } from './model';
 
 /**
  * The multiplier climbs from 1.00 and crashes at a point drawn as floor(99 / (1 − u)) / 100 for
  * u uniform in [0, 1), so P(crash point ≥ m) = 0.99 / m for any m ≥ 0.99. A bet with a cashout
  * target c wins c × bet when the crash point reaches c.
  *
- * RTP = c · P(crash ≥ c) = 0.99 for every target (less the cent rounding).
+ * RTP = c · P(crash ≥ c) = 0.99 for every target (less the cent rounding). The cashout's
+ * range (MIN_CASHOUT..MAX_CASHOUT) is part of the body's schema.
+ *
+ * The crash point in hundredths (99 means it crashed at 0.99, before any cashout).
  */
-export const MIN_CASHOUT = 1.01;
-export const MAX_CASHOUT = 1000;
-
-export const CrashBody = t.Object({ bet: Bet, cashout: t.Number({ minimum: MIN_CASHOUT, maximum: MAX_CASHOUT }) }, { additionalProperties: false });
-export type CrashBody = typeof CrashBody.static;
-
-/** The crash point in hundredths (99 means it crashed at 0.99, before any cashout). */
 export function crashPointHundredths(u: number): number {
   return Math.floor(99 / (1 - u));
 }
 
 export const crash: Game<CrashBody> = {
   type: 'crash',
-  path: 'crash/bet',
+  path: GAME_PATHS.crash,
   body: CrashBody,
   rtp: 0.99,
   check({ cashout }) {

@@ -1,7 +1,6 @@
-import { Type as t } from '@sinclair/typebox';
+import { GachaBody, GAME_PATHS } from '../../client/protocol/games';
 import { scaleMinor } from '../money';
 import type { Game } from './game';
-import { Bet } from './model';
 
 /**
  * A pull draws a rarity by chance (per mille), then an item of that rarity uniformly; the
@@ -16,12 +15,9 @@ export const RARITIES = [
   { rarity: 'legendary', perMille: 10, multiplier: 1500, items: ['dragon crown'] },
 ] as const;
 
-export const GachaBody = t.Object({ bet: Bet }, { additionalProperties: false });
-export type GachaBody = typeof GachaBody.static;
-
 export const gacha: Game<GachaBody> = {
   type: 'gacha',
-  path: 'gacha/pull',
+  path: GAME_PATHS.gacha,
   body: GachaBody,
   rtp: 0.94,
   play(_input, betMinor, rng) {

@@ -1,8 +1,8 @@
 import type { TObject } from '@sinclair/typebox';
-import type { GameType } from './model';
+import type { GameType } from '../../client/protocol/games';
 import type { Rng } from './rng';
 
-export type { GameType } from './model';
+export type { GameType } from '../../client/protocol/games';
 
 /** What a game decides: the result shown to the player and the payout in minor units. */
 export type Outcome = {

@@ -1,7 +1,6 @@
-import { Type as t } from '@sinclair/typebox';
+import { GAME_PATHS, SlotBody } from '../../client/protocol/games';
 import { scaleMinor } from '../money';
 import type { Game } from './game';
-import { Bet } from './model';
 
 /**
  * Three reels of five symbols drawn by weight. Three of a kind pays by symbol; exactly two
@@ -21,9 +20,6 @@ export const SYMBOLS = [
 export const TWO_CHERRIES = 50;
 const TOTAL_WEIGHT = SYMBOLS.reduce((sum, symbol) => sum + symbol.weight, 0);
 
-export const SlotBody = t.Object({ bet: Bet }, { additionalProperties: false });
-export type SlotBody = typeof SlotBody.static;
-
 /** The payout multiplier (hundredths) of a line of reels. */
 export function slotMultiplier(reels: readonly string[]): number {
   const [first, second, third] = reels;
@@ -42,7 +38,7 @@ function drawSymbol(roll: number): string {
 
 export const slot: Game<SlotBody> = {
   type: 'slot',
-  path: 'slot/spin',
+  path: GAME_PATHS.slot,
   body: SlotBody,
   rtp: 0.9663125,
   play(_input, betMinor, rng) {

@@ -1,5 +1,5 @@
 import { Type as t } from '@sinclair/typebox';
-import { GameEvent } from '../realtime/events';
+import { GameEvent } from '../../client/protocol/messages';
 
 /**
  * Query strings arrive as text; they are read by `HistoryService` so that each bad value gets

@@ -5,8 +5,9 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { TokenService } from '../auth/tokens';
 import type { Metrics } from '../observability/metrics';
-import { CloseCode, WsErrorCode } from './close-codes';
-import { ClientMessage, messages, type MonitorFilter } from './events';
+import { CloseCode, WsErrorCode } from '../../client/protocol/close-codes';
+import { ClientMessage, type MonitorFilter } from '../../client/protocol/messages';
+import { messages } from './events';
 import type { SocketRegistry } from './registry';
 import type { Socket } from './session';
 

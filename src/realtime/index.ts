@@ -15,8 +15,9 @@ import { throttledWarnings, type Logger } from '../log';
 import type { Metrics } from '../observability/metrics';
 import { errorBody } from '../http/errors';
 import { clientMessageHandler, filterFields } from './client-messages';
-import { CloseCode, WsErrorCode } from './close-codes';
-import { messages, type MonitorFilter } from './events';
+import { CloseCode, WsErrorCode } from '../../client/protocol/close-codes';
+import { SUBPROTOCOL, type MonitorFilter } from '../../client/protocol/messages';
+import { messages } from './events';
 import type { EventHistory } from './event-reader';
 import { userTopic, type Hub } from './hub';
 import { checkFilter, filterFromQuery, MONITOR_PRESENCE_TOPIC, MONITOR_TOPIC, passes } from './monitor-feed';
@@ -24,9 +25,7 @@ import type { SocketRegistry } from './registry';
 import { resume } from './resume';
 import type { Session, Socket, SocketHandlers } from './session';
 import type { SocketQuota } from './socket-quota';
-import { checkUpgrade, isOriginAllowed, SUBPROTOCOL, type UpgradePolicy } from './upgrade';
-
-export { SUBPROTOCOL } from './upgrade';
+import { checkUpgrade, isOriginAllowed, type UpgradePolicy } from './upgrade';
 
 export type RealtimeDeps = {
   hub: Hub;

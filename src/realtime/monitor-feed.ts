@@ -5,8 +5,8 @@
  * handful), so each event is checked against each of them once, not once per monitor.
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { GameType } from '../games/model';
-import { MonitorFilter, type GameEvent } from './events';
+import { GameType } from '../../client/protocol/games';
+import { MonitorFilter, type GameEvent } from '../../client/protocol/messages';
 
 export const MONITOR_TOPIC = 'monitor';
 /** Presence for monitors with a filter (unfiltered ones get it on MONITOR_TOPIC). */

@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../clock';
 import type { Metrics } from '../observability/metrics';
-import { CloseCode } from './close-codes';
+import { CloseCode } from '../../client/protocol/close-codes';
 import type { Socket } from './session';
 
 const SWEEP_INTERVAL_MS = 200;

@@ -2,7 +2,7 @@
  * `?since=<event_id>`: replay the user's missed events from the database, then hand over to
  * live delivery with none missing and none repeated.
  */
-import { WsErrorCode } from './close-codes';
+import { WsErrorCode } from '../../client/protocol/close-codes';
 import { gameEventHead, messages, parseEventId } from './events';
 import type { EventHistory } from './event-reader';
 import { userTopic, type Hub } from './hub';

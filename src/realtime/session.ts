@@ -1,7 +1,7 @@
 /** What each socket keeps: small on purpose, it is multiplied by every connection. */
 import type { ServerWebSocket } from 'bun';
 import type { TokenBucket } from '../http/rate-limit';
-import type { MonitorFilter } from './events';
+import type { MonitorFilter } from '../../client/protocol/messages';
 
 export type Session = {
   kind: 'user' | 'monitor';

@@ -5,9 +5,7 @@
 import type { AccessClaims, TokenService } from '../auth/tokens';
 import { bearerToken } from '../auth/tokens';
 import { bearerRefused } from '../http/errors';
-
-export const SUBPROTOCOL = 'games.v1';
-const BEARER_PROTOCOL_PREFIX = 'bearer.';
+import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from '../../client/protocol/messages';
 
 export type UpgradePolicy = {
   allowQueryToken: boolean;

@@ -1,6 +1,6 @@
 import { Parser } from '@asyncapi/parser';
 import { describe, expect, it } from 'bun:test';
-import { ClientMessage, ServerMessage } from '../../src/realtime/events';
+import { ClientMessage, ServerMessage } from '../../client/protocol/messages';
 import { useServer } from '../support/suite';
 
 const suite = useServer();

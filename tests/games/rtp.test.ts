@@ -8,7 +8,8 @@ import { crash, crashPointHundredths } from '../../src/games/crash';
 import { gacha, RARITIES } from '../../src/games/gacha';
 import type { Game } from '../../src/games/game';
 import { seededRng } from '../../src/games/rng';
-import { CHOICES, rps, rpsOutcome } from '../../src/games/rps';
+import { CHOICES } from '../../client/protocol/games';
+import { rps, rpsOutcome } from '../../src/games/rps';
 import { slot, slotMultiplier, SYMBOLS } from '../../src/games/slot';
 
 const BET_MINOR = 100;

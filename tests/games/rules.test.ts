@@ -2,7 +2,8 @@ import { describe, expect, it } from 'bun:test';
 import { crash } from '../../src/games/crash';
 import { gacha, RARITIES } from '../../src/games/gacha';
 import { cryptoRng, seededRng, type Rng } from '../../src/games/rng';
-import { CHOICES, rps, rpsOutcome } from '../../src/games/rps';
+import { CHOICES } from '../../client/protocol/games';
+import { rps, rpsOutcome } from '../../src/games/rps';
 import { slot, slotMultiplier } from '../../src/games/slot';
 
 /** An RNG that replays fixed integer draws, to pin a game's outcome. */

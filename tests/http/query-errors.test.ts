@@ -4,7 +4,7 @@
  * refused signup says its rule in words, never a schema's pattern.
  */
 import { beforeAll, describe, expect, it } from 'bun:test';
-import type { TokenResponse } from '../../src/auth/model';
+import type { TokenResponse } from '../../client/protocol/auth';
 import { operations } from '../../src/docs/openapi';
 import type { Api } from '../support/client';
 import { upgradeStatus } from '../support/socket';

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'bun:test';
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { messages, ServerMessage } from '../../src/realtime/events';
+import { ServerMessage } from '../../client/protocol/messages';
+import { messages } from '../../src/realtime/events';
 import { openMonitor, openUserSocket, type TestSocket } from '../support/socket';
 import { useServer } from '../support/suite';
 

@@ -1,6 +1,6 @@
 /** REST helpers: a signed-up user with a token, and JSON requests against a test server. */
 import { expect } from 'bun:test';
-import type { TokenResponse } from '../../src/auth/model';
+import type { TokenResponse } from '../../client/protocol/auth';
 import { games } from '../../src/games/catalogue';
 import type { GameType } from '../../src/games/game';
 import { ADMIN, type TestStore } from './server';

@@ -4,7 +4,7 @@
  * so every integration test also tests the wire format.
  */
 import { Value } from '@sinclair/typebox/value';
-import { ServerMessage } from '../../src/realtime/events';
+import { ServerMessage } from '../../client/protocol/messages';
 
 export type Message = Record<string, any> & { type: string };
 

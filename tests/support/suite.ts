@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll } from 'bun:test';
 import { createApp, type App } from '../../src/app';
-import type { TokenResponse } from '../../src/auth/model';
+import type { TokenResponse } from '../../client/protocol/auth';
 import { openDatabase, type Database } from '../../src/storage';
 import { api, expectNothingCharged, type Api } from './client';
 import { readLater } from './lazy';

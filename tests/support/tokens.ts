@@ -4,7 +4,7 @@
  * any one part of a token and see the server refuse it.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Role } from '../../src/auth/model';
+import type { Role } from '../../client/protocol/auth';
 import { ACCESS_TOKEN_TYPE, AUDIENCE, ISSUER } from '../../src/auth/tokens';
 import { TEST_SECRET } from './server';
 

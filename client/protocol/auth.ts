@@ -1,3 +1,4 @@
+/** Accounts on the wire: what signup, login and refresh take, and the user and token responses. */
 import { Type as t } from '@sinclair/typebox';
 
 /** `error`: the rule in words, which a refusal says (src/http/index.ts) instead of the pattern. */

@@ -1,0 +1,46 @@
+/**
+ * The games on the wire: which there are, the route of each, what a play takes (its body) and
+ * what it answers. The server's games (src/games/) import their bodies from here; what they do
+ * with them (the rules, the RNG, the payout) stays on the server.
+ */
+import { Type as t } from '@sinclair/typebox';
+
+/**
+ * A bet as it arrives: a JSON number. Its range and precision (positive, finite, whole cents,
+ * within MIN_BET..MAX_BET) are configuration, checked by `parseBet` in the ledger's terms.
+ */
+export const Bet = t.Number({ description: 'amount staked, at most two decimals' });
+
+/** The games the server offers, by type: the one list the wire schemas and the catalogue share. */
+export const GameType = t.Union([t.Literal('slot'), t.Literal('rps'), t.Literal('gacha'), t.Literal('crash')]);
+export type GameType = typeof GameType.static;
+
+/** The route of each game below /api/games. */
+export const GAME_PATHS = { slot: 'slot/spin', rps: 'rps/play', gacha: 'gacha/pull', crash: 'crash/bet' } as const satisfies Record<GameType, string>;
+
+export const SlotBody = t.Object({ bet: Bet }, { additionalProperties: false });
+export type SlotBody = typeof SlotBody.static;
+
+export const CHOICES = ['rock', 'paper', 'scissors'] as const;
+export type Choice = (typeof CHOICES)[number];
+export const RpsBody = t.Object({ bet: Bet, choice: t.Union(CHOICES.map((choice) => t.Literal(choice))) }, { additionalProperties: false });
+export type RpsBody = typeof RpsBody.static;
+
+export const GachaBody = t.Object({ bet: Bet }, { additionalProperties: false });
+export type GachaBody = typeof GachaBody.static;
+
+/** A crash bet's cashout target: at least 1.01×, at most 1000×, two decimals. */
+export const MIN_CASHOUT = 1.01;
+export const MAX_CASHOUT = 1000;
+export const CrashBody = t.Object({ bet: Bet, cashout: t.Number({ minimum: MIN_CASHOUT, maximum: MAX_CASHOUT }) }, { additionalProperties: false });
+export type CrashBody = typeof CrashBody.static;
+
+/** What a play answers: the balance after it is the old one minus `bet` plus `result.payout`. */
+export const PlayResponse = t.Object({
+  event_id: t.String({ description: 'opaque; orders the user’s events' }),
+  game_type: GameType,
+  bet: t.Number(),
+  result: t.Object({ payout: t.Number({ description: 'credited back; 0 on a loss' }) }, { additionalProperties: true }),
+  balance: t.Number({ description: 'the balance after the play' }),
+});
+export type PlayResponse = typeof PlayResponse.static;
