@@ -32,6 +32,7 @@ import { Metrics } from './observability/metrics';
 import { requestObserver } from './observability/requests';
 import { realtimeController } from './realtime';
 import { createBroker, type Broker } from './realtime/broker';
+import { BalanceReader } from './realtime/balance-reader';
 import { EventHistory } from './realtime/event-reader';
 import { Hub } from './realtime/hub';
 import type { Presence } from './realtime/presence/presence';
@@ -178,6 +179,7 @@ export function createApp(deps: AppDeps) {
         hub,
         tokens,
         history,
+        balances: new BalanceReader(db.sql),
         registry,
         quota,
         metrics,

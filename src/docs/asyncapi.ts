@@ -30,7 +30,7 @@ const CLIENT_STREAMS: Record<string, Stream[]> = {
 const SUMMARIES: Record<string, string> = {
   ws_ack: 'first message of a user socket',
   game_event: 'one play, exactly as stored',
-  balance_update: "the player's balance after a play",
+  balance_update: "the player's balance after a play; also once when a socket goes live (after a resume's replay, or at a fresh connect): the latest play's balance_update with the current balance",
   monitor_snapshot: 'first message of a monitor: who is connected and the recent events (oldest first), filtered like the stream',
   presence: "join: a user's first socket opened; leave: the last one closed",
   error: `the socket stays open; codes: ${Object.values(WsErrorCode).join(', ')}`,
@@ -63,7 +63,7 @@ const CHANNELS: Record<Stream, { address: string; title: string; description: st
   user: {
     address: '/api/games/ws',
     title: 'User stream',
-    description: "ws_ack, then the user's own events in event_id order. With since, first every newer stored event, oldest first, then live ones, none missing or repeated; an id too old to replay gets error resync_required.",
+    description: "ws_ack, then the user's own events in event_id order. With since, first every newer stored event, oldest first, then live ones, none missing or repeated; an id too old to replay gets error resync_required. A resume replays game_events only, never balance_updates: once the replay is done (and on every fresh connect) one balance_update gives the current balance.",
     query: {
       since: { type: 'string', description: 'an event_id already seen: replay the newer events first' },
       token: tokenQuery,

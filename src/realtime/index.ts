@@ -17,9 +17,10 @@ import { clientMessageHandler, filterFields } from './client-messages';
 import { CloseCode, WsErrorCode } from './close-codes';
 import { messages, type MonitorFilter } from './events';
 import type { EventHistory } from './event-reader';
-import { userTopic, type Hub } from './hub';
+import type { Hub } from './hub';
 import { checkFilter, filterFromQuery, MONITOR_PRESENCE_TOPIC, MONITOR_TOPIC, passes } from './monitor-feed';
 import type { SocketRegistry } from './registry';
+import type { BalanceReader } from './balance-reader';
 import { resume } from './resume';
 import type { Session, Socket, SocketHandlers } from './session';
 import type { SocketQuota } from './socket-quota';
@@ -31,6 +32,7 @@ export type RealtimeDeps = {
   hub: Hub;
   tokens: TokenService;
   history: EventHistory;
+  balances: BalanceReader;
   registry: SocketRegistry;
   quota: SocketQuota;
   metrics: Metrics;
@@ -40,8 +42,9 @@ export type RealtimeDeps = {
 };
 
 export function realtimeController(deps: RealtimeDeps) {
-  const { hub, tokens, history, registry, quota, policy, metrics, logger } = deps;
+  const { hub, tokens, history, balances, registry, quota, policy, metrics, logger } = deps;
   const resumeWarnings = throttledWarnings(logger, { now: Date.now }, 10_000);
+  const balanceWarnings = throttledWarnings(logger, { now: Date.now }, 10_000);
 
   /** The monitor's snapshot under its filter, then its topics: one synchronous step, so no event falls between. */
   function startFeed(ws: Socket, filter: MonitorFilter | undefined): void {
@@ -90,20 +93,28 @@ export function realtimeController(deps: RealtimeDeps) {
     if (session.kind === 'user') hub.presence.disconnect(session.userId);
   }
 
-  /** A resume that could not read (the database is away): the client retries later; the instance stays up. */
+  /** A resume that could not read its events or the balance (the database is away): the client retries later; the instance stays up. */
   function resumeFailed(ws: Socket, error: unknown): void {
     resumeWarnings.warn('resume failed: events unavailable', { user_id: ws.data.session.userId, error: String(error) });
     if (ws.data.session.isOpen) ws.close(CloseCode.TRY_AGAIN_LATER, 'events unavailable: reconnect later with since');
   }
 
+  /** A fresh socket whose balance could not be read goes live all the same: the next balance_update says it. */
+  function balanceFailed(ws: Socket, error: unknown): void {
+    balanceWarnings.warn('balance on connect failed: ledger unavailable', { user_id: ws.data.session.userId, error: String(error) });
+  }
+
+  const resumeDeps = { hub, history, balances, registry, maxEvents: deps.resumeMaxEvents };
   const userHandlers: SocketHandlers = {
     open(ws) {
       const session = ws.data.session;
       opened(ws);
       hub.presence.connect(session.userId);
       if (!registry.send(ws, messages.wsAck(session.userId, registry.expiresIn(ws)))) return;
-      if (session.since !== undefined) resume({ hub, history, registry, maxEvents: deps.resumeMaxEvents }, ws, session.since).catch((error) => resumeFailed(ws, error));
-      else ws.subscribe(userTopic(session.userId));
+      resume(resumeDeps, ws, session.since).then(
+        (outcome) => outcome && balanceFailed(ws, outcome.balanceError),
+        (error) => resumeFailed(ws, error),
+      );
     },
     message: onMessage,
     close: closed,

@@ -1,79 +1,123 @@
 /**
- * `?since=<event_id>`: replay the user's missed events from the database, then hand over to
- * live delivery with none missing and none repeated.
+ * A user socket's start: with `?since=<event_id>`, replay the user's missed events from the
+ * database; then the user's current balance (balance-reader.ts), since balance_updates are
+ * never replayed; then hand over to live delivery with none missing, none repeated, and no
+ * balance_update older than the balance sent.
  */
+import type { BalanceReader } from './balance-reader';
 import { WsErrorCode } from './close-codes';
-import { gameEventHead, messages, parseEventId } from './events';
+import { balanceUpdateSeq, gameEventHead, messages, parseEventId } from './events';
 import type { EventHistory } from './event-reader';
 import { userTopic, type Hub } from './hub';
 import type { SocketRegistry } from './registry';
 import type { Socket } from './session';
 
-export type ResumeDeps = { hub: Hub; history: EventHistory; registry: SocketRegistry; maxEvents: number };
+export type ResumeDeps = {
+  hub: Hub;
+  history: EventHistory;
+  balances: BalanceReader;
+  registry: SocketRegistry;
+  maxEvents: number;
+};
+
+/** A fresh socket whose balance could not be read went live without it (a resume rejects instead). */
+export type BalanceUnavailable = { balanceError: unknown };
 
 const resyncRequired = (why: string) => messages.error(WsErrorCode.RESYNC_REQUIRED, `${why}: reload your state over REST (GET /api/games/history)`);
 
+/** What was replayed: game_events up to `lastSent` are not sent again. */
+type Replayed = { lastSent: number } | 'closed';
+
 /**
  * The hub delivers each user's events in `seq` order. Until live delivery reaches the newest
- * event read from the database, the user's messages are relayed from the hub with repeats
- * dropped; then the socket subscribes to its topic, in one synchronous step after that
- * delivery (which the topic does not repeat: the socket was not subscribed when it was
- * published). A broker that delivers after the commit (Redis) therefore cannot repeat an event.
+ * event read from the database (replayed, or included in the balance sent), the user's
+ * messages are relayed from the hub with repeats and balance_updates the balance already
+ * includes dropped; then the socket subscribes to its topic, in one synchronous step after
+ * that delivery (which the topic does not repeat: the socket was not subscribed when it was
+ * published). A broker that delivers after the commit (Redis) therefore cannot repeat an
+ * event, nor send a balance older than the one read.
+ *
+ * The balance is read after the replay, so it is never older than the last event replayed.
  */
-export async function resume(deps: ResumeDeps, ws: Socket, since: string): Promise<void> {
-  const { hub, history, registry, maxEvents } = deps;
+export async function resume(deps: ResumeDeps, ws: Socket, since: string | undefined): Promise<BalanceUnavailable | undefined> {
+  const { hub, balances, registry } = deps;
   const session = ws.data.session;
   const topic = userTopic(session.userId);
-  const position = parseEventId(since);
-  if (!position || position.userId !== session.userId) {
-    registry.send(ws, resyncRequired('unknown event id'));
-    ws.subscribe(topic);
-    return;
-  }
   const pending: string[] = [];
   let relay: (message: string) => void = (message) => pending.push(message);
   session.stopWatching = hub.watch(session.userId, (message) => relay(message));
   let isRelaying = false;
+  const goLive = () => {
+    session.stopWatching?.();
+    session.stopWatching = undefined;
+    if (session.isOpen) ws.subscribe(topic);
+  };
   try {
-    const [latest, missed] = await Promise.all([history.latestSeq(session.userId), history.since(session.userId, position.seq, maxEvents + 1)]);
-    if (!session.isOpen) return;
-    const isUnknown = position.seq > latest;
-    const isTooOld = missed.length > maxEvents;
-    const isResync = isUnknown || isTooOld;
-    if (isResync) registry.send(ws, resyncRequired(isUnknown ? 'unknown event id' : 'too many missed events to replay'));
-    // After a resync the client reloads over REST, which holds everything read here.
-    let lastSent = isResync ? latest : position.seq;
-    if (!isResync) {
-      for (const event of missed) {
-        if (!registry.send(ws, event.payload)) return;
-        lastSent = event.seq;
-      }
+    const replayed = since === undefined ? { lastSent: 0 } : await replay(deps, ws, since);
+    if (replayed === 'closed') return undefined;
+    let { lastSent } = replayed;
+    let balance: Awaited<ReturnType<BalanceReader['current']>>;
+    let unavailable: BalanceUnavailable | undefined;
+    try {
+      balance = await balances.current(session.userId);
+    } catch (error) {
+      if (since !== undefined) throw error;
+      unavailable = { balanceError: error };
     }
-    const newestSent = lastSent;
-    let isCaughtUp = false;
-    const goLive = () => {
-      session.stopWatching?.();
-      session.stopWatching = undefined;
-      if (session.isOpen) ws.subscribe(topic);
-    };
+    if (!session.isOpen) return unavailable;
+    const balanceSeq = balance?.seq ?? 0;
+    if (balance && !registry.send(ws, balance.message)) return undefined;
+    const newestRead = Math.max(lastSent, balanceSeq);
+    let isCaughtUp = newestRead === 0;
     relay = (message) => {
       const head = gameEventHead(message);
       if (head) {
-        if (head.seq >= newestSent && !isCaughtUp) {
+        if (head.seq >= newestRead && !isCaughtUp) {
           isCaughtUp = true;
           queueMicrotask(goLive);
         }
         if (head.seq <= lastSent) return;
         lastSent = head.seq;
+      } else if ((balanceUpdateSeq(message) ?? Infinity) <= balanceSeq) {
+        return; // the balance sent already includes it
       }
       registry.send(ws, message);
     };
     isRelaying = true;
     for (const message of pending) relay(message);
+    // Nothing read from the database to wait for (a fresh socket of a user who never played).
+    if (isCaughtUp) goLive();
+    return unavailable;
   } finally {
     if (!isRelaying) {
       session.stopWatching?.();
       session.stopWatching = undefined;
     }
   }
+}
+
+/** Sends the events after `since` (or `resync_required`); 'closed' when the socket went meanwhile. */
+async function replay(deps: ResumeDeps, ws: Socket, since: string): Promise<Replayed> {
+  const { history, registry, maxEvents } = deps;
+  const session = ws.data.session;
+  const position = parseEventId(since);
+  if (!position || position.userId !== session.userId) {
+    registry.send(ws, resyncRequired('unknown event id'));
+    return { lastSent: 0 };
+  }
+  const [latest, missed] = await Promise.all([history.latestSeq(session.userId), history.since(session.userId, position.seq, maxEvents + 1)]);
+  if (!session.isOpen) return 'closed';
+  const isUnknown = position.seq > latest;
+  const isTooOld = missed.length > maxEvents;
+  if (isUnknown || isTooOld) {
+    registry.send(ws, resyncRequired(isUnknown ? 'unknown event id' : 'too many missed events to replay'));
+    // After a resync the client reloads over REST, which holds everything read here.
+    return { lastSent: latest };
+  }
+  let lastSent = position.seq;
+  for (const event of missed) {
+    if (!registry.send(ws, event.payload)) return 'closed';
+    lastSent = event.seq;
+  }
+  return { lastSent };
 }
