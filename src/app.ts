@@ -37,6 +37,7 @@ import { EventHistory } from './realtime/event-reader';
 import { Hub } from './realtime/hub';
 import type { Presence } from './realtime/presence/presence';
 import { SocketRegistry } from './realtime/registry';
+import { SocketOpenRate } from './realtime/socket-open-rate';
 import { SocketQuota } from './realtime/socket-quota';
 import type { Database } from './storage';
 import { Ledger } from './wallet/ledger';
@@ -141,6 +142,15 @@ export function createApp(deps: AppDeps) {
     },
     clock,
   );
+  const openRate = new SocketOpenRate(
+    {
+      userOpensPerMinute: config.WS_USER_OPENS_PER_MINUTE,
+      userBurst: config.WS_USER_OPEN_BURST,
+      addressOpensPerMinute: config.WS_ADDRESS_OPENS_PER_MINUTE,
+      addressBurst: config.WS_ADDRESS_OPEN_BURST,
+    },
+    clock,
+  );
   const purge = setInterval(() => void ledger.purgeExpiredKeys(clock.now()).catch((error) => logger.warn('idempotency purge failed', { error: String(error) })), IDEMPOTENCY_PURGE_INTERVAL_MS);
   purge.unref();
   let isShuttingDown = false;
@@ -182,6 +192,7 @@ export function createApp(deps: AppDeps) {
         balances: new BalanceReader(db.sql),
         registry,
         quota,
+        openRate,
         metrics,
         logger,
         policy: { allowQueryToken: config.ALLOW_QUERY_TOKEN, allowedOrigins: config.ALLOWED_ORIGINS, publicOrigin: config.PUBLIC_URL && new URL(config.PUBLIC_URL).origin },
@@ -205,6 +216,7 @@ export function createApp(deps: AppDeps) {
     async close(): Promise<void> {
       clearInterval(purge);
       registry.close();
+      openRate.close();
       playLimiter.close();
       authPerAddress.close();
       fairness.close();

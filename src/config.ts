@@ -50,6 +50,11 @@ const settings = {
   WS_MESSAGE_BURST: { schema: Positive, default: 20, expects: 'a positive integer' },
   WS_MAX_SOCKETS_PER_USER: { schema: Positive, default: 16, expects: 'a positive integer' },
   WS_MAX_SOCKETS_PER_ADDRESS: { schema: Positive, default: 1024, expects: 'a positive integer' },
+  // How fast sockets may be opened (token buckets): each open and close is presence work in the whole cluster.
+  WS_USER_OPENS_PER_MINUTE: { schema: Positive, default: 60, expects: 'a positive integer' },
+  WS_USER_OPEN_BURST: { schema: Positive, default: 10, expects: 'a positive integer' },
+  WS_ADDRESS_OPENS_PER_MINUTE: { schema: Positive, default: 600, expects: 'a positive integer' },
+  WS_ADDRESS_OPEN_BURST: { schema: Positive, default: 100, expects: 'a positive integer' },
   WS_SLOW_BYTES: { schema: t.Integer({ minimum: 1024 }), default: 1_048_576, expects: 'bytes, at least 1024' },
   RESUME_MAX_EVENTS: { schema: Positive, default: 1000, expects: 'a positive integer' },
   SHUTDOWN_GRACE_MS: { schema: t.Integer({ minimum: 0 }), default: 10_000, expects: 'milliseconds' },

@@ -12,7 +12,7 @@ import { Elysia } from 'elysia';
 import type { TokenService } from '../auth/tokens';
 import { throttledWarnings, type Logger } from '../log';
 import type { Metrics } from '../observability/metrics';
-import { errorBody } from '../http/errors';
+import { errorBody, tooManyRequests } from '../http/errors';
 import { clientMessageHandler, filterFields } from './client-messages';
 import { CloseCode, WsErrorCode } from './close-codes';
 import { messages, type MonitorFilter } from './events';
@@ -23,6 +23,7 @@ import type { SocketRegistry } from './registry';
 import type { BalanceReader } from './balance-reader';
 import { resume } from './resume';
 import type { Session, Socket, SocketHandlers } from './session';
+import type { SocketOpenRate } from './socket-open-rate';
 import type { SocketQuota } from './socket-quota';
 import { checkUpgrade, isOriginAllowed, SUBPROTOCOL, type UpgradePolicy } from './upgrade';
 
@@ -35,6 +36,7 @@ export type RealtimeDeps = {
   balances: BalanceReader;
   registry: SocketRegistry;
   quota: SocketQuota;
+  openRate: SocketOpenRate;
   metrics: Metrics;
   logger: Logger;
   policy: UpgradePolicy;
@@ -42,7 +44,7 @@ export type RealtimeDeps = {
 };
 
 export function realtimeController(deps: RealtimeDeps) {
-  const { hub, tokens, history, balances, registry, quota, policy, metrics, logger } = deps;
+  const { hub, tokens, history, balances, registry, quota, openRate, policy, metrics, logger } = deps;
   const resumeWarnings = throttledWarnings(logger, { now: Date.now }, 10_000);
   const balanceWarnings = throttledWarnings(logger, { now: Date.now }, 10_000);
 
@@ -131,6 +133,10 @@ export function realtimeController(deps: RealtimeDeps) {
   const route = (path: string, kind: Session['kind'], handlers: SocketHandlers) =>
     new Elysia({ name: `realtime-${kind}` }).get(path, async ({ request, headers, query, server, status, set }) => {
       const address = server?.requestIP(request)?.address ?? 'unknown';
+      // Counted before the token is checked: churn from one host stops before it costs a verification.
+      const addressWait = openRate.takeAddress(address);
+      // Thrown: answered 429 rate_limited with Retry-After by src/http, as the REST rate limits are.
+      if (addressWait !== undefined) throw tooManyRequests('this address opens sockets too fast; retry after Retry-After seconds', addressWait);
       if (!quota.takeAddress(address)) return status(429, errorBody('too_many_sockets', 'this address has too many sockets open or opening'));
       let isAddressHandedOver = false;
       try {
@@ -144,6 +150,8 @@ export function realtimeController(deps: RealtimeDeps) {
         if (kind === 'monitor' && claims.role !== 'admin') return status(403, errorBody('forbidden', 'the monitor is for admins only'));
         const filter = kind === 'monitor' ? filterFromQuery(query) : undefined;
         if (filter && 'error' in filter) return status(400, errorBody('invalid_filter', filter.error));
+        const userWait = openRate.takeUser(claims.userId);
+        if (userWait !== undefined) throw tooManyRequests('this user opens sockets too fast; retry after Retry-After seconds', userWait);
         const budget = quota.takeUser(claims.userId);
         if (!budget) return status(429, errorBody('too_many_sockets', 'this user has too many sockets open; close one first'));
         const release = releaser(quota, claims.userId, address);

@@ -27,6 +27,10 @@ export const ADMIN_AND_LIMITS: TestEnv = {
   PLAY_BURST: '1000',
   AUTH_RATE_PER_MINUTE: '100000',
   AUTH_BURST: '1000',
+  WS_USER_OPENS_PER_MINUTE: '60000',
+  WS_USER_OPEN_BURST: '1000',
+  WS_ADDRESS_OPENS_PER_MINUTE: '600000',
+  WS_ADDRESS_OPEN_BURST: '10000',
 };
 
 export type Engine = 'sqlite' | 'postgres';
