@@ -105,6 +105,7 @@ export function createApp(deps: AppDeps) {
   const hub = new Hub(deps.broker ?? createBroker(config), {
     recentEvents: config.RECENT_EVENTS,
     presence: deps.presence,
+    presenceGraceMs: config.WS_PRESENCE_GRACE_MS,
     missed: (userId, afterSeq, beforeSeq) => history.between(userId, afterSeq, beforeSeq),
     // Only with other instances can a user's earlier event still be on its way.
     lastSeqBefore: config.REDIS_URL ? (userId, beforeSeq, before) => history.lastSeqBefore(userId, beforeSeq, before) : undefined,

@@ -55,6 +55,8 @@ const settings = {
   WS_USER_OPEN_BURST: { schema: Positive, default: 10, expects: 'a positive integer' },
   WS_ADDRESS_OPENS_PER_MINUTE: { schema: Positive, default: 600, expects: 'a positive integer' },
   WS_ADDRESS_OPEN_BURST: { schema: Positive, default: 100, expects: 'a positive integer' },
+  // A user whose last socket closed is told gone only after this: a reconnect within it is no leave and no join.
+  WS_PRESENCE_GRACE_MS: { schema: t.Integer({ minimum: 0, maximum: 60_000 }), default: 2_000, expects: 'milliseconds from 0 to 60000' },
   WS_SLOW_BYTES: { schema: t.Integer({ minimum: 1024 }), default: 1_048_576, expects: 'bytes, at least 1024' },
   RESUME_MAX_EVENTS: { schema: Positive, default: 1000, expects: 'a positive integer' },
   SHUTDOWN_GRACE_MS: { schema: t.Integer({ minimum: 0 }), default: 10_000, expects: 'milliseconds' },

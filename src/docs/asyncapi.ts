@@ -32,7 +32,7 @@ const SUMMARIES: Record<string, string> = {
   game_event: 'one play, exactly as stored',
   balance_update: "the player's balance after a play; also once when a socket goes live (after a resume's replay, or at a fresh connect): the latest play's balance_update with the current balance",
   monitor_snapshot: 'first message of a monitor: who is connected and the recent events (oldest first), filtered like the stream',
-  presence: "join: a user's first socket opened; leave: the last one closed",
+  presence: "join: a user's first socket in the cluster opened; leave: the last one closed WS_PRESENCE_GRACE_MS ago (2 s) and none opened since",
   error: `the socket stays open; codes: ${Object.values(WsErrorCode).join(', ')}`,
   pong: 'answer to ping',
   refreshed: 'answer to refresh: the socket now lives until the new token expires',
