@@ -37,6 +37,7 @@ import { EventHistory } from './realtime/event-reader';
 import { Hub } from './realtime/hub';
 import type { Presence } from './realtime/presence/presence';
 import { SocketRegistry } from './realtime/registry';
+import { ResumeBudget } from './realtime/resume-budget';
 import { SocketOpenRate } from './realtime/socket-open-rate';
 import { SocketQuota } from './realtime/socket-quota';
 import type { Database } from './storage';
@@ -152,6 +153,7 @@ export function createApp(deps: AppDeps) {
     },
     clock,
   );
+  const resumeBudget = new ResumeBudget({ events: config.RESUME_BUDGET_EVENTS, intervalMs: config.RESUME_BUDGET_INTERVAL_SECONDS * 1000 }, clock);
   const purge = setInterval(() => void ledger.purgeExpiredKeys(clock.now()).catch((error) => logger.warn('idempotency purge failed', { error: String(error) })), IDEMPOTENCY_PURGE_INTERVAL_MS);
   purge.unref();
   let isShuttingDown = false;
@@ -198,6 +200,7 @@ export function createApp(deps: AppDeps) {
         logger,
         policy: { allowQueryToken: config.ALLOW_QUERY_TOKEN, allowedOrigins: config.ALLOWED_ORIGINS, publicOrigin: config.PUBLIC_URL && new URL(config.PUBLIC_URL).origin },
         resumeMaxEvents: config.RESUME_MAX_EVENTS,
+        resumeBudget,
       }),
     );
 
@@ -218,6 +221,7 @@ export function createApp(deps: AppDeps) {
       clearInterval(purge);
       registry.close();
       openRate.close();
+      resumeBudget.close();
       playLimiter.close();
       authPerAddress.close();
       fairness.close();

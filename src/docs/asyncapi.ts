@@ -48,6 +48,7 @@ const CLOSE_CODES: Record<number, string> = {
   [CloseCode.MESSAGE_TOO_BIG]: 'message over 4 KiB: fix the client',
   [CloseCode.TOKEN_EXPIRED]: 'token expired: get a new token, reconnect with since',
   [CloseCode.TOO_SLOW]: 'too slow to keep up (backpressure): reconnect with since',
+  [CloseCode.RESUME_BUDGET_EXCEEDED]: 'resume budget exceeded: back off, then reconnect with since (sent after ws_ack, nothing replayed)',
 };
 
 const plain = (schema: TSchema) => JSON.parse(JSON.stringify(schema));

@@ -21,8 +21,9 @@ import type { Hub } from './hub';
 import { checkFilter, filterFromQuery, MONITOR_PRESENCE_TOPIC, MONITOR_TOPIC, passes } from './monitor-feed';
 import type { SocketRegistry } from './registry';
 import type { BalanceReader } from './balance-reader';
-import { resume } from './resume';
+import { resume, type ResumeOutcome } from './resume';
 import type { Session, Socket, SocketHandlers } from './session';
+import type { ResumeBudget } from './resume-budget';
 import type { SocketOpenRate } from './socket-open-rate';
 import type { SocketQuota } from './socket-quota';
 import { checkUpgrade, isOriginAllowed, SUBPROTOCOL, type UpgradePolicy } from './upgrade';
@@ -41,6 +42,7 @@ export type RealtimeDeps = {
   logger: Logger;
   policy: UpgradePolicy;
   resumeMaxEvents: number;
+  resumeBudget: ResumeBudget;
 };
 
 export function realtimeController(deps: RealtimeDeps) {
@@ -106,7 +108,17 @@ export function realtimeController(deps: RealtimeDeps) {
     balanceWarnings.warn('balance on connect failed: ledger unavailable', { user_id: ws.data.session.userId, error: String(error) });
   }
 
-  const resumeDeps = { hub, history, balances, registry, maxEvents: deps.resumeMaxEvents };
+  const resumeDeps = { hub, history, balances, registry, maxEvents: deps.resumeMaxEvents, budget: deps.resumeBudget };
+
+  /** What a socket's start ended in: a resume past the budget is closed 4005, nothing replayed; the client backs off. */
+  function started(ws: Socket, outcome: ResumeOutcome): void {
+    if (outcome === 'over_budget') {
+      metrics.serverClosed('resume_budget');
+      if (ws.data.session.isOpen) ws.close(CloseCode.RESUME_BUDGET_EXCEEDED, 'resume budget exceeded: back off, then reconnect with since');
+    } else if (typeof outcome === 'object') {
+      balanceFailed(ws, outcome.balanceError);
+    }
+  }
   const userHandlers: SocketHandlers = {
     open(ws) {
       const session = ws.data.session;
@@ -114,7 +126,7 @@ export function realtimeController(deps: RealtimeDeps) {
       hub.presence.connect(session.userId);
       if (!registry.send(ws, messages.wsAck(session.userId, registry.expiresIn(ws)))) return;
       resume(resumeDeps, ws, session.since).then(
-        (outcome) => outcome && balanceFailed(ws, outcome.balanceError),
+        (outcome) => started(ws, outcome),
         (error) => resumeFailed(ws, error),
       );
     },

@@ -10,6 +10,7 @@ import { balanceUpdateSeq, gameEventHead, messages, parseEventId } from './event
 import type { EventHistory } from './event-reader';
 import { userTopic, type Hub } from './hub';
 import type { SocketRegistry } from './registry';
+import type { ResumeBudget } from './resume-budget';
 import type { Socket } from './session';
 
 export type ResumeDeps = {
@@ -18,15 +19,20 @@ export type ResumeDeps = {
   balances: BalanceReader;
   registry: SocketRegistry;
   maxEvents: number;
+  budget: ResumeBudget;
 };
 
-/** A fresh socket whose balance could not be read went live without it (a resume rejects instead). */
-export type BalanceUnavailable = { balanceError: unknown };
+/**
+ * How a socket's start ended, for the route to act on: `over_budget`, nothing was replayed
+ * (the route closes it 4005); `balance_unavailable`, a fresh socket went live without its
+ * balance (a resume rejects instead); `closed`, the socket went meanwhile.
+ */
+export type ResumeOutcome = 'live' | 'over_budget' | 'closed' | { balanceError: unknown };
 
 const resyncRequired = (why: string) => messages.error(WsErrorCode.RESYNC_REQUIRED, `${why}: reload your state over REST (GET /api/games/history)`);
 
 /** What was replayed: game_events up to `lastSent` are not sent again. */
-type Replayed = { lastSent: number } | 'closed';
+type Replayed = { lastSent: number } | 'closed' | 'over_budget';
 
 /**
  * The hub delivers each user's events in `seq` order. Until live delivery reaches the newest
@@ -39,7 +45,7 @@ type Replayed = { lastSent: number } | 'closed';
  *
  * The balance is read after the replay, so it is never older than the last event replayed.
  */
-export async function resume(deps: ResumeDeps, ws: Socket, since: string | undefined): Promise<BalanceUnavailable | undefined> {
+export async function resume(deps: ResumeDeps, ws: Socket, since: string | undefined): Promise<ResumeOutcome> {
   const { hub, balances, registry } = deps;
   const session = ws.data.session;
   const topic = userTopic(session.userId);
@@ -54,19 +60,19 @@ export async function resume(deps: ResumeDeps, ws: Socket, since: string | undef
   };
   try {
     const replayed = since === undefined ? { lastSent: 0 } : await replay(deps, ws, since);
-    if (replayed === 'closed') return undefined;
+    if (replayed === 'closed' || replayed === 'over_budget') return replayed;
     let { lastSent } = replayed;
     let balance: Awaited<ReturnType<BalanceReader['current']>>;
-    let unavailable: BalanceUnavailable | undefined;
+    let outcome: ResumeOutcome = 'live';
     try {
       balance = await balances.current(session.userId);
     } catch (error) {
       if (since !== undefined) throw error;
-      unavailable = { balanceError: error };
+      outcome = { balanceError: error };
     }
-    if (!session.isOpen) return unavailable;
+    if (!session.isOpen) return 'closed';
     const balanceSeq = balance?.seq ?? 0;
-    if (balance && !registry.send(ws, balance.message)) return undefined;
+    if (balance && !registry.send(ws, balance.message)) return 'closed';
     const newestRead = Math.max(lastSent, balanceSeq);
     let isCaughtUp = newestRead === 0;
     relay = (message) => {
@@ -87,7 +93,7 @@ export async function resume(deps: ResumeDeps, ws: Socket, since: string | undef
     for (const message of pending) relay(message);
     // Nothing read from the database to wait for (a fresh socket of a user who never played).
     if (isCaughtUp) goLive();
-    return unavailable;
+    return outcome;
   } finally {
     if (!isRelaying) {
       session.stopWatching?.();
@@ -96,15 +102,20 @@ export async function resume(deps: ResumeDeps, ws: Socket, since: string | undef
   }
 }
 
-/** Sends the events after `since` (or `resync_required`); 'closed' when the socket went meanwhile. */
+/**
+ * Sends the events after `since` (or `resync_required`), charged to the user's resume budget:
+ * one before reading, one per event before sending any. 'closed' when the socket went
+ * meanwhile; 'over_budget' with nothing sent.
+ */
 async function replay(deps: ResumeDeps, ws: Socket, since: string): Promise<Replayed> {
-  const { history, registry, maxEvents } = deps;
+  const { history, registry, maxEvents, budget } = deps;
   const session = ws.data.session;
   const position = parseEventId(since);
   if (!position || position.userId !== session.userId) {
     registry.send(ws, resyncRequired('unknown event id'));
     return { lastSent: 0 };
   }
+  if (budget.take(session.userId, 1) !== undefined) return 'over_budget';
   const [latest, missed] = await Promise.all([history.latestSeq(session.userId), history.since(session.userId, position.seq, maxEvents + 1)]);
   if (!session.isOpen) return 'closed';
   const isUnknown = position.seq > latest;
@@ -114,6 +125,7 @@ async function replay(deps: ResumeDeps, ws: Socket, since: string): Promise<Repl
     // After a resync the client reloads over REST, which holds everything read here.
     return { lastSent: latest };
   }
+  if (budget.take(session.userId, missed.length) !== undefined) return 'over_budget';
   let lastSent = position.seq;
   for (const event of missed) {
     if (!registry.send(ws, event.payload)) return 'closed';
