@@ -4,7 +4,7 @@
  * never replayed; then hand over to live delivery with none missing, none repeated, and no
  * balance_update older than the balance sent.
  */
-import type { BalanceReader } from './balance-reader';
+import type { BalanceReader, CurrentBalance } from './balance-reader';
 import { WsErrorCode } from './close-codes';
 import { balanceUpdateSeq, gameEventHead, messages, parseEventId } from './events';
 import type { EventHistory } from './event-reader';
@@ -24,8 +24,8 @@ export type ResumeDeps = {
 
 /**
  * How a socket's start ended, for the route to act on: `over_budget`, nothing was replayed
- * (the route closes it 4005); `balance_unavailable`, a fresh socket went live without its
- * balance (a resume rejects instead); `closed`, the socket went meanwhile.
+ * (the route closes it 4005); `{ balanceError }`, a fresh socket went live without its balance
+ * (a resume rejects instead); `closed`, the socket went meanwhile.
  */
 export type ResumeOutcome = 'live' | 'over_budget' | 'closed' | { balanceError: unknown };
 
@@ -62,7 +62,7 @@ export async function resume(deps: ResumeDeps, ws: Socket, since: string | undef
     const replayed = since === undefined ? { lastSent: 0 } : await replay(deps, ws, since);
     if (replayed === 'closed' || replayed === 'over_budget') return replayed;
     let { lastSent } = replayed;
-    let balance: Awaited<ReturnType<BalanceReader['current']>>;
+    let balance: CurrentBalance | undefined;
     let outcome: ResumeOutcome = 'live';
     try {
       balance = await balances.current(session.userId);
