@@ -41,6 +41,16 @@ export function backoffDelay(attempt: number, random: number, options: BackoffOp
 }
 
 /**
+ * Backoff that never comes straight back: half the ceiling, plus up to the other half drawn at
+ * random ("equal jitter"), the ceiling doubling per attempt. For a close that says the server is
+ * rationing this client (4005), where an early retry would only be refused again.
+ */
+export function patientBackoffDelay(attempt: number, random: number, options: BackoffOptions): number {
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(ceiling / 2 + random * (ceiling / 2));
+}
+
+/**
  * When to replace a token that expires in `expiresInSeconds`: `marginMs` before, or at 80% of
  * its life when that is shorter, leaving room for a slow network and a skewed clock.
  */

@@ -7,7 +7,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { CloseCode, WsErrorCode } from './protocol/close-codes';
 import { BEARER_PROTOCOL_PREFIX, ServerMessage, SUBPROTOCOL, type ClientMessage } from './protocol/messages';
-import { backoffDelay, DEFAULT_BACKOFF, realScheduler, refreshDelayMs, type BackoffOptions, type Scheduler, type TimerHandle } from './scheduler';
+import { backoffDelay, DEFAULT_BACKOFF, patientBackoffDelay, realScheduler, refreshDelayMs, type BackoffOptions, type Scheduler, type TimerHandle } from './scheduler';
 
 export type { ServerMessage };
 export { SUBPROTOCOL };
@@ -18,6 +18,8 @@ export type MessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, 
  * invalid UTF-8, message too big), and would break it again.
  */
 const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.POLICY_VIOLATION, CloseCode.INVALID_PAYLOAD, CloseCode.MESSAGE_TOO_BIG]);
+/** After 4005 (resume budget exceeded): 0.5–1 s, then 1–2 s, … up to 15–30 s while it goes on. */
+const RESUME_BUDGET_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 30_000 };
 /** A socket that never opened this many times in a row gets a fresh token: a refused upgrade (401) looks like any other failure to a WebSocket. */
 const UNOPENED_FAILURES_BEFORE_FRESH_TOKEN = 2;
 
@@ -47,6 +49,8 @@ export type StreamOptions = {
   /** Replace the token this long before it expires (default 60 s, or a fifth of its life if shorter). */
   refreshMarginMs?: number;
   backoff?: BackoffOptions;
+  /** Backoff after 4005 (the server's resume budget for this user is spent); never retries at once. */
+  resumeBackoff?: BackoffOptions;
   /** Give up on a handshake after this long and retry (default 10 s). */
   connectTimeoutMs?: number;
   scheduler?: Scheduler;
@@ -88,6 +92,8 @@ export abstract class SocketStream {
   /** Counts connections, so events of a socket already replaced are ignored. */
   private generation = 0;
   private attempt = 0;
+  /** 4005 closes in a row: a resume that gets through (its events or balance arrive) ends the run. */
+  private budgetStrikes = 0;
   private unopenedFailures = 0;
   private needsFreshToken = false;
   private isOpened = false;
@@ -207,6 +213,7 @@ export abstract class SocketStream {
     }
     if (!this.isOpened && this.isEstablishedBy(message)) this.established();
     if (message.type === 'ws_ack' || message.type === 'refreshed') this.scheduleRefresh(message.expires_in);
+    if (message.type === 'game_event' || message.type === 'balance_update') this.budgetStrikes = 0;
     for (const accepted of this.accept(message)) {
       this.emit(accepted.type, accepted as never);
       this.emit('message', accepted);
@@ -255,12 +262,14 @@ export abstract class SocketStream {
     }
     if (code === CloseCode.TOKEN_EXPIRED) this.needsFreshToken = true;
     if (!this.isOpened && ++this.unopenedFailures >= UNOPENED_FAILURES_BEFORE_FRESH_TOKEN) this.needsFreshToken = true;
-    this.retry(code, reason);
+    // The ws_ack came, so the usual backoff starts over; the budget's own does not.
+    if (code === CloseCode.RESUME_BUDGET_EXCEEDED) this.retry(code, reason, patientBackoffDelay(this.budgetStrikes++, this.scheduler.random(), this.options.resumeBackoff ?? RESUME_BUDGET_BACKOFF));
+    else this.retry(code, reason);
   }
 
-  private retry(code: number, reason: string): void {
+  private retry(code: number, reason: string, delayMs?: number): void {
     if (this.isStopped) return;
-    const delay = backoffDelay(this.attempt++, this.scheduler.random(), this.options.backoff ?? DEFAULT_BACKOFF);
+    const delay = delayMs ?? backoffDelay(this.attempt++, this.scheduler.random(), this.options.backoff ?? DEFAULT_BACKOFF);
     this.state = 'waiting';
     this.emit('disconnected', { code, reason, reconnectInMs: delay });
     this.reconnectTimer = this.scheduler.setTimeout(() => void this.connect(), delay);

@@ -34,10 +34,13 @@ import { Metrics } from './observability/metrics';
 import { requestObserver } from './observability/requests';
 import { realtimeController } from './realtime';
 import { createBroker, type Broker } from './realtime/broker';
+import { BalanceReader } from './realtime/balance-reader';
 import { EventHistory } from './realtime/event-reader';
 import { Hub } from './realtime/hub';
 import type { Presence } from './realtime/presence/presence';
 import { SocketRegistry } from './realtime/registry';
+import { ResumeBudget } from './realtime/resume-budget';
+import { SocketOpenRate } from './realtime/socket-open-rate';
 import { SocketQuota } from './realtime/socket-quota';
 import type { Database } from './storage';
 import { Ledger } from './wallet/ledger';
@@ -105,6 +108,7 @@ export function createApp(deps: AppDeps) {
   const hub = new Hub(deps.broker ?? createBroker(config), {
     recentEvents: config.RECENT_EVENTS,
     presence: deps.presence,
+    presenceGraceMs: config.WS_PRESENCE_GRACE_MS,
     missed: (userId, afterSeq, beforeSeq) => history.between(userId, afterSeq, beforeSeq),
     // Only with other instances can a user's earlier event still be on its way.
     lastSeqBefore: config.REDIS_URL ? (userId, beforeSeq, before) => history.lastSeqBefore(userId, beforeSeq, before) : undefined,
@@ -144,6 +148,16 @@ export function createApp(deps: AppDeps) {
     },
     clock,
   );
+  const openRate = new SocketOpenRate(
+    {
+      userOpensPerMinute: config.WS_USER_OPENS_PER_MINUTE,
+      userBurst: config.WS_USER_OPEN_BURST,
+      addressOpensPerMinute: config.WS_ADDRESS_OPENS_PER_MINUTE,
+      addressBurst: config.WS_ADDRESS_OPEN_BURST,
+    },
+    clock,
+  );
+  const resumeBudget = new ResumeBudget({ events: config.RESUME_BUDGET_EVENTS, intervalMs: config.RESUME_BUDGET_INTERVAL_SECONDS * 1000 }, clock);
   const purge = setInterval(() => void ledger.purgeExpiredKeys(clock.now()).catch((error) => logger.warn('idempotency purge failed', { error: String(error) })), IDEMPOTENCY_PURGE_INTERVAL_MS);
   purge.unref();
   let isShuttingDown = false;
@@ -187,12 +201,15 @@ export function createApp(deps: AppDeps) {
         clientAddress,
         tokens,
         history,
+        balances: new BalanceReader(db.sql),
         registry,
         quota,
+        openRate,
         metrics,
         logger,
         policy: { allowQueryToken: config.ALLOW_QUERY_TOKEN, allowedOrigins: config.ALLOWED_ORIGINS, publicOrigin: config.PUBLIC_URL && new URL(config.PUBLIC_URL).origin },
         resumeMaxEvents: config.RESUME_MAX_EVENTS,
+        resumeBudget,
       }),
     );
 
@@ -212,6 +229,8 @@ export function createApp(deps: AppDeps) {
     async close(): Promise<void> {
       clearInterval(purge);
       registry.close();
+      openRate.close();
+      resumeBudget.close();
       playLimiter.close();
       authPerAddress.close();
       fairness.close();

@@ -53,8 +53,18 @@ const settings = {
   WS_MESSAGE_BURST: { schema: Positive, default: 20, expects: 'a positive integer' },
   WS_MAX_SOCKETS_PER_USER: { schema: Positive, default: 16, expects: 'a positive integer' },
   WS_MAX_SOCKETS_PER_ADDRESS: { schema: Positive, default: 1024, expects: 'a positive integer' },
+  // How fast sockets may be opened (token buckets): each open and close is presence work in the whole cluster.
+  WS_USER_OPENS_PER_MINUTE: { schema: Positive, default: 60, expects: 'a positive integer' },
+  WS_USER_OPEN_BURST: { schema: Positive, default: 10, expects: 'a positive integer' },
+  WS_ADDRESS_OPENS_PER_MINUTE: { schema: Positive, default: 600, expects: 'a positive integer' },
+  WS_ADDRESS_OPEN_BURST: { schema: Positive, default: 100, expects: 'a positive integer' },
+  // A user whose last socket closed is told gone only after this: a reconnect within it is no leave and no join.
+  WS_PRESENCE_GRACE_MS: { schema: t.Integer({ minimum: 0, maximum: 60_000 }), default: 2_000, expects: 'milliseconds from 0 to 60000' },
   WS_SLOW_BYTES: { schema: t.Integer({ minimum: 1024 }), default: 1_048_576, expects: 'bytes, at least 1024' },
   RESUME_MAX_EVENTS: { schema: Positive, default: 1000, expects: 'a positive integer' },
+  // What one user's resumes may replay per interval (each costs one plus its events); past it, close 4005.
+  RESUME_BUDGET_EVENTS: { schema: Positive, default: 5000, expects: 'a positive integer' },
+  RESUME_BUDGET_INTERVAL_SECONDS: { schema: t.Integer({ minimum: 1, maximum: 3600 }), default: 10, expects: 'seconds from 1 to 3600' },
   SHUTDOWN_GRACE_MS: { schema: t.Integer({ minimum: 0 }), default: 10_000, expects: 'milliseconds' },
   PASSWORD_MEMORY_KIB: { schema: t.Integer({ minimum: 1024 }), default: 19_456, expects: 'KiB, at least 1024' },
   // Unset: /metrics is public (bind it to a private network). Set: it needs `Authorization: Bearer <it>`.
@@ -105,6 +115,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const config = values as Config;
   if (config.MIN_BET > config.MAX_BET) throw new ConfigError(`MIN_BET must not exceed MAX_BET (${config.MIN_BET} > ${config.MAX_BET})`);
+  // A full replay costs RESUME_MAX_EVENTS + 1: a budget smaller could never let one through.
+  if (config.RESUME_BUDGET_EVENTS <= config.RESUME_MAX_EVENTS) {
+    throw new ConfigError(`RESUME_BUDGET_EVENTS must exceed RESUME_MAX_EVENTS (${config.RESUME_BUDGET_EVENTS} <= ${config.RESUME_MAX_EVENTS}): a full resume costs RESUME_MAX_EVENTS + 1`);
+  }
   if (Boolean(config.ADMIN_USERNAME) !== Boolean(config.ADMIN_PASSWORD)) {
     throw new ConfigError('ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
   }

@@ -14,6 +14,14 @@ describe('configuration', () => {
       RECENT_EVENTS: 100,
       ALLOW_QUERY_TOKEN: true,
       REUSE_PORT: false,
+      WS_USER_OPENS_PER_MINUTE: 60,
+      WS_USER_OPEN_BURST: 10,
+      WS_ADDRESS_OPENS_PER_MINUTE: 600,
+      WS_ADDRESS_OPEN_BURST: 100,
+      WS_PRESENCE_GRACE_MS: 2000,
+      RESUME_MAX_EVENTS: 1000,
+      RESUME_BUDGET_EVENTS: 5000,
+      RESUME_BUDGET_INTERVAL_SECONDS: 10,
     });
     expect(config.ALLOWED_ORIGINS).toBeUndefined();
     expect(config.REDIS_URL).toBeUndefined();
@@ -50,6 +58,9 @@ describe('configuration', () => {
     ['REDIS_URL', 'http://localhost'],
     ['LOG_LEVEL', 'loud'],
     ['ADMIN_USERNAME', 'a b'],
+    ['WS_PRESENCE_GRACE_MS', '-1'],
+    ['WS_USER_OPEN_BURST', '0'],
+    ['RESUME_BUDGET_INTERVAL_SECONDS', '0'],
   ];
   for (const [name, value] of bad) {
     it(`stops on ${name}=${value} with a message naming the variable`, () => {
@@ -67,6 +78,11 @@ describe('configuration', () => {
       expect((error as Error).message).toContain('ADMIN_PASSWORD');
       expect((error as Error).message).not.toContain('short');
     }
+  });
+
+  it('wants a resume budget that a full resume fits in (RESUME_MAX_EVENTS + 1)', () => {
+    expect(() => loadConfig({ ...base, RESUME_MAX_EVENTS: '5000' })).toThrow(/^RESUME_BUDGET_EVENTS must exceed RESUME_MAX_EVENTS/);
+    expect(loadConfig({ ...base, RESUME_MAX_EVENTS: '5000', RESUME_BUDGET_EVENTS: '5001' }).RESUME_BUDGET_EVENTS).toBe(5001);
   });
 
   it('wants the admin name and password together', () => {

@@ -14,6 +14,8 @@ export const CloseCode = {
   TOKEN_EXPIRED: 4001,
   /** Too slow to keep up: reconnect with `since`. */
   TOO_SLOW: 4002,
+  /** Resume budget exceeded (too many events replayed for this user lately): back off, then reconnect with `since`. */
+  RESUME_BUDGET_EXCEEDED: 4005,
 } as const;
 
 /** Codes of `error` messages sent over a socket (the socket stays open). */

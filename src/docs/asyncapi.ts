@@ -30,9 +30,9 @@ const CLIENT_STREAMS: Record<string, Stream[]> = {
 const SUMMARIES: Record<string, string> = {
   ws_ack: 'first message of a user socket',
   game_event: 'one play, exactly as stored',
-  balance_update: "the player's balance after a play",
+  balance_update: "the player's balance after a play; also once when a socket goes live (after a resume's replay, or at a fresh connect): the latest play's balance_update with the current balance",
   monitor_snapshot: 'first message of a monitor: who is connected and the recent events (oldest first), filtered like the stream',
-  presence: "join: a user's first socket opened; leave: the last one closed",
+  presence: "join: a user's first socket in the cluster opened; leave: the last one closed WS_PRESENCE_GRACE_MS ago (2 s) and none opened since",
   error: `the socket stays open; codes: ${Object.values(WsErrorCode).join(', ')}`,
   pong: 'answer to ping',
   refreshed: 'answer to refresh: the socket now lives until the new token expires',
@@ -48,6 +48,7 @@ const CLOSE_CODES: Record<number, string> = {
   [CloseCode.MESSAGE_TOO_BIG]: 'message over 4 KiB: fix the client',
   [CloseCode.TOKEN_EXPIRED]: 'token expired: get a new token, reconnect with since',
   [CloseCode.TOO_SLOW]: 'too slow to keep up (backpressure): reconnect with since',
+  [CloseCode.RESUME_BUDGET_EXCEEDED]: 'resume budget exceeded: back off, then reconnect with since (sent after ws_ack, nothing replayed)',
 };
 
 const plain = (schema: TSchema) => JSON.parse(JSON.stringify(schema));
@@ -63,7 +64,7 @@ const CHANNELS: Record<Stream, { address: string; title: string; description: st
   user: {
     address: '/api/games/ws',
     title: 'User stream',
-    description: "ws_ack, then the user's own events in event_id order. With since, first every newer stored event, oldest first, then live ones, none missing or repeated; an id too old to replay gets error resync_required.",
+    description: "ws_ack, then the user's own events in event_id order. With since, first every newer stored event, oldest first, then live ones, none missing or repeated; an id too old to replay gets error resync_required. A resume replays game_events only, never balance_updates: once the replay is done (and on every fresh connect) one balance_update gives the current balance.",
     query: {
       since: { type: 'string', description: 'an event_id already seen: replay the newer events first' },
       token: tokenQuery,

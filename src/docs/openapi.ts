@@ -80,7 +80,7 @@ const websocket = (who: string, extra: OperationDoc['parameters'] = []): Operati
     401: ['unauthorized', 'subprotocol_required', 'query_token_refused'],
     403: ['forbidden', 'origin_not_allowed'],
     426: ['upgrade_required'],
-    429: ['too_many_sockets'],
+    429: ['too_many_sockets', 'rate_limited'],
   },
 });
 

@@ -18,17 +18,17 @@ export class TokenBucket {
     this.updatedAt = clock.now();
   }
 
-  /** Takes one token; false when the bucket is empty. */
-  take(): boolean {
+  /** Takes `count` tokens; false (and none taken) when the bucket holds fewer. */
+  take(count = 1): boolean {
     this.refill();
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < count) return false;
+    this.tokens -= count;
     return true;
   }
 
-  /** Seconds until the next token. */
-  retryAfter(): number {
-    return Math.max(0, (1 - this.tokens) / this.ratePerSecond);
+  /** Seconds until the bucket holds `count` tokens. */
+  retryAfter(count = 1): number {
+    return Math.max(0, (count - this.tokens) / this.ratePerSecond);
   }
 
   isFull(): boolean {
@@ -58,11 +58,11 @@ export class KeyedRateLimiter {
     this.sweeper.unref();
   }
 
-  /** Undefined when allowed; otherwise the seconds to wait. */
-  take(key: string | number): number | undefined {
+  /** Takes `count` tokens of `key`'s bucket: undefined when allowed; otherwise the seconds to wait. */
+  take(key: string | number, count = 1): number | undefined {
     let bucket = this.buckets.get(key);
     if (!bucket) this.buckets.set(key, (bucket = new TokenBucket(this.ratePerSecond, this.burst, this.clock)));
-    return bucket.take() ? undefined : bucket.retryAfter();
+    return bucket.take(count) ? undefined : bucket.retryAfter(count);
   }
 
   private sweep(): void {

@@ -21,7 +21,7 @@ import type { BuildInfo } from './build-info';
 /** The kinds of socket, as the realtime routes name them. */
 export type SocketKind = 'user' | 'monitor';
 /** Why the server closed a socket itself: 4002 and 1008 (API.md's close codes). */
-export type ServerCloseReason = 'too_slow' | 'message_budget';
+export type ServerCloseReason = 'too_slow' | 'message_budget' | 'resume_budget';
 
 const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const TRANSACTION_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
@@ -93,6 +93,7 @@ export class Metrics {
   private readonly serverCloses = new Map<string, number>([
     ['too_slow', 0],
     ['message_budget', 0],
+    ['resume_budget', 0],
   ]);
   private publishFailures = 0;
   private readonly droppedFrames = new Map<string, number>();
@@ -183,7 +184,7 @@ export class Metrics {
       ...byLabel('games_payout_cents_total', 'game', this.payoutCents),
       ...header('games_messages_delivered_total', 'counter', 'Messages (game events, balance updates, presence) the broker delivered to this instance, by topic.'),
       ...byLabel('games_messages_delivered_total', 'topic', this.delivered),
-      ...header('games_server_closes_total', 'counter', 'Sockets the server closed: too_slow (4002) and message_budget (1008).'),
+      ...header('games_server_closes_total', 'counter', 'Sockets the server closed: too_slow (4002), message_budget (1008) and resume_budget (4005).'),
       ...byLabel('games_server_closes_total', 'reason', this.serverCloses),
       ...header('games_broker_publish_failures_total', 'counter', 'Publishes the broker refused or lost.'),
       `games_broker_publish_failures_total ${this.publishFailures}`,

@@ -52,3 +52,14 @@ export function gameEventHead(message: string): { userId: number; seq: number } 
   const end = message.indexOf('"', EVENT_ID_AT);
   return end === -1 ? undefined : parseEventId(message.slice(EVENT_ID_AT, end));
 }
+
+/** The sequence of the play a serialized balance_update follows; undefined for any other message. */
+export function balanceUpdateSeq(message: string): number | undefined {
+  if (!message.startsWith('{"type":"balance_update"')) return undefined;
+  try {
+    const eventIdOf = (JSON.parse(message) as { event_id?: unknown }).event_id;
+    return typeof eventIdOf === 'string' ? parseEventId(eventIdOf)?.seq : undefined;
+  } catch {
+    return undefined;
+  }
+}

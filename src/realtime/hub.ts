@@ -35,6 +35,8 @@ export type EventsSince = (since: number) => Promise<{ userId: number; seq: numb
 export type HubOptions = {
   /** Cluster presence; without it, this instance's sockets are the whole story. */
   presence?: ClusterPresence;
+  /** How long a user whose last socket closed is still shown online: a reconnect within it makes no presence messages. */
+  presenceGraceMs?: number;
   recentEvents: number;
   /** Reads a user's events between two seqs from the database, to fill a gap. */
   missed?: MissedEvents;
@@ -96,6 +98,8 @@ export class Hub {
       announce: (message) => this.publish(PRESENCE_TOPIC, message),
       show: (message) => this.deliver(PRESENCE_TOPIC, message),
       onError: (error) => options.onError?.('presence', error),
+      leaveGraceMs: options.presenceGraceMs,
+      now: this.now,
     });
     const { lastSeqBefore } = options;
     this.sequencer = new Sequencer(

@@ -13,17 +13,20 @@ import { Elysia } from 'elysia';
 import type { TokenService } from '../auth/tokens';
 import { throttledWarnings, type Logger } from '../log';
 import type { Metrics } from '../observability/metrics';
-import { errorBody } from '../http/errors';
+import { errorBody, tooManyRequests } from '../http/errors';
 import { clientMessageHandler, filterFields } from './client-messages';
 import { CloseCode, WsErrorCode } from '../../client/protocol/close-codes';
 import { SUBPROTOCOL, type MonitorFilter } from '../../client/protocol/messages';
 import { messages } from './events';
 import type { EventHistory } from './event-reader';
-import { userTopic, type Hub } from './hub';
+import type { Hub } from './hub';
 import { checkFilter, filterFromQuery, MONITOR_PRESENCE_TOPIC, MONITOR_TOPIC, passes } from './monitor-feed';
 import type { SocketRegistry } from './registry';
-import { resume } from './resume';
+import type { BalanceReader } from './balance-reader';
+import { resume, type ResumeOutcome } from './resume';
 import type { Session, Socket, SocketHandlers } from './session';
+import type { ResumeBudget } from './resume-budget';
+import type { SocketOpenRate } from './socket-open-rate';
 import type { SocketQuota } from './socket-quota';
 import { checkUpgrade, isOriginAllowed, type UpgradePolicy } from './upgrade';
 
@@ -31,19 +34,23 @@ export type RealtimeDeps = {
   hub: Hub;
   tokens: TokenService;
   history: EventHistory;
+  balances: BalanceReader;
   registry: SocketRegistry;
   quota: SocketQuota;
+  openRate: SocketOpenRate;
   metrics: Metrics;
   logger: Logger;
   policy: UpgradePolicy;
   resumeMaxEvents: number;
   /** The client's address, for the per-address socket cap (behind trusted proxies, from X-Forwarded-For). */
   clientAddress: AddressOf;
+  resumeBudget: ResumeBudget;
 };
 
 export function realtimeController(deps: RealtimeDeps) {
-  const { hub, tokens, history, registry, quota, policy, metrics, logger } = deps;
+  const { hub, tokens, history, balances, registry, quota, openRate, policy, metrics, logger } = deps;
   const resumeWarnings = throttledWarnings(logger, { now: Date.now }, 10_000);
+  const balanceWarnings = throttledWarnings(logger, { now: Date.now }, 10_000);
 
   /** The monitor's snapshot under its filter, then its topics: one synchronous step, so no event falls between. */
   function startFeed(ws: Socket, filter: MonitorFilter | undefined): void {
@@ -93,12 +100,28 @@ export function realtimeController(deps: RealtimeDeps) {
     if (session.kind === 'user') hub.presence.disconnect(session.userId);
   }
 
-  /** A resume that could not read (the database is away): the client retries later; the instance stays up. */
+  /** A resume that could not read its events or the balance (the database is away): the client retries later; the instance stays up. */
   function resumeFailed(ws: Socket, error: unknown): void {
     resumeWarnings.warn('resume failed: events unavailable', { user_id: ws.data.session.userId, error: String(error) });
     if (ws.data.session.isOpen) ws.close(CloseCode.TRY_AGAIN_LATER, 'events unavailable: reconnect later with since');
   }
 
+  /** A fresh socket whose balance could not be read goes live all the same: the next balance_update says it. */
+  function balanceFailed(ws: Socket, error: unknown): void {
+    balanceWarnings.warn('balance on connect failed: ledger unavailable', { user_id: ws.data.session.userId, error: String(error) });
+  }
+
+  const resumeDeps = { hub, history, balances, registry, maxEvents: deps.resumeMaxEvents, budget: deps.resumeBudget };
+
+  /** What a socket's start ended in: a resume past the budget is closed 4005, nothing replayed; the client backs off. */
+  function started(ws: Socket, outcome: ResumeOutcome): void {
+    if (outcome === 'over_budget') {
+      metrics.serverClosed('resume_budget');
+      if (ws.data.session.isOpen) ws.close(CloseCode.RESUME_BUDGET_EXCEEDED, 'resume budget exceeded: back off, then reconnect with since');
+    } else if (typeof outcome === 'object') {
+      balanceFailed(ws, outcome.balanceError);
+    }
+  }
   const userHandlers: SocketHandlers = {
     open(ws) {
       const session = ws.data.session;
@@ -106,8 +129,10 @@ export function realtimeController(deps: RealtimeDeps) {
       session.unfollow = hub.follow(session.userId).release;
       hub.presence.connect(session.userId);
       if (!registry.send(ws, messages.wsAck(session.userId, registry.expiresIn(ws)))) return;
-      if (session.since !== undefined) resume({ hub, history, registry, maxEvents: deps.resumeMaxEvents }, ws, session.since).catch((error) => resumeFailed(ws, error));
-      else ws.subscribe(userTopic(session.userId));
+      resume(resumeDeps, ws, session.since).then(
+        (outcome) => started(ws, outcome),
+        (error) => resumeFailed(ws, error),
+      );
     },
     message: onMessage,
     close: closed,
@@ -129,6 +154,10 @@ export function realtimeController(deps: RealtimeDeps) {
   const route = (path: string, kind: Session['kind'], handlers: SocketHandlers) =>
     new Elysia({ name: `realtime-${kind}` }).get(path, async ({ request, headers, query, server, status, set }) => {
       const address = deps.clientAddress(request, server);
+      // Counted before the token is checked: churn from one host stops before it costs a verification.
+      const addressWait = openRate.takeAddress(address);
+      // Thrown: answered 429 rate_limited with Retry-After by src/http, as the REST rate limits are.
+      if (addressWait !== undefined) throw tooManyRequests('this address opens sockets too fast; retry after Retry-After seconds', addressWait);
       if (!quota.takeAddress(address)) return status(429, errorBody('too_many_sockets', 'this address has too many sockets open or opening'));
       let isAddressHandedOver = false;
       try {
@@ -142,6 +171,8 @@ export function realtimeController(deps: RealtimeDeps) {
         if (kind === 'monitor' && claims.role !== 'admin') return status(403, errorBody('forbidden', 'the monitor is for admins only'));
         const filter = kind === 'monitor' ? filterFromQuery(query) : undefined;
         if (filter && 'error' in filter) return status(400, errorBody('invalid_filter', filter.error));
+        const userWait = openRate.takeUser(claims.userId);
+        if (userWait !== undefined) throw tooManyRequests('this user opens sockets too fast; retry after Retry-After seconds', userWait);
         const budget = quota.takeUser(claims.userId);
         if (!budget) return status(429, errorBody('too_many_sockets', 'this user has too many sockets open; close one first'));
         const release = releaser(quota, claims.userId, address);

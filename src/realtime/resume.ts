@@ -1,79 +1,135 @@
 /**
- * `?since=<event_id>`: replay the user's missed events from the database, then hand over to
- * live delivery with none missing and none repeated.
+ * A user socket's start: with `?since=<event_id>`, replay the user's missed events from the
+ * database; then the user's current balance (balance-reader.ts), since balance_updates are
+ * never replayed; then hand over to live delivery with none missing, none repeated, and no
+ * balance_update older than the balance sent.
  */
+import type { BalanceReader, CurrentBalance } from './balance-reader';
 import { WsErrorCode } from '../../client/protocol/close-codes';
-import { gameEventHead, messages, parseEventId } from './events';
+import { balanceUpdateSeq, gameEventHead, messages, parseEventId } from './events';
 import type { EventHistory } from './event-reader';
 import { userTopic, type Hub } from './hub';
 import type { SocketRegistry } from './registry';
+import type { ResumeBudget } from './resume-budget';
 import type { Socket } from './session';
 
-export type ResumeDeps = { hub: Hub; history: EventHistory; registry: SocketRegistry; maxEvents: number };
+export type ResumeDeps = {
+  hub: Hub;
+  history: EventHistory;
+  balances: BalanceReader;
+  registry: SocketRegistry;
+  maxEvents: number;
+  budget: ResumeBudget;
+};
+
+/**
+ * How a socket's start ended, for the route to act on: `over_budget`, nothing was replayed
+ * (the route closes it 4005); `{ balanceError }`, a fresh socket went live without its balance
+ * (a resume rejects instead); `closed`, the socket went meanwhile.
+ */
+export type ResumeOutcome = 'live' | 'over_budget' | 'closed' | { balanceError: unknown };
 
 const resyncRequired = (why: string) => messages.error(WsErrorCode.RESYNC_REQUIRED, `${why}: reload your state over REST (GET /api/games/history)`);
 
+/** What was replayed: game_events up to `lastSent` are not sent again. */
+type Replayed = { lastSent: number } | 'closed' | 'over_budget';
+
 /**
  * The hub delivers each user's events in `seq` order. Until live delivery reaches the newest
- * event read from the database, the user's messages are relayed from the hub with repeats
- * dropped; then the socket subscribes to its topic, in one synchronous step after that
- * delivery (which the topic does not repeat: the socket was not subscribed when it was
- * published). A broker that delivers after the commit (Redis) therefore cannot repeat an event.
+ * event read from the database (replayed, or included in the balance sent), the user's
+ * messages are relayed from the hub with repeats and balance_updates the balance already
+ * includes dropped; then the socket subscribes to its topic, in one synchronous step after
+ * that delivery (which the topic does not repeat: the socket was not subscribed when it was
+ * published). A broker that delivers after the commit (Redis) therefore cannot repeat an
+ * event, nor send a balance older than the one read.
+ *
+ * The balance is read after the replay, so it is never older than the last event replayed.
  */
-export async function resume(deps: ResumeDeps, ws: Socket, since: string): Promise<void> {
-  const { hub, history, registry, maxEvents } = deps;
+export async function resume(deps: ResumeDeps, ws: Socket, since: string | undefined): Promise<ResumeOutcome> {
+  const { hub, balances, registry } = deps;
   const session = ws.data.session;
   const topic = userTopic(session.userId);
-  const position = parseEventId(since);
-  if (!position || position.userId !== session.userId) {
-    registry.send(ws, resyncRequired('unknown event id'));
-    ws.subscribe(topic);
-    return;
-  }
   const pending: string[] = [];
   let relay: (message: string) => void = (message) => pending.push(message);
   session.stopWatching = hub.watch(session.userId, (message) => relay(message));
   let isRelaying = false;
+  const goLive = () => {
+    session.stopWatching?.();
+    session.stopWatching = undefined;
+    if (session.isOpen) ws.subscribe(topic);
+  };
   try {
-    const [latest, missed] = await Promise.all([history.latestSeq(session.userId), history.since(session.userId, position.seq, maxEvents + 1)]);
-    if (!session.isOpen) return;
-    const isUnknown = position.seq > latest;
-    const isTooOld = missed.length > maxEvents;
-    const isResync = isUnknown || isTooOld;
-    if (isResync) registry.send(ws, resyncRequired(isUnknown ? 'unknown event id' : 'too many missed events to replay'));
-    // After a resync the client reloads over REST, which holds everything read here.
-    let lastSent = isResync ? latest : position.seq;
-    if (!isResync) {
-      for (const event of missed) {
-        if (!registry.send(ws, event.payload)) return;
-        lastSent = event.seq;
-      }
+    const replayed = since === undefined ? { lastSent: 0 } : await replay(deps, ws, since);
+    if (replayed === 'closed' || replayed === 'over_budget') return replayed;
+    let { lastSent } = replayed;
+    let balance: CurrentBalance | undefined;
+    let outcome: ResumeOutcome = 'live';
+    try {
+      balance = await balances.current(session.userId);
+    } catch (error) {
+      if (since !== undefined) throw error;
+      outcome = { balanceError: error };
     }
-    const newestSent = lastSent;
-    let isCaughtUp = false;
-    const goLive = () => {
-      session.stopWatching?.();
-      session.stopWatching = undefined;
-      if (session.isOpen) ws.subscribe(topic);
-    };
+    if (!session.isOpen) return 'closed';
+    const balanceSeq = balance?.seq ?? 0;
+    if (balance && !registry.send(ws, balance.message)) return 'closed';
+    const newestRead = Math.max(lastSent, balanceSeq);
+    let isCaughtUp = newestRead === 0;
     relay = (message) => {
       const head = gameEventHead(message);
       if (head) {
-        if (head.seq >= newestSent && !isCaughtUp) {
+        if (head.seq >= newestRead && !isCaughtUp) {
           isCaughtUp = true;
           queueMicrotask(goLive);
         }
         if (head.seq <= lastSent) return;
         lastSent = head.seq;
+      } else if ((balanceUpdateSeq(message) ?? Infinity) <= balanceSeq) {
+        return; // the balance sent already includes it
       }
       registry.send(ws, message);
     };
     isRelaying = true;
     for (const message of pending) relay(message);
+    // Nothing read from the database to wait for (a fresh socket of a user who never played).
+    if (isCaughtUp) goLive();
+    return outcome;
   } finally {
     if (!isRelaying) {
       session.stopWatching?.();
       session.stopWatching = undefined;
     }
   }
+}
+
+/**
+ * Sends the events after `since` (or `resync_required`), charged to the user's resume budget:
+ * one before reading, one per event before sending any. 'closed' when the socket went
+ * meanwhile; 'over_budget' with nothing sent.
+ */
+async function replay(deps: ResumeDeps, ws: Socket, since: string): Promise<Replayed> {
+  const { history, registry, maxEvents, budget } = deps;
+  const session = ws.data.session;
+  const position = parseEventId(since);
+  if (!position || position.userId !== session.userId) {
+    registry.send(ws, resyncRequired('unknown event id'));
+    return { lastSent: 0 };
+  }
+  if (budget.take(session.userId, 1) !== undefined) return 'over_budget';
+  const [latest, missed] = await Promise.all([history.latestSeq(session.userId), history.since(session.userId, position.seq, maxEvents + 1)]);
+  if (!session.isOpen) return 'closed';
+  const isUnknown = position.seq > latest;
+  const isTooOld = missed.length > maxEvents;
+  if (isUnknown || isTooOld) {
+    registry.send(ws, resyncRequired(isUnknown ? 'unknown event id' : 'too many missed events to replay'));
+    // After a resync the client reloads over REST, which holds everything read here.
+    return { lastSent: latest };
+  }
+  if (budget.take(session.userId, missed.length) !== undefined) return 'over_budget';
+  let lastSent = position.seq;
+  for (const event of missed) {
+    if (!registry.send(ws, event.payload)) return 'closed';
+    lastSent = event.seq;
+  }
+  return { lastSent };
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'bun:test';
 import { GameClient, GameStream, MonitorStream, realScheduler, type SocketStream } from '../../client';
 import { ADMIN, restartableServer, startTestServer, type TestServer } from '../support/server';
+import { ManualClock } from '../support/clock';
 import { freePort, record } from './recorder';
 
 let counter = 0;
@@ -146,6 +147,38 @@ describe('GameStream', () => {
     expect(seen.disconnects.map((d) => d.code)).toEqual([4002]);
     expect(stream.state).toBe('closed');
     expect(connections).toBe(2);
+  });
+
+  it('after 4005 (resume budget spent) waits longer each time, never retrying at once, and resumes missing nothing once the budget is back', async () => {
+    const clock = new ManualClock();
+    // A full resume of 5 costs 6: the whole budget.
+    const server = await startTestServer({ RESUME_MAX_EVENTS: '5', RESUME_BUDGET_EVENTS: '6', RESUME_BUDGET_INTERVAL_SECONDS: '10' }, { clock });
+    cleanups.push(() => server.close());
+    const client = await player(server.url);
+    const played: string[] = [];
+    for (let i = 0; i < 5; i++) played.push((await client.slot({ bet: 1 })).event_id);
+    const stream = opened(
+      new GameStream({ url: server.url, getToken: () => client.getToken(), since: `${client.user!.id}-0`, scheduler: noWait, resumeBackoff: { baseMs: 40, maxMs: 160 } }),
+    );
+    const seen = record(stream);
+    await seen.until(() => seen.eventIds().length === 5 && seen.count('balance_update') === 1, 'the replay and the balance');
+
+    // Dropped: its resume finds the budget spent, again and again.
+    for (const ws of server.app.registry.open) ws.close(4002, 'too slow to keep up');
+    await seen.until(() => seen.disconnects.filter((d) => d.code === 4005).length >= 4, 'four 4005 closes');
+    const budgetWaits = seen.disconnects.filter((d) => d.code === 4005).map((d) => d.reconnectInMs);
+    // random() is 0 here: exactly half of a ceiling doubling from 40 ms up to 160 ms.
+    expect(budgetWaits.slice(0, 4)).toEqual([20, 40, 80, 80]);
+    expect(seen.eventIds()).toEqual(played);
+
+    played.push((await client.rps({ bet: 1, choice: 'rock' })).event_id); // while it waits
+    clock.advance(10_000);
+    await seen.until(() => seen.eventIds().length === 6, 'the missed event, once the budget is back');
+    played.push((await client.gacha({ bet: 1 })).event_id);
+    await seen.until(() => seen.eventIds().length === 7, 'a live event');
+    expect(seen.eventIds()).toEqual(played);
+    expect(seen.fatal).toEqual([]);
+    expect(stream.state).toBe('open');
   });
 
   it('backs off exponentially with full jitter while the server is away, and close() stops it', async () => {

@@ -11,11 +11,16 @@ import { useServer, type Suite } from '../support/suite';
 const resumeFrom = async (suite: Suite, token: string, since: string) =>
   suite.sockets.track(await openUserSocket(suite.server.url, token, { since }));
 
-/** Asserts the socket was told to resync right after its ack, and replayed nothing. */
-async function expectResync(socket: TestSocket): Promise<void> {
+/**
+ * Asserts the socket was told to resync right after its ack, and replayed nothing: then came
+ * only the balance (of a user who has played) and the pong of the settle.
+ */
+async function expectResync(socket: TestSocket, hasPlayed = true): Promise<void> {
   const error = await socket.next('error');
   expect(error).toMatchObject({ type: 'error', v: 1, code: 'resync_required' });
-  expect(socket.received.map((m) => m.type)).toEqual(['ws_ack', 'error']);
+  if (hasPlayed) await socket.next('balance_update');
+  await socket.settle();
+  expect(socket.received.map((m) => m.type)).toEqual(['ws_ack', 'error', ...(hasPlayed ? ['balance_update'] : []), 'pong']);
 }
 
 /**
@@ -79,7 +84,8 @@ describeEngines('resuming a user stream with since on %s', (engine) => {
     const replayed = await resumed.waitFor('game_event', 3);
     expect(resumed.received[0]!.type).toBe('ws_ack');
     expect(replayed).toEqual(original.slice(1));
-    expect(resumed.received.slice(1).map((m) => m.type)).toEqual(['game_event', 'game_event', 'game_event']);
+    await resumed.next('balance_update');
+    expect(resumed.received.slice(1).map((m) => m.type)).toEqual(['game_event', 'game_event', 'game_event', 'balance_update']);
 
     const next = await suite.client.play(user.access_token, 'gacha');
     await resumed.next((m) => m.event_id === next.json.event_id);
@@ -123,7 +129,7 @@ describeEngines('resuming a user stream with since on %s', (engine) => {
     it('and still delivers live events after the error', async () => {
       const user = await suite.client.signup();
       const socket = await resumeFrom(suite, user.access_token, `${user.user.id}-5`);
-      await expectResync(socket);
+      await expectResync(socket, false);
       const play = await suite.client.play(user.access_token, 'crash');
       expect((await socket.next('game_event')).event_id).toBe(play.json.event_id);
       expect(socket.schemaViolations).toEqual([]);

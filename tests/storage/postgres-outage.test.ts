@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'bun:test';
 import { ledgerOf } from '../support/client';
 import { auditLedger } from '../support/ledger-audit';
 import { postgresCluster } from '../support/postgres';
+import { openUserSocket } from '../support/socket';
 import { useServer } from '../support/suite';
 
 const suite = useServer({}, { engine: 'postgres', withPlayer: true });
@@ -32,12 +33,17 @@ describe('PostgreSQL stopped and started under a running server', () => {
     const health = await client.get('/health');
     expect([health.status, health.json.error.code]).toEqual([503, 'database_unavailable']);
     expect((await socket.settle()).filter((m) => m.type === 'game_event' || m.type === 'balance_update')).toEqual([]);
+    // A fresh socket opens all the same; its balance cannot be read, so it goes live without it.
+    const fresh = suite.sockets.track(await openUserSocket(suite.server.url, player.access_token));
+    expect((await fresh.settle()).map((m) => m.type)).toEqual([]);
 
     await cluster.start();
     const after = await client.play(player.access_token, 'slot', { bet: 1 });
     expect(after.status).toBe(200);
     expect(after.json.event_id).toBe(`${player.user.id}-${before.plays + 1}`);
     expect((await socket.next('game_event')).event_id).toBe(after.json.event_id);
+    expect((await fresh.next('balance_update')).event_id).toBe(after.json.event_id);
+    expect(fresh.received.map((m) => m.type)).toEqual(['ws_ack', 'pong', 'game_event', 'balance_update']);
     expect((await ledgerOf(suite.server, player.user.id)).plays).toBe(before.plays + 1);
     expect((await client.get('/health')).status).toBe(200);
   }, 60_000);

@@ -13,6 +13,7 @@ import { loadConfig, type Config } from '../../src/config';
 import type { Clock } from '../../src/clock';
 import type { Rng } from '../../src/games/rng';
 import type { Broker } from '../../src/realtime/broker/broker';
+import type { Presence } from '../../src/realtime/presence/presence';
 import { startServer, type RunningServer } from '../../src/server';
 import { FIRST_USE_TIMEOUT_MS, freshPostgresUrl, postgresCluster } from './postgres';
 
@@ -27,6 +28,12 @@ export const ADMIN_AND_LIMITS: TestEnv = {
   PLAY_BURST: '1000',
   AUTH_RATE_PER_MINUTE: '100000',
   AUTH_BURST: '1000',
+  WS_USER_OPENS_PER_MINUTE: '60000',
+  WS_USER_OPEN_BURST: '1000',
+  WS_ADDRESS_OPENS_PER_MINUTE: '600000',
+  WS_ADDRESS_OPEN_BURST: '10000',
+  // A leave at once, as the presence tests expect; tests/realtime/presence-grace.test.ts runs the grace.
+  WS_PRESENCE_GRACE_MS: '0',
 };
 
 export type Engine = 'sqlite' | 'postgres';
@@ -98,6 +105,8 @@ export type TestServerOptions = {
   dir?: string;
   rng?: Rng;
   broker?: Broker;
+  /** Cluster presence beside `broker` (one per instance, on a shared store). */
+  presence?: Presence;
   /** Time for limiters, tokens and sweeps (tests/support/clock.ts ManualClock). */
   clock?: Clock;
 };
@@ -124,7 +133,7 @@ export async function startTestServer(env: TestEnv = {}, options: TestServerOpti
 
 async function startOn(store: TestStore, isOwnStore: boolean, env: TestEnv, options: TestServerOptions): Promise<TestServer> {
   const config = testConfig(store, env);
-  const server = await startServer(config, { rng: options.rng, broker: options.broker, clock: options.clock });
+  const server = await startServer(config, { rng: options.rng, broker: options.broker, presence: options.presence, clock: options.clock });
   return {
     ...server,
     config,

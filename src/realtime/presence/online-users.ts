@@ -6,6 +6,7 @@
  * presence again and the monitors here are told what changed.
  */
 import { messages } from '../events';
+import { LeaveGrace } from './leave-grace';
 import type { Presence } from './presence';
 
 /**
@@ -26,6 +27,8 @@ type Status = 'join' | 'leave';
  */
 const PRESENCE_SETTLE_MS = 5_000;
 const REFRESH_RETRY_MS = 1_000;
+/** How often held leaves are checked against the clock (at most; sooner for a shorter grace). */
+const LEAVE_CHECK_MS = 250;
 
 export class PresenceTracker {
   /** Open user sockets per user on this instance: presence changes on the first and the last. */
@@ -36,6 +39,9 @@ export class PresenceTracker {
   private readonly changes = new Map<number, Promise<void>>();
   private settleTimer: Timer | undefined;
   private retryTimer: Timer | undefined;
+  /** Runs while leaves are held, to let out those whose grace has passed. */
+  private leaveTimer: Timer | undefined;
+  private readonly leaves: LeaveGrace;
   private isStopped = false;
 
   constructor(
@@ -47,25 +53,48 @@ export class PresenceTracker {
       /** Hands a presence message to this instance's monitors, as if it had been delivered. */
       show: (message: string) => void;
       onError: (error: unknown) => void;
+      /**
+       * How long a user whose last socket here closed still counts as here (0: not at all).
+       * Until then the cluster presence is not told either: the user stays online everywhere.
+       */
+      leaveGraceMs?: number;
+      /** Epoch ms, for the grace (the injected clock). */
+      now?: () => number;
     },
-  ) {}
+  ) {
+    this.leaves = new LeaveGrace(deps.leaveGraceMs ?? 0, deps.now ?? Date.now);
+  }
 
   /** Counts a user's socket in; the user's first socket in the cluster announces `join`. */
   connect(userId: number): void {
     const count = this.connections.get(userId) ?? 0;
     this.connections.set(userId, count + 1);
-    if (count === 0) this.change(userId, 'join');
+    // Back within the grace: never gone, so nothing to announce.
+    if (count === 0 && !this.leaves.cancel(userId)) this.change(userId, 'join');
   }
 
-  /** Counts a user's socket out; the user's last socket in the cluster announces `leave`. */
+  /**
+   * Counts a user's socket out; the user's last socket in the cluster announces `leave`, once
+   * the grace has passed without a socket of theirs opening here again.
+   */
   disconnect(userId: number): void {
     const count = this.connections.get(userId) ?? 0;
     if (count <= 1) {
       this.connections.delete(userId);
-      if (count === 1) this.change(userId, 'leave');
+      if (count === 1) this.leaveLater(userId);
     } else {
       this.connections.set(userId, count - 1);
     }
+  }
+
+  /** Users whose last socket here closed, their leave held back for the grace. */
+  get heldLeaves(): number {
+    return this.leaves.size;
+  }
+
+  /** Resolves once every presence change started so far has been told to the cluster (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.changes.size > 0) await Promise.all(this.changes.values());
   }
 
   /** Users with a socket open anywhere in the cluster. */
@@ -147,7 +176,29 @@ export class PresenceTracker {
   stop(): void {
     this.isStopped = true;
     for (const timer of [this.settleTimer, this.retryTimer]) clearTimeout(timer);
-    this.settleTimer = this.retryTimer = undefined;
+    clearInterval(this.leaveTimer);
+    this.settleTimer = this.retryTimer = this.leaveTimer = undefined;
+    // Held leaves are dropped: a cluster presence's own stop() still counts those sockets, removes them and reports the
+    // users gone; alone, the monitors close with the instance.
+    this.leaves.clear();
+  }
+
+  private leaveLater(userId: number): void {
+    if (this.leaves.graceMs <= 0) {
+      this.change(userId, 'leave');
+      return;
+    }
+    this.leaves.hold(userId);
+    if (this.leaveTimer || this.isStopped) return;
+    this.leaveTimer = setInterval(() => this.letOutDueLeaves(), Math.min(LEAVE_CHECK_MS, this.leaves.graceMs));
+    this.leaveTimer.unref?.();
+  }
+
+  private letOutDueLeaves(): void {
+    for (const userId of this.leaves.takeDue()) this.change(userId, 'leave');
+    if (this.leaves.size > 0) return;
+    clearInterval(this.leaveTimer);
+    this.leaveTimer = undefined;
   }
 
   private change(userId: number, status: Status): void {
