@@ -74,7 +74,7 @@ function openSqliteConnection(file: string): SqliteConnection {
 }
 
 /** Held while migrating on PostgreSQL, so instances starting together migrate one at a time. */
-const MIGRATION_LOCK = 727274;
+export const MIGRATION_LOCK = 727274;
 
 async function migrate(sql: SQL, dialect: Dialect): Promise<void> {
   await sql.begin(async (tx) => {
