@@ -53,6 +53,8 @@ const settings = {
   WS_SLOW_BYTES: { schema: t.Integer({ minimum: 1024 }), default: 1_048_576, expects: 'bytes, at least 1024' },
   RESUME_MAX_EVENTS: { schema: Positive, default: 1000, expects: 'a positive integer' },
   SHUTDOWN_GRACE_MS: { schema: t.Integer({ minimum: 0 }), default: 10_000, expects: 'milliseconds' },
+  // A database or Redis not there yet (started together, restarting): start-up keeps trying this long, then exits 69.
+  STARTUP_WAIT_SECONDS: { schema: t.Integer({ minimum: 0, maximum: 3600 }), default: 60, expects: 'seconds from 0 to 3600' },
   PASSWORD_MEMORY_KIB: { schema: t.Integer({ minimum: 1024 }), default: 19_456, expects: 'KiB, at least 1024' },
   // Unset: /metrics is public (bind it to a private network). Set: it needs `Authorization: Bearer <it>`.
   METRICS_TOKEN: { schema: t.Optional(t.String({ minLength: 16, maxLength: 256 })), default: undefined, expects: 'a bearer token of 16 to 256 characters' },

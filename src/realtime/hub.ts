@@ -116,6 +116,8 @@ export class Hub {
         this.presence.refreshUntilDone();
       },
     });
+    // Connections lost while start-up waited for the broker were no outage of a running hub.
+    this.disconnectedAt = undefined;
   }
 
   async stop(): Promise<void> {

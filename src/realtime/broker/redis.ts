@@ -53,6 +53,8 @@ export class RedisBroker implements Broker {
   /** Between `onDisconnect` and `onReconnect`. */
   private down = false;
   private stopped = true;
+  /** The clients' listeners are on (from the first `start()` until `stop()`). */
+  private isListening = false;
 
   constructor(options: RedisBrokerOptions) {
     this.publisher = options.publisher;
@@ -70,18 +72,23 @@ export class RedisBroker implements Broker {
     await this.publisher.publish(this.channel, this.codec.seal(topic, message));
   }
 
+  /** Rejects when Redis cannot be reached; may then be called again (start-up waits for Redis so). */
   async start(deliver: Deliver, hooks: BrokerHooks = {}): Promise<void> {
     this.deliver = deliver;
     this.hooks = hooks;
     this.stopped = false;
-    this.down = false;
-    // Connection errors also arrive as `close`; without a listener ioredis prints each one.
-    for (const client of [this.publisher, this.subscriber]) client.on('error', ignore).on('close', this.lost);
-    this.subscriber.on('message', this.receive).on('ready', this.resubscribe);
-    this.publisher.on('ready', this.recovered);
+    if (!this.isListening) {
+      this.isListening = true;
+      // Connection errors also arrive as `close`; without a listener ioredis prints each one.
+      for (const client of [this.publisher, this.subscriber]) client.on('error', ignore).on('close', this.lost);
+      this.subscriber.on('message', this.receive).on('ready', this.resubscribe);
+      this.publisher.on('ready', this.recovered);
+    }
     await Promise.all([ready(this.publisher), ready(this.subscriber)]);
     await this.subscriber.subscribe(this.channel);
     this.subscribed = true;
+    // Connections lost during an attempt that failed were never an outage of a running broker.
+    this.down = false;
   }
 
   async stop(): Promise<void> {
@@ -89,6 +96,7 @@ export class RedisBroker implements Broker {
     this.deliver = undefined;
     this.hooks = {};
     this.subscribed = false;
+    this.isListening = false;
     this.subscriber.off('message', this.receive).off('ready', this.resubscribe);
     this.publisher.off('ready', this.recovered);
     for (const client of [this.publisher, this.subscriber]) client.off('close', this.lost);
@@ -149,19 +157,51 @@ export class RedisBroker implements Broker {
 
 function ignore(): void {}
 
+/** A connection attempt that ended before the client could take commands. */
+export class RedisNotReadyError extends Error {
+  override name = 'RedisNotReadyError';
+}
+
 /**
  * Resolves when the client can take commands; a lazy client is connected here. Any command (a
  * /ready probe's ping during start-up) starts a lazy client connecting, so a caller may find it
- * already `connecting`: it then waits for that connection rather than writing into a stream that
- * is not writeable yet.
+ * already `connecting` or `reconnecting`: it then waits for that attempt rather than writing
+ * into a stream that is not writeable yet, and rejects when the attempt fails (the connection
+ * closes), so that a caller waiting for Redis can say so and try again.
  */
 export async function ready(client: Redis): Promise<void> {
   if (client.status === 'ready') return;
   if (client.status === 'wait') return client.connect();
+  if (client.status === 'end') throw new RedisNotReadyError('the Redis connection was closed');
   await new Promise<void>((resolve, reject) => {
-    client.once('ready', resolve);
-    client.once('end', () => reject(new Error('the Redis connection ended before it was ready')));
+    const settle = (error?: Error) => {
+      client.off('ready', onReady).off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => settle();
+    const onClose = () => settle(new RedisNotReadyError('the Redis connection closed before it was ready'));
+    client.on('ready', onReady).on('close', onClose);
   });
+}
+
+/** Socket errors of a connection that could not be made or was lost. */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** ioredis's own messages for a command refused or failed because the connection is not there. */
+const CONNECTION_MESSAGES = ["Stream isn't writeable and enableOfflineQueue options is false", 'Connection is closed.'];
+/** Replies of a Redis that is there but not serving yet (loading its data, busy with a script). */
+const NOT_SERVING_YET = /^(LOADING|BUSY|TRYAGAIN|MASTERDOWN) /;
+
+/**
+ * Tells a Redis that cannot be reached (down, restarting, connection lost) from every other
+ * failure (a refused password, a script error, a bug), which waiting will not fix.
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error instanceof RedisNotReadyError || error.name === 'MaxRetriesPerRequestError') return true;
+  if (CONNECTION_MESSAGES.includes(error.message) || NOT_SERVING_YET.test(error.message)) return true;
+  const { code } = error as NodeJS.ErrnoException;
+  return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code);
 }
 
 /**
