@@ -46,6 +46,7 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
   // Elysia turns reusePort on unless told: off, a taken port is an error, not a shared one.
   app.listen({ port: config.PORT, hostname: config.HOST, maxRequestBodySize: BODY_CEILING_BYTES, reusePort: config.REUSE_PORT });
   const server = app.server!;
+  // From here /ready answers (503 until the end of start-up), so the probes see an instance starting.
   await waitFor(REDIS, () =>
     hub.start((topic, message) => {
       built.registry.noteTraffic();
@@ -65,6 +66,7 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
     );
   }
   await waitFor(REDIS, () => hub.presence.refresh());
+  built.markStarted();
 
   const port = server.port!;
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
