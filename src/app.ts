@@ -161,6 +161,8 @@ export function createApp(deps: AppDeps) {
   const purge = setInterval(() => void ledger.purgeExpiredKeys(clock.now()).catch((error) => logger.warn('idempotency purge failed', { error: String(error) })), IDEMPOTENCY_PURGE_INTERVAL_MS);
   purge.unref();
   let isShuttingDown = false;
+  // Until server.ts has started the hub and presence: a play served before would miss this instance's own sockets.
+  let isStarting = true;
 
   const clientAddress = addressOf(config.TRUSTED_PROXIES && trustedProxies(config.TRUSTED_PROXIES));
 
@@ -177,6 +179,7 @@ export function createApp(deps: AppDeps) {
         database: () => db.sql`SELECT 1`,
         redis: deps.redisPing,
         isShuttingDown: () => isShuttingDown,
+        isStarting: () => isStarting,
       }),
     )
     .get('/health', async () => {
@@ -222,6 +225,10 @@ export function createApp(deps: AppDeps) {
     registry,
     history,
     metrics,
+    /** Start-up is done (hub and presence started): /ready may answer 200. */
+    markStarted() {
+      isStarting = false;
+    },
     markShuttingDown() {
       isShuttingDown = true;
     },

@@ -66,6 +66,8 @@ const settings = {
   RESUME_BUDGET_EVENTS: { schema: Positive, default: 5000, expects: 'a positive integer' },
   RESUME_BUDGET_INTERVAL_SECONDS: { schema: t.Integer({ minimum: 1, maximum: 3600 }), default: 10, expects: 'seconds from 1 to 3600' },
   SHUTDOWN_GRACE_MS: { schema: t.Integer({ minimum: 0 }), default: 10_000, expects: 'milliseconds' },
+  // A database or Redis not there yet (started together, restarting): start-up keeps trying this long, then exits 69.
+  STARTUP_WAIT_SECONDS: { schema: t.Integer({ minimum: 0, maximum: 3600 }), default: 60, expects: 'seconds from 0 to 3600' },
   PASSWORD_MEMORY_KIB: { schema: t.Integer({ minimum: 1024 }), default: 19_456, expects: 'KiB, at least 1024' },
   // Unset: /metrics is public (bind it to a private network). Set: it needs `Authorization: Bearer <it>`.
   METRICS_TOKEN: { schema: t.Optional(t.String({ minLength: 16, maxLength: 256 })), default: undefined, expects: 'a bearer token of 16 to 256 characters' },

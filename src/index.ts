@@ -2,12 +2,14 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './log';
 import { ClusterMismatchError } from './realtime/cluster-settings';
+import { isRedisUnavailable } from './realtime/broker/redis';
 import { startServer } from './server';
 import { isDatabaseUnavailable } from './storage/unavailable';
 
 /**
- * What stops start-up for a reason the operator must fix (configuration, database, port) ends
- * the process with one line naming the setting, not a stack.
+ * What stops start-up for a reason the operator must fix (configuration, a database or Redis
+ * still unreachable when STARTUP_WAIT_SECONDS ran out, port) ends the process with one line
+ * naming the setting, not a stack.
  */
 function exitOnStartupError(error: unknown): never {
   // Before (or without) the configuration there is no LOG_LEVEL: this one line is always printed.
@@ -22,7 +24,11 @@ function exitOnStartupError(error: unknown): never {
   }
   if (isDatabaseUnavailable(error)) {
     // The URL itself may hold a password: name the variable, not its value.
-    log.error(`database unavailable: cannot connect to the database DATABASE_URL names (${(error as Error).message})`);
+    log.error(`database unavailable: cannot connect to the database DATABASE_URL names within STARTUP_WAIT_SECONDS=${config.STARTUP_WAIT_SECONDS} (${(error as Error).message})`);
+    process.exit(69); // EX_UNAVAILABLE
+  }
+  if (isRedisUnavailable(error)) {
+    log.error(`redis unavailable: cannot connect to the Redis REDIS_URL names within STARTUP_WAIT_SECONDS=${config.STARTUP_WAIT_SECONDS} (${(error as Error).message})`);
     process.exit(69); // EX_UNAVAILABLE
   }
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

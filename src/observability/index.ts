@@ -1,6 +1,7 @@
 /**
  * The operator's endpoints: `GET /metrics` (Prometheus text; behind `METRICS_TOKEN` when one
- * is set) and `GET /ready` (200 only while the database, and Redis where configured, answer).
+ * is set) and `GET /ready` (200 only once started, and while the database, and Redis where
+ * configured, answer).
  */
 import { Elysia } from 'elysia';
 import { timingSafeEqual } from 'node:crypto';
@@ -19,6 +20,8 @@ export type ObservabilityDeps = {
   /** Undefined when there is no Redis. */
   redis?: Ping;
   isShuttingDown: () => boolean;
+  /** True until start-up is done; unset: started. */
+  isStarting?: () => boolean;
 };
 
 /** A dependency that hangs must not hang the probe: past this it counts as not answering. */
@@ -52,6 +55,7 @@ export function observabilityController(deps: ObservabilityDeps) {
     })
     .get('/ready', async () => {
       if (deps.isShuttingDown()) return errorResponse(503, 'shutting_down', 'the server is shutting down');
+      if (deps.isStarting?.()) return errorResponse(503, 'not_ready', 'the server is starting');
       const [database, redis] = await Promise.all([answersInTime(deps.database), deps.redis ? answersInTime(deps.redis) : true]);
       if (!database) return errorResponse(503, 'not_ready', 'the database does not answer');
       if (!redis) return errorResponse(503, 'not_ready', 'Redis does not answer');

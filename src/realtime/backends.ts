@@ -7,7 +7,7 @@
 import Redis from 'ioredis';
 import type { Config } from '../config';
 import { createBroker, type Broker } from './broker';
-import { ready, reconnectDelay } from './broker/redis';
+import { connectionOptions, ready } from './broker/redis';
 import type { Presence, PresenceHooks } from './presence/presence';
 import { createRedisPresence } from './presence/redis';
 import { clusterSettings, joinCluster, renewCluster, SETTINGS_LEASE_MS } from './cluster-settings';
@@ -30,7 +30,7 @@ export function createCluster(config: Config, instanceId: string = crypto.random
   if (!config.REDIS_URL) return { broker, close: async () => {} };
   // A plain connection (the broker's subscriber cannot run other commands); no offline queue,
   // so /ready and presence fail at once while Redis is away instead of waiting.
-  const client = new Redis(config.REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, retryStrategy: reconnectDelay });
+  const client = new Redis(config.REDIS_URL, { ...connectionOptions, enableOfflineQueue: false });
   client.on('error', () => {}); // reported through the broker's hooks and /ready
   const settings = clusterSettings(config);
   let renewing: Timer | undefined;

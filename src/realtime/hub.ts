@@ -131,6 +131,8 @@ export class Hub {
         this.presence.refreshUntilDone();
       },
     });
+    // Connections lost while start-up waited for the broker were no outage of a running hub.
+    this.disconnectedAt = undefined;
   }
 
   async stop(): Promise<void> {

@@ -25,12 +25,14 @@ async function checkpoint(mode: 'PASSIVE' | 'TRUNCATE'): Promise<void> {
   }
 }
 
-self.onmessage = async (event: MessageEvent<CheckpointRequest>) => {
-  const request = event.data;
+async function handle(request: CheckpointRequest): Promise<void> {
   if (request.type === 'start') {
     sql = new SQL(request.url);
     await sql.unsafe('PRAGMA busy_timeout = 5000');
-    timer = setInterval(() => (running = running.then(() => checkpoint('PASSIVE'))), request.intervalMs);
+    // Each round after the last: `running` is what a stop waits for (checkpoint() never rejects).
+    timer = setInterval(() => {
+      running = running.then(() => checkpoint('PASSIVE'));
+    }, request.intervalMs);
     return;
   }
   clearInterval(timer);
@@ -39,4 +41,12 @@ self.onmessage = async (event: MessageEvent<CheckpointRequest>) => {
   await checkpoint('TRUNCATE');
   await sql?.close();
   postMessage({ type: 'stopped' } satisfies CheckpointReport);
+}
+
+self.onmessage = (event: MessageEvent<CheckpointRequest>) => {
+  handle(event.data).catch((error) => {
+    postMessage({ type: 'failed', message: String(error) } satisfies CheckpointReport);
+    // The server waits for this before it closes its database: a stop that failed still ends.
+    if (event.data.type === 'stop') postMessage({ type: 'stopped' } satisfies CheckpointReport);
+  });
 };

@@ -37,15 +37,21 @@ export async function openDatabase(url: string): Promise<Database> {
   const file = sqliteFile(url);
   if (file) mkdirSync(dirname(file), { recursive: true });
   const sql = dialect === 'sqlite' ? new SQL(url) : new SQL(url, { max: 20 });
-  if (dialect === 'sqlite') {
-    // WAL lets readers run beside the writer; NORMAL is durable across application crashes
-    // and loses at most the last transactions on power loss, the usual trade for WAL.
-    await sql.unsafe('PRAGMA journal_mode = WAL');
-    await sql.unsafe('PRAGMA synchronous = NORMAL');
-    await sql.unsafe('PRAGMA busy_timeout = 5000');
-    await sql.unsafe('PRAGMA foreign_keys = ON');
+  try {
+    if (dialect === 'sqlite') {
+      // WAL lets readers run beside the writer; NORMAL is durable across application crashes
+      // and loses at most the last transactions on power loss, the usual trade for WAL.
+      await sql.unsafe('PRAGMA journal_mode = WAL');
+      await sql.unsafe('PRAGMA synchronous = NORMAL');
+      await sql.unsafe('PRAGMA busy_timeout = 5000');
+      await sql.unsafe('PRAGMA foreign_keys = ON');
+    }
+    await migrate(sql, dialect);
+  } catch (error) {
+    // Start-up may try again (the database was not there yet): this attempt's pool goes.
+    await sql.close().catch(() => {});
+    throw error;
   }
-  await migrate(sql, dialect);
   const checkpointer = file ? await startCheckpointer(sql, url) : undefined;
   const sqlite = file ? openSqliteConnection(file) : undefined;
   return {
@@ -74,7 +80,7 @@ function openSqliteConnection(file: string): SqliteConnection {
 }
 
 /** Held while migrating on PostgreSQL, so instances starting together migrate one at a time. */
-const MIGRATION_LOCK = 727274;
+export const MIGRATION_LOCK = 727274;
 
 async function migrate(sql: SQL, dialect: Dialect): Promise<void> {
   await sql.begin(async (tx) => {

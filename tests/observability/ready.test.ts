@@ -1,10 +1,12 @@
 /**
- * /ready is 200 only while what the server needs answers: the database always, and Redis
- * where one is configured; else 503 with the error shape. Real dependencies, closed for real.
+ * /ready is 200 only once the server has started and while what it needs answers: the
+ * database always, and Redis where one is configured; else 503 with the error shape. Real
+ * dependencies, closed for real.
  */
 import { describe, expect, it } from 'bun:test';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { startServer } from '../../src/server';
 import { openDatabase } from '../../src/storage';
@@ -52,6 +54,26 @@ describe('GET /ready', () => {
       await redis.close();
     }
   }, FIRST_USE_TIMEOUT_MS);
+
+  it('is 503 "starting" until start-up is done (hub and presence started), even with the database up', async () => {
+    // createApp alone is an app server.ts has not started: a play it took would miss this instance's own sockets.
+    const dir = tempDir();
+    const db = await openDatabase(`sqlite://${join(dir, 'games.sqlite')}`);
+    const app = createApp({ config: configIn(dir), db, jwtSecret: TEST_SECRET });
+    const answer = async () => {
+      const response = await app.app.handle(new Request('http://app.test/ready'));
+      return { status: response.status, body: await response.json() };
+    };
+    try {
+      expect(await answer()).toEqual({ status: 503, body: { error: { code: 'not_ready', message: 'the server is starting' } } });
+      app.markStarted();
+      expect(await answer()).toEqual({ status: 200, body: { status: 'ready' } });
+    } finally {
+      await app.close();
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('is 503 while the server shuts down, even with the database up', async () => {
     const dir = tempDir();

@@ -87,12 +87,16 @@ export class PostgresCluster {
     this.isRunning = true;
   }
 
-  /** Stops the cluster (fast shutdown: open connections are cut), as an outage would. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the cluster, as an outage would: `fast` cuts open connections with an error first;
+   * `immediate` ends every server process at once with no goodbye (a crash; the next start
+   * recovers from the log).
+   */
+  async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
     if (!this.isRunning) return;
     await this.admin?.close().catch(() => {});
     this.admin = undefined;
-    await this.run('pg_ctl', ['-D', this.data, '-m', 'fast', '-w', 'stop']);
+    await this.run('pg_ctl', ['-D', this.data, '-m', mode, '-w', 'stop']);
     this.isRunning = false;
   }
 

@@ -47,26 +47,61 @@ export async function failedStart(env: TestEnv, timeoutMs = 20_000): Promise<{ e
   return { exitCode, stdout, stderr };
 }
 
-/** Starts `bun src/index.ts` with a test environment and waits for its "listening on" line. */
-export async function spawnServer(env: TestEnv, timeoutMs = 10_000): Promise<ServerProcess> {
+export type LaunchedServer = {
+  proc: Subprocess<'ignore', 'pipe', 'pipe'>;
+  /** stdout and stderr so far, interleaved as they came. */
+  output(): string;
+  /** stderr alone so far: what the server printed there that is not one of its JSON log lines is a crash or an unhandled error. */
+  stderr(): string;
+  /** The URL of its "listening on" line; throws (with what it printed) if it exits or `timeoutMs` passes first. */
+  listening(timeoutMs?: number): Promise<string>;
+};
+
+/**
+ * Starts `bun src/index.ts` with a test environment and returns at once, before it listens:
+ * for tests that act while it starts (a probe, a dependency going away).
+ */
+export function launchServer(env: TestEnv): LaunchedServer {
   const proc = spawnIndex(env);
   let text = '';
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
+  let errors = '';
+  const collect = async (stream: ReadableStream<Uint8Array>, isStderr: boolean) => {
     const decoder = new TextDecoder();
-    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  };
-  void collect(proc.stdout);
-  void collect(proc.stderr);
-
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // The line names the address bound (http://0.0.0.0:PORT for every interface): connect to loopback.
-    const address = /listening on (http:\/\/[^\s"]+)/.exec(text)?.[1];
-    if (address) return { url: reachableUrl(address), address, proc, output: () => text };
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      proc.kill();
-      throw new Error(`the server did not start:\n${text}`);
+    for await (const chunk of stream) {
+      const part = decoder.decode(chunk, { stream: true });
+      text += part;
+      if (isStderr) errors += part;
     }
-    await Bun.sleep(10);
+  };
+  void collect(proc.stdout, false);
+  void collect(proc.stderr, true);
+  return {
+    proc,
+    output: () => text,
+    stderr: () => errors,
+    async listening(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const url = /listening on (http:\/\/[^\s"]+)/.exec(text)?.[1];
+        if (url) return url;
+        if (proc.exitCode !== null || proc.signalCode !== null || Date.now() > deadline) {
+          throw new Error(`the server did not start (${proc.exitCode === null && proc.signalCode === null ? `not listening after ${timeoutMs} ms` : `exit ${proc.exitCode ?? proc.signalCode}`}):\n${text}`);
+        }
+        await Bun.sleep(10);
+      }
+    },
+  };
+}
+
+/** Starts `bun src/index.ts` with a test environment and waits for its "listening on" line. */
+export async function spawnServer(env: TestEnv, timeoutMs = 10_000): Promise<ServerProcess> {
+  const launched = launchServer(env);
+  try {
+    // The line names the address bound (http://0.0.0.0:PORT for every interface): connect to loopback.
+    const address = await launched.listening(timeoutMs);
+    return { url: reachableUrl(address), address, proc: launched.proc, output: launched.output };
+  } catch (error) {
+    launched.proc.kill();
+    throw error;
   }
 }

@@ -18,6 +18,8 @@ export type TestRedis = {
   start(): Promise<void>;
   /** Stops it for good and removes its directory. */
   close(): Promise<void>;
+  /** Whether it is up (started and not stopped since). */
+  isRunning(): boolean;
 };
 
 const INSTALL_HINT = 'redis-server is not installed: apt-get install redis-server';
@@ -66,6 +68,7 @@ export async function startTestRedis(timeoutMs = 10_000): Promise<TestRedis> {
     port,
     stop,
     start,
+    isRunning: () => proc !== undefined,
     close: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });

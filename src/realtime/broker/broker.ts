@@ -21,7 +21,9 @@ export interface Broker {
   /**
    * Begins delivering; `onReconnect` fires after the backend came back from an outage
    * (subscriptions restored), so the hub can read what it missed. `onDisconnect` fires when
-   * the backend is lost, once per outage. Resolves once deliveries from other instances flow.
+   * the backend is lost, once per outage. Resolves once deliveries from other instances flow;
+   * rejects when the backend cannot be reached, and may then be called again (start-up waits
+   * for the backend so).
    */
   start(deliver: (topic: string, message: string) => void, hooks?: BrokerHooks): Promise<void>;
   /** Stops delivering and releases what `start` took; nothing is delivered after it resolves. */

@@ -49,6 +49,16 @@ const MAX_RECONNECT_DELAY_MS = 500;
 /** ioredis `retryStrategy` for every connection to the shared Redis (broker, presence, /ready). */
 export const reconnectDelay = (attempt: number) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS);
 
+/**
+ * What every connection to the shared Redis is made with. `maxRetriesPerRequest: 0`: a command
+ * already sent when the connection drops fails at once. ioredis's default (20) holds it over 20
+ * reconnects to send it again (measured: a presence sweep in flight as Redis died held a
+ * draining instance 8.3 s, past its drain of 1 s), and, as its source reads, for ever if the
+ * client is disconnected while reconnecting (that path flushes nothing). Every caller here
+ * already owns a failure (retried, counted, or healed on reconnect), as with the offline queue off.
+ */
+export const connectionOptions = { lazyConnect: true, retryStrategy: reconnectDelay, maxRetriesPerRequest: 0 } as const;
+
 export class RedisBroker implements Broker {
   readonly name = 'redis';
   private readonly publisher: Redis;
@@ -65,6 +75,8 @@ export class RedisBroker implements Broker {
   /** Between `onDisconnect` and `onReconnect`. */
   private down = false;
   private stopped = true;
+  /** The clients' listeners are on (from the first `start()` until `stop()`). */
+  private isListening = false;
 
   constructor(options: RedisBrokerOptions) {
     this.publisher = options.publisher;
@@ -155,18 +167,23 @@ export class RedisBroker implements Broker {
     };
   }
 
+  /** Rejects when Redis cannot be reached; may then be called again (start-up waits for Redis so). */
   async start(deliver: Deliver, hooks: BrokerHooks = {}): Promise<void> {
     this.deliver = deliver;
     this.hooks = hooks;
     this.stopped = false;
-    this.down = false;
-    // Connection errors also arrive as `close`; without a listener ioredis prints each one.
-    for (const client of [this.publisher, this.subscriber]) client.on('error', ignore).on('close', this.lost);
-    this.subscriber.on('message', this.receive).on('pmessage', this.receivePattern).on('ready', this.resubscribe);
-    this.publisher.on('ready', this.recovered);
+    if (!this.isListening) {
+      this.isListening = true;
+      // Connection errors also arrive as `close`; without a listener ioredis prints each one.
+      for (const client of [this.publisher, this.subscriber]) client.on('error', ignore).on('close', this.lost);
+      this.subscriber.on('message', this.receive).on('pmessage', this.receivePattern).on('ready', this.resubscribe);
+      this.publisher.on('ready', this.recovered);
+    }
     await Promise.all([ready(this.publisher), ready(this.subscriber)]);
     await this.restore();
     this.subscribed = true;
+    // Connections lost during an attempt that failed were never an outage of a running broker.
+    this.down = false;
   }
 
   async stop(): Promise<void> {
@@ -174,6 +191,7 @@ export class RedisBroker implements Broker {
     this.deliver = undefined;
     this.hooks = {};
     this.subscribed = false;
+    this.isListening = false;
     this.subscriber.off('message', this.receive).off('pmessage', this.receivePattern).off('ready', this.resubscribe);
     this.wanted.clear();
     this.publisher.off('ready', this.recovered);
@@ -248,19 +266,51 @@ const isPattern = (topic: string) => topic.endsWith('*');
 /** Channels per SUBSCRIBE when restoring thousands of them after a reconnect. */
 const RESUBSCRIBE_CHUNK = 1000;
 
+/** A connection attempt that ended before the client could take commands. */
+export class RedisNotReadyError extends Error {
+  override name = 'RedisNotReadyError';
+}
+
 /**
  * Resolves when the client can take commands; a lazy client is connected here. Any command (a
  * /ready probe's ping during start-up) starts a lazy client connecting, so a caller may find it
- * already `connecting`: it then waits for that connection rather than writing into a stream that
- * is not writeable yet.
+ * already `connecting` or `reconnecting`: it then waits for that attempt rather than writing
+ * into a stream that is not writeable yet, and rejects when the attempt fails (the connection
+ * closes), so that a caller waiting for Redis can say so and try again.
  */
 export async function ready(client: Redis): Promise<void> {
   if (client.status === 'ready') return;
   if (client.status === 'wait') return client.connect();
+  if (client.status === 'end') throw new RedisNotReadyError('the Redis connection was closed');
   await new Promise<void>((resolve, reject) => {
-    client.once('ready', resolve);
-    client.once('end', () => reject(new Error('the Redis connection ended before it was ready')));
+    const settle = (error?: Error) => {
+      client.off('ready', onReady).off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => settle();
+    const onClose = () => settle(new RedisNotReadyError('the Redis connection closed before it was ready'));
+    client.on('ready', onReady).on('close', onClose);
   });
+}
+
+/** Socket errors of a connection that could not be made or was lost. */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** ioredis's own messages for a command refused or failed because the connection is not there. */
+const CONNECTION_MESSAGES = ["Stream isn't writeable and enableOfflineQueue options is false", 'Connection is closed.'];
+/** Replies of a Redis that is there but not serving yet (loading its data, busy with a script). */
+const NOT_SERVING_YET = /^(LOADING|BUSY|TRYAGAIN|MASTERDOWN) /;
+
+/**
+ * Tells a Redis that cannot be reached (down, restarting, connection lost) from every other
+ * failure (a refused password, a script error, a bug), which waiting will not fix.
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error instanceof RedisNotReadyError || error.name === 'MaxRetriesPerRequestError') return true;
+  if (CONNECTION_MESSAGES.includes(error.message) || NOT_SERVING_YET.test(error.message)) return true;
+  const { code } = error as NodeJS.ErrnoException;
+  return typeof code === 'string' && CONNECTION_ERROR_CODES.has(code);
 }
 
 /**
@@ -270,8 +320,8 @@ export async function ready(client: Redis): Promise<void> {
 export function redisBrokerFromUrl(url: string, instanceId: string, frameKey: Buffer, channel = 'game-events'): RedisBroker {
   return new RedisBroker({
     frameKey,
-    publisher: new Redis(url, { lazyConnect: true, enableOfflineQueue: false, retryStrategy: reconnectDelay }),
-    subscriber: new Redis(url, { lazyConnect: true, retryStrategy: reconnectDelay }),
+    publisher: new Redis(url, { ...connectionOptions, enableOfflineQueue: false }),
+    subscriber: new Redis(url, connectionOptions),
     channel,
     instanceId,
   });

@@ -35,8 +35,8 @@ export type Rejoined = { joined: number[]; left: number[] };
 
 export const DEFAULT_LEASE_MS = 10_000;
 
-const intervalHeartbeat: Heartbeat = (ms, beat) => {
-  const timer = setInterval(() => void beat(), ms);
+const intervalHeartbeat: Heartbeat = (ms, beat, onError) => {
+  const timer = setInterval(() => beat().catch(onError), ms);
   return () => clearInterval(timer);
 };
 
@@ -82,7 +82,7 @@ export class LeasedPresence implements Presence {
   async start(hooks: PresenceHooks = {}): Promise<void> {
     this.hooks = hooks;
     await this.store.rejoin(this.instanceId, this.now() + this.leaseMs, []);
-    this.stopBeating = this.every(this.heartbeatMs, () => this.beat());
+    this.stopBeating = this.every(this.heartbeatMs, () => this.beat(), (error) => this.hooks.onError?.(error));
   }
 
   async stop(): Promise<number[]> {

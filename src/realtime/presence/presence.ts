@@ -52,8 +52,12 @@ export interface Presence {
 
 export type PresenceHooks = { onLeave?(userIds: number[]): void; onRejoin?(userIds: number[]): void; onError?(error: unknown): void };
 
-/** Calls `beat` every `ms` until the returned function is called; injected so tests drive it. */
-export type Heartbeat = (ms: number, beat: () => Promise<void>) => () => void;
+/**
+ * Calls `beat` every `ms` until the returned function is called; injected so tests drive it.
+ * `beat` reports its own failures (a Redis away) through the hooks' `onError`; whatever still
+ * escapes it goes to `onError` here, never to the process.
+ */
+export type Heartbeat = (ms: number, beat: () => Promise<void>, onError: (error: unknown) => void) => () => void;
 
 export type PresenceOptions = {
   /** Unique per process. */
