@@ -41,6 +41,7 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
   // Before anything is opened: an instance whose settings differ from the cluster's never serves.
   const join = 'join' in cluster ? cluster.join : undefined;
   if (join) {
+    logger.info('start-up: checking the settings every instance must share against the cluster (Redis)');
     await waitFor(REDIS, join).catch(async (error) => {
       await cluster.close();
       throw error;

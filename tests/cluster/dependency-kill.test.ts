@@ -181,11 +181,13 @@ const dependencies: Dependency[] = [
     waitingLine: 'start-up waiting for Redis (REDIS_URL)',
     kill: () => redis.stop(),
     revive: () => redis.start(),
-    // Paused: the instance, already listening, waits for its broker connections' first answer.
+    // Paused: the instance waits for Redis's first answer, to the check of the settings every
+    // instance must share (before it opens the database or listens: a refused instance never serves).
     async hangStartup(launch) {
       await pauseRedis();
       const server = launch();
-      await eventually(() => fetch(`${server.url}/health`).then(() => true, () => false), (answers) => answers, 'the instance listening, its start-up waiting on Redis');
+      await eventually(async () => server.output().includes('start-up: checking the settings'), Boolean, 'the instance start-up waiting on Redis');
+      await Bun.sleep(200); // its first command sent, and held by the pause
       expect(server.output()).not.toContain('listening on');
       return { server, afterKill: async () => {} };
     },
