@@ -25,7 +25,8 @@ import { httpErrors } from './http';
 import { corsFor } from './http/cors';
 import { methodsOf, type ServedRoute } from './http/methods';
 import { errorResponse } from './http/errors';
-import { KeyedRateLimiter } from './http/rate-limit';
+import type { ClusterLimits } from './http/cluster-limits';
+import { LimitsFallback, SharedRateLimiter, type Shared } from './http/shared-limits';
 import { createLogger, throttledWarnings, type Logger } from './log';
 import { monitorController } from './monitor';
 import { observabilityController, type Ping } from './observability';
@@ -41,6 +42,7 @@ import type { Presence } from './realtime/presence/presence';
 import { SocketRegistry } from './realtime/registry';
 import { ResumeBudget } from './realtime/resume-budget';
 import { SocketOpenRate } from './realtime/socket-open-rate';
+import { ClusterSocketCaps } from './realtime/cluster-socket-caps';
 import { SocketQuota } from './realtime/socket-quota';
 import type { Database } from './storage';
 import { Ledger } from './wallet/ledger';
@@ -61,6 +63,8 @@ export type AppDeps = {
   logger?: Logger;
   /** Asked by /ready beside the database; undefined when there is no Redis. */
   redisPing?: Ping;
+  /** The cluster's limits in Redis; without them every limit is this instance's own. */
+  clusterLimits?: ClusterLimits;
 };
 
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -88,6 +92,9 @@ export function createApp(deps: AppDeps) {
   const metrics = new Metrics(buildInfo(config.GIT_COMMIT));
   const requests = requestObserver({ logger, metrics });
   const tokens = createTokenService({ secret: deps.jwtSecret, ttlSeconds: config.JWT_TTL_SECONDS, now: () => clock.now() });
+  // With Redis, every limit holds for the cluster; a check Redis cannot answer is made here instead.
+  const limitsFallback = new LimitsFallback((message, fields) => logger.warn(message, fields), clock);
+  const shared: Shared | undefined = deps.clusterLimits && { limits: deps.clusterLimits, fallback: limitsFallback };
   const auth = new AuthService({
     sql: db.sql,
     tokens,
@@ -97,9 +104,10 @@ export function createApp(deps: AppDeps) {
     loginMaxFailures: config.LOGIN_MAX_FAILURES,
     loginLockoutSeconds: config.LOGIN_LOCKOUT_SECONDS,
     clock,
+    shared,
   });
-  const authPerAddress = new KeyedRateLimiter(config.AUTH_RATE_PER_MINUTE / 60, config.AUTH_BURST, clock);
-  const playLimiter = new KeyedRateLimiter(config.PLAY_RATE_PER_SECOND, config.PLAY_BURST, clock);
+  const authPerAddress = new SharedRateLimiter('auth', config.AUTH_RATE_PER_MINUTE / 60, config.AUTH_BURST, clock, shared);
+  const playLimiter = new SharedRateLimiter('play', config.PLAY_RATE_PER_SECOND, config.PLAY_BURST, clock, shared);
 
   const history = new EventHistory(db.sql);
   // During a broker outage every play's publish fails: one line per kind of failure every
@@ -137,7 +145,7 @@ export function createApp(deps: AppDeps) {
     onReleaseError: (error) => hubWarnings.warn('ledger: handing settled plays on failed', { error: String(error) }),
   });
   const games = new GameService(ledger, playLimiter, { minBet: config.MIN_BET, maxBet: config.MAX_BET });
-  const fairness = new FairnessService(db.sql, db.dialect, { minBet: config.MIN_BET, maxBet: config.MAX_BET, verifyRatePerSecond: 20, verifyBurst: 40 }, clock);
+  const fairness = new FairnessService(db.sql, db.dialect, { minBet: config.MIN_BET, maxBet: config.MAX_BET, verifyRatePerSecond: 20, verifyBurst: 40, shared }, clock);
   const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock, metrics);
   const quota = new SocketQuota(
     {
@@ -156,8 +164,11 @@ export function createApp(deps: AppDeps) {
       addressBurst: config.WS_ADDRESS_OPEN_BURST,
     },
     clock,
+    shared,
   );
-  const resumeBudget = new ResumeBudget({ events: config.RESUME_BUDGET_EVENTS, intervalMs: config.RESUME_BUDGET_INTERVAL_SECONDS * 1000 }, clock);
+  const clusterCaps = new ClusterSocketCaps(shared, { perUser: config.WS_MAX_SOCKETS_PER_USER, perAddress: config.WS_MAX_SOCKETS_PER_ADDRESS });
+  const clusterBudget = shared && new SharedRateLimiter('ws_messages', config.WS_MESSAGE_RATE_PER_SECOND, config.WS_MESSAGE_BURST, clock, shared);
+  const resumeBudget = new ResumeBudget({ events: config.RESUME_BUDGET_EVENTS, intervalMs: config.RESUME_BUDGET_INTERVAL_SECONDS * 1000 }, clock, shared);
   const purge = setInterval(() => void ledger.purgeExpiredKeys(clock.now()).catch((error) => logger.warn('idempotency purge failed', { error: String(error) })), IDEMPOTENCY_PURGE_INTERVAL_MS);
   purge.unref();
   let isShuttingDown = false;
@@ -185,8 +196,9 @@ export function createApp(deps: AppDeps) {
     .get('/health', async () => {
       if (isShuttingDown) return errorResponse(503, 'shutting_down', 'the server is shutting down');
       await db.sql`SELECT 1`;
-      // Degraded: the broker cannot reach the other instances; plays and local delivery go on.
-      return { status: hub.isConnected ? 'ok' : 'degraded' };
+      // Degraded: the broker cannot reach the other instances, or the limits fell back to this
+      // instance's own; plays and local delivery go on.
+      return { status: hub.isConnected && !limitsFallback.isLocal ? 'ok' : 'degraded' };
     })
     .all('/ws/games', () =>
       errorResponse(410, 'gone', 'this endpoint is gone: use /api/games/ws for a user stream and /api/games/ws/monitor for the admin monitor'),
@@ -202,6 +214,8 @@ export function createApp(deps: AppDeps) {
       realtimeController({
         hub,
         clientAddress,
+        clusterCaps,
+        clusterBudget,
         tokens,
         history,
         balances: new BalanceReader(db.sql),
@@ -239,6 +253,7 @@ export function createApp(deps: AppDeps) {
       openRate.close();
       resumeBudget.close();
       playLimiter.close();
+      clusterBudget?.close();
       authPerAddress.close();
       fairness.close();
       auth.close();

@@ -3,7 +3,7 @@ import type { AddressOf } from '../http/client-address';
 import { Elysia } from 'elysia';
 import type { Server } from 'bun';
 import { bearerRefused, forbidden, tooManyRequests } from '../http/errors';
-import type { KeyedRateLimiter } from '../http/rate-limit';
+import type { SharedRateLimiter } from '../http/shared-limits';
 import { Credentials, LoginBody, RefreshBody } from '../../client/protocol/auth';
 import type { AuthService } from './service';
 import { bearerToken, type TokenService } from './tokens';
@@ -40,9 +40,9 @@ export const adminGuard = (tokens: TokenService) =>
  * hash or a database write, so one client can neither mint accounts in bulk nor keep the
  * hashing pool busy. The app owns it (and closes it).
  */
-export const authController = (service: AuthService, tokens: TokenService, perAddress: KeyedRateLimiter, clientAddress: AddressOf) => {
-  const limitByAddress = ({ request, server }: { request: Request; server: Server<unknown> | null }) => {
-    const retryAfter = perAddress.take(clientAddress(request, server));
+export const authController = (service: AuthService, tokens: TokenService, perAddress: SharedRateLimiter, clientAddress: AddressOf) => {
+  const limitByAddress = async ({ request, server }: { request: Request; server: Server<unknown> | null }) => {
+    const retryAfter = await perAddress.take(clientAddress(request, server));
     if (retryAfter !== undefined) throw tooManyRequests('too many account requests from this address; try again later', retryAfter);
   };
   return new Elysia({ name: 'auth', prefix: '/api/auth' })

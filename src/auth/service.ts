@@ -2,7 +2,7 @@
 import type { SQL } from 'bun';
 import { AppError, conflict, tooManyRequests, unauthorized } from '../http/errors';
 import type { Clock } from '../clock';
-import { FailureThrottle } from '../http/rate-limit';
+import { SharedLoginThrottle, type Shared } from '../http/shared-limits';
 import type { Credentials, LoginBody, TokenResponse, User } from '../../client/protocol/auth';
 import type { RefreshTokenStore } from './refresh-tokens';
 import type { TokenService } from './tokens';
@@ -17,17 +17,19 @@ export type AuthServiceOptions = {
   loginMaxFailures: number;
   loginLockoutSeconds: number;
   clock: Clock;
+  /** The cluster's limits (Redis): the lockout then holds across instances. */
+  shared?: Shared;
 };
 
 const invalidCredentials = () => new AppError(401, 'invalid_credentials', 'wrong username or password');
 
 export class AuthService {
-  private readonly throttle: FailureThrottle;
+  private readonly throttle: SharedLoginThrottle;
   /** A hash to verify against when the user does not exist, so timing does not tell. */
   private decoyHash: Promise<string> | undefined;
 
   constructor(private readonly options: AuthServiceOptions) {
-    this.throttle = new FailureThrottle(options.loginMaxFailures, options.loginLockoutSeconds * 1000, undefined, options.clock);
+    this.throttle = new SharedLoginThrottle(options.loginMaxFailures, options.loginLockoutSeconds * 1000, options.clock, options.shared);
   }
 
   hashPassword(password: string): Promise<string> {
@@ -44,17 +46,17 @@ export class AuthService {
 
   async login({ username, password }: LoginBody, address: string): Promise<TokenResponse> {
     const keys = [`user:${username.toLowerCase()}`, `addr:${address}`];
-    const waitSeconds = Math.max(...keys.map((key) => this.throttle.lockedFor(key) ?? 0));
+    const waitSeconds = Math.max(...(await Promise.all(keys.map((key) => this.throttle.lockedFor(key)))).map((wait) => wait ?? 0));
     if (waitSeconds > 0) throw tooManyRequests('too many failed logins; try again later', waitSeconds);
     const user = await findUserByName(this.options.sql, username);
     const hash = user?.password_hash ?? (await (this.decoyHash ??= this.hashPassword(crypto.randomUUID())));
     const matches = await Bun.password.verify(password, hash);
     if (!user || !matches) {
-      for (const key of keys) this.throttle.fail(key);
+      await Promise.all(keys.map((key) => this.throttle.fail(key)));
       throw invalidCredentials();
     }
     // Only the name's count: a guesser who also owns an account must not clear the address's.
-    this.throttle.succeed(keys[0]!);
+    await this.throttle.succeed(keys[0]!);
     return this.tokenResponse(user);
   }
 

@@ -6,7 +6,7 @@ import { games } from '../games/catalogue';
 import { checkPlay, type BetLimits } from '../play/service';
 import { badRequest, tooManyRequests } from '../http/errors';
 import { pageLimit, positiveInteger } from '../http/query';
-import { KeyedRateLimiter } from '../http/rate-limit';
+import { SharedRateLimiter, type Shared } from '../http/shared-limits';
 import type { Dialect } from '../storage';
 import { fromMinor } from '../money';
 import { seedHash } from './hmac-rng';
@@ -23,10 +23,12 @@ export type FairnessOptions = BetLimits & {
   /** Verifications per second and burst, per client address: each costs HMACs and a game. */
   verifyRatePerSecond: number;
   verifyBurst: number;
+  /** The cluster's limits (Redis): the verification rate then holds across instances. */
+  shared?: Shared;
 };
 
 export class FairnessService {
-  private readonly verifyLimiter: KeyedRateLimiter;
+  private readonly verifyLimiter: SharedRateLimiter;
 
   constructor(
     private readonly sql: SQL,
@@ -34,7 +36,7 @@ export class FairnessService {
     private readonly options: FairnessOptions,
     private readonly clock: Clock = systemClock,
   ) {
-    this.verifyLimiter = new KeyedRateLimiter(options.verifyRatePerSecond, options.verifyBurst, clock);
+    this.verifyLimiter = new SharedRateLimiter('verify', options.verifyRatePerSecond, options.verifyBurst, clock, options.shared);
   }
 
   async state(userId: number): Promise<FairnessState> {
@@ -62,8 +64,8 @@ export class FairnessService {
    * Recomputes a play from its seeds alone: no account, no database, nothing written. The
    * result is the play's `result` exactly, payout and fairness included.
    */
-  verify(body: VerifyBody, address: string): { result: Record<string, unknown> } {
-    const retryAfter = this.verifyLimiter.take(address);
+  async verify(body: VerifyBody, address: string): Promise<{ result: Record<string, unknown> }> {
+    const retryAfter = await this.verifyLimiter.take(address);
     if (retryAfter !== undefined) throw tooManyRequests('too many verifications from this address; slow down', retryAfter);
     const game = games.find((candidate) => candidate.type === body.game_type)!;
     if (!Value.Check(game.body, body.params)) throw badRequest('invalid_params', `params are not a valid ${game.type} request body`);

@@ -1,6 +1,6 @@
 /** Playing a game: the checks around a bet, then the ledger transaction; refusals become HTTP errors. */
 import { AppError, badRequest, conflict, tooManyRequests } from '../http/errors';
-import type { KeyedRateLimiter } from '../http/rate-limit';
+import type { SharedRateLimiter } from '../http/shared-limits';
 import type { Ledger, Refusal } from '../wallet/ledger';
 import { toMinor } from '../money';
 import type { Game } from '../games/game';
@@ -44,12 +44,12 @@ export type PlayResponse = { body: string; replayed: boolean };
 export class GameService {
   constructor(
     private readonly ledger: Ledger,
-    private readonly limiter: KeyedRateLimiter,
+    private readonly limiter: SharedRateLimiter,
     private readonly limits: BetLimits,
   ) {}
 
   async play(userId: number, game: Game, body: Record<string, unknown>, idempotencyKey: string | undefined): Promise<PlayResponse> {
-    const retryAfter = this.limiter.take(userId);
+    const retryAfter = await this.limiter.take(userId);
     if (retryAfter !== undefined) throw tooManyRequests('too many plays; slow down', retryAfter);
     const betMinor = checkPlay(game, body, this.limits);
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {

@@ -10,6 +10,7 @@ import { createBroker, type Broker } from './broker';
 import { connectionOptions, ready } from './broker/redis';
 import type { Presence, PresenceHooks } from './presence/presence';
 import { createRedisPresence } from './presence/redis';
+import { ClusterLimits } from '../http/cluster-limits';
 import { clusterSettings, joinCluster, renewCluster, SETTINGS_LEASE_MS } from './cluster-settings';
 
 export type Cluster = {
@@ -22,6 +23,8 @@ export type Cluster = {
    * while it runs; throws `ClusterMismatchError` (cluster-settings.ts) naming what differs.
    */
   join?: () => Promise<void>;
+  /** The limits kept in Redis for the whole cluster (http/cluster-limits.ts). */
+  limits?: ClusterLimits;
   close(): Promise<void>;
 };
 
@@ -33,11 +36,13 @@ export function createCluster(config: Config, instanceId: string = crypto.random
   const client = new Redis(config.REDIS_URL, { ...connectionOptions, enableOfflineQueue: false });
   client.on('error', () => {}); // reported through the broker's hooks and /ready
   const settings = clusterSettings(config);
+  const limits = new ClusterLimits(client, instanceId);
   let renewing: Timer | undefined;
   return {
     broker,
     presence: connectedFirst(client, createRedisPresence(client, { instanceId })),
     ping: () => client.ping(),
+    limits,
     async join() {
       await ready(client);
       await joinCluster(client, settings);
@@ -47,6 +52,8 @@ export function createCluster(config: Config, instanceId: string = crypto.random
     },
     async close() {
       clearInterval(renewing);
+      // This instance's sockets are all closed by now: they stop counting at once, not when its lease ends.
+      await limits.forgetSockets().catch(() => {});
       client.disconnect();
     },
   };

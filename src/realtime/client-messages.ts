@@ -18,6 +18,12 @@ export type ClientMessageDeps = {
   tokens: TokenService;
   metrics: Metrics;
   registry: SocketRegistry;
+  /**
+   * The user's budget in the whole cluster (with Redis). Charged after the message is handled
+   * (a round trip to Redis must not hold it up): a socket whose user went past it is closed 1008,
+   * so at most one message per socket gets past the cluster's budget.
+   */
+  clusterBudget?: { take(userId: number): Promise<number | undefined> };
   /** Monitors only: switches the socket to another filter (answers with a fresh snapshot). */
   resubscribe: (ws: Socket, filter: Record<string, unknown>) => void;
 };
@@ -47,6 +53,11 @@ export function clientMessageHandler(deps: ClientMessageDeps) {
       ws.close(CloseCode.POLICY_VIOLATION, 'message budget exceeded');
       return;
     }
+    deps.clusterBudget?.take(session.userId).then((wait) => {
+      if (wait === undefined || !session.isOpen) return;
+      deps.metrics.serverClosed('message_budget');
+      ws.close(CloseCode.POLICY_VIOLATION, 'message budget exceeded');
+    }, () => {}); // never rejects: a check Redis cannot answer is made locally
     const message = parseClientMessage(raw);
     const isObject = typeof message === 'object' && message !== null && !Array.isArray(message);
     if (!isObject) {

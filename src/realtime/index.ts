@@ -9,6 +9,7 @@
  * socket here).
  */
 import type { AddressOf } from '../http/client-address';
+import type { ClusterSocketCaps } from './cluster-socket-caps';
 import { Elysia } from 'elysia';
 import type { TokenService } from '../auth/tokens';
 import { throttledWarnings, type Logger } from '../log';
@@ -44,6 +45,10 @@ export type RealtimeDeps = {
   resumeMaxEvents: number;
   /** The client's address, for the per-address socket cap (behind trusted proxies, from X-Forwarded-For). */
   clientAddress: AddressOf;
+  /** The socket caps for the whole cluster (with Redis). */
+  clusterCaps: ClusterSocketCaps;
+  /** The message budget for the whole cluster (with Redis); the per-instance one applies first. */
+  clusterBudget?: { take(userId: number): Promise<number | undefined> };
   resumeBudget: ResumeBudget;
 };
 
@@ -73,6 +78,7 @@ export function realtimeController(deps: RealtimeDeps) {
     tokens,
     registry,
     metrics,
+    clusterBudget: deps.clusterBudget,
     resubscribe(ws, message) {
       const filter = checkFilter(filterFields(message));
       if (filter && 'error' in filter) registry.send(ws, messages.error(WsErrorCode.INVALID_FILTER, filter.error));
@@ -155,7 +161,7 @@ export function realtimeController(deps: RealtimeDeps) {
     new Elysia({ name: `realtime-${kind}` }).get(path, async ({ request, headers, query, server, status, set }) => {
       const address = deps.clientAddress(request, server);
       // Counted before the token is checked: churn from one host stops before it costs a verification.
-      const addressWait = openRate.takeAddress(address);
+      const addressWait = await openRate.takeAddress(address);
       // Thrown: answered 429 rate_limited with Retry-After by src/http, as the REST rate limits are.
       if (addressWait !== undefined) throw tooManyRequests('this address opens sockets too fast; retry after Retry-After seconds', addressWait);
       if (!quota.takeAddress(address)) return status(429, errorBody('too_many_sockets', 'this address has too many sockets open or opening'));
@@ -171,11 +177,17 @@ export function realtimeController(deps: RealtimeDeps) {
         if (kind === 'monitor' && claims.role !== 'admin') return status(403, errorBody('forbidden', 'the monitor is for admins only'));
         const filter = kind === 'monitor' ? filterFromQuery(query) : undefined;
         if (filter && 'error' in filter) return status(400, errorBody('invalid_filter', filter.error));
-        const userWait = openRate.takeUser(claims.userId);
+        const userWait = await openRate.takeUser(claims.userId);
         if (userWait !== undefined) throw tooManyRequests('this user opens sockets too fast; retry after Retry-After seconds', userWait);
         const budget = quota.takeUser(claims.userId);
         if (!budget) return status(429, errorBody('too_many_sockets', 'this user has too many sockets open; close one first'));
-        const release = releaser(quota, claims.userId, address);
+        const place = await deps.clusterCaps.take(claims.userId, address);
+        if ('full' in place) {
+          quota.releaseUser(claims.userId);
+          const which = place.full === 'user' ? 'this user has too many sockets open in the cluster; close one first' : 'this address has too many sockets open in the cluster';
+          return status(429, errorBody('too_many_sockets', which));
+        }
+        const release = releaser(quota, claims.userId, address, place.release);
         isAddressHandedOver = true;
         const session: Session = { kind, userId: claims.userId, expiresAt: claims.expiresAt, budget, since: kind === 'user' ? query.since : undefined, filter, release, isOpen: true };
         const upgradeHeaders: Record<string, string> = outcome.answerSubprotocol ? { 'sec-websocket-protocol': SUBPROTOCOL } : {};
@@ -205,12 +217,13 @@ export function realtimeController(deps: RealtimeDeps) {
  * its headers and query) alive for as long as the socket lives, 2.3 KiB per socket (measured
  * at 10,000 sockets: 4.7 against 2.1 KiB each with this function).
  */
-function releaser(quota: SocketQuota, userId: number, address: string): () => void {
+function releaser(quota: SocketQuota, userId: number, address: string, releaseInCluster: () => void): () => void {
   let isReleased = false;
   return () => {
     if (isReleased) return;
     isReleased = true;
     quota.releaseUser(userId);
     quota.releaseAddress(address);
+    releaseInCluster();
   };
 }

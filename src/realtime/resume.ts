@@ -115,7 +115,7 @@ async function replay(deps: ResumeDeps, ws: Socket, since: string): Promise<Repl
     registry.send(ws, resyncRequired('unknown event id'));
     return { lastSent: 0 };
   }
-  if (budget.take(session.userId, 1) !== undefined) return 'over_budget';
+  if ((await budget.take(session.userId, 1)) !== undefined) return 'over_budget';
   const [latest, missed] = await Promise.all([history.latestSeq(session.userId), history.since(session.userId, position.seq, maxEvents + 1)]);
   if (!session.isOpen) return 'closed';
   const isUnknown = position.seq > latest;
@@ -125,7 +125,8 @@ async function replay(deps: ResumeDeps, ws: Socket, since: string): Promise<Repl
     // After a resync the client reloads over REST, which holds everything read here.
     return { lastSent: latest };
   }
-  if (budget.take(session.userId, missed.length) !== undefined) return 'over_budget';
+  if ((await budget.take(session.userId, missed.length)) !== undefined) return 'over_budget';
+  if (!session.isOpen) return 'closed';
   let lastSent = position.seq;
   for (const event of missed) {
     if (!registry.send(ws, event.payload)) return 'closed';

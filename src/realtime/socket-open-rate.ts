@@ -3,10 +3,10 @@
  * address, checked before the upgrade. The caps in socket-quota.ts bound how many sockets are
  * open at once; this bounds the churn, since every open and close costs presence work and
  * Redis commands in the whole cluster (300 open/close cycles in 0.5 s made 600 presence
- * messages at every monitor). Per instance, like the other limiters.
+ * messages at every monitor). For the whole cluster when it shares Redis (shared-limits.ts).
  */
 import type { Clock } from '../clock';
-import { KeyedRateLimiter } from '../http/rate-limit';
+import { SharedRateLimiter, type Shared } from '../http/shared-limits';
 
 export type OpenRateLimits = {
   userOpensPerMinute: number;
@@ -16,21 +16,21 @@ export type OpenRateLimits = {
 };
 
 export class SocketOpenRate {
-  private readonly users: KeyedRateLimiter;
-  private readonly addresses: KeyedRateLimiter;
+  private readonly users: SharedRateLimiter;
+  private readonly addresses: SharedRateLimiter;
 
-  constructor(limits: OpenRateLimits, clock: Clock) {
-    this.users = new KeyedRateLimiter(limits.userOpensPerMinute / 60, limits.userBurst, clock);
-    this.addresses = new KeyedRateLimiter(limits.addressOpensPerMinute / 60, limits.addressBurst, clock);
+  constructor(limits: OpenRateLimits, clock: Clock, shared?: Shared) {
+    this.users = new SharedRateLimiter('socket_opens_user', limits.userOpensPerMinute / 60, limits.userBurst, clock, shared);
+    this.addresses = new SharedRateLimiter('socket_opens_address', limits.addressOpensPerMinute / 60, limits.addressBurst, clock, shared);
   }
 
   /** Counts one socket opening from `address`: undefined when allowed, otherwise the seconds to wait. */
-  takeAddress(address: string): number | undefined {
+  takeAddress(address: string): Promise<number | undefined> {
     return this.addresses.take(address);
   }
 
   /** Counts one socket opening for `userId`: undefined when allowed, otherwise the seconds to wait. */
-  takeUser(userId: number): number | undefined {
+  takeUser(userId: number): Promise<number | undefined> {
     return this.users.take(userId);
   }
 

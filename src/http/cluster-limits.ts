@@ -1,0 +1,109 @@
+/**
+ * Limits for the cluster as a whole, kept in Redis: each check is one Lua script, so it is atomic
+ * however many instances ask at once. Behind a balancer that spreads a client's requests, per
+ * instance limits would let N times the limit through N instances (issue 20 measured 12 plays in
+ * a second against a limit of 5, and 4 sockets against a cap of 3).
+ *
+ * - Rates (plays, sign-ups and logins per address, verifications, socket opens, resumes): GCRA,
+ *   the token bucket as one timestamp per key (`limits:rate:<name>:<key>`: the theoretical
+ *   arrival time), on Redis's clock so that the instances' clocks do not matter.
+ * - Login lockout: failures counted per key for the window, then a lock key for the lockout.
+ * - Open sockets: a hash per instance (`limits:sockets:<instance>`: key -> sockets there); a
+ *   socket is taken only if the sum over the live instances (the presence leases) is under the
+ *   cap, so a dead instance's sockets stop counting when its lease ends.
+ *
+ * A call rejects when Redis cannot answer; `SharedLimits` (below) then falls back to the
+ * instance's own limits and says so, once per interval.
+ */
+import type Redis from 'ioredis';
+
+const RATE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local emission = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local after = tat + emission * cost
+local wait = after - emission * burst - now
+if wait > 0 then return wait end
+redis.call('SET', KEYS[1], after, 'PX', math.ceil(after - now) + 1)
+return -1`;
+
+const FAIL = `
+local failures = redis.call('INCR', KEYS[1])
+if failures == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if failures >= tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[2], 1, 'PX', ARGV[3])
+  redis.call('DEL', KEYS[1])
+end
+return failures`;
+
+/** KEYS: leases, this instance's hash; ARGV: field, cap, now (ms), instance id, hash prefix. */
+const TAKE_SOCKET = `
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[3], '+inf')
+local total = 0
+local mine = false
+for _, instance in ipairs(live) do
+  if instance == ARGV[4] then mine = true end
+  total = total + tonumber(redis.call('HGET', ARGV[5] .. instance, ARGV[1]) or 0)
+end
+if not mine then total = total + tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or 0) end
+if total >= tonumber(ARGV[2]) then return 0 end
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+return 1`;
+
+const RELEASE_SOCKET = `
+local left = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
+if left <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return left`;
+
+export class ClusterLimits {
+  private readonly sockets: string;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly instanceId: string,
+    /** The presence leases (presence/redis.ts): instance id -> when its lease ends, ms. */
+    private readonly leases = 'presence:leases',
+    private readonly now: () => number = Date.now,
+  ) {
+    this.sockets = `limits:sockets:${instanceId}`;
+  }
+
+  /** Takes `cost` from `key`'s bucket of `name`: undefined when allowed, else the seconds to wait. */
+  async rate(name: string, key: string | number, ratePerSecond: number, burst: number, cost = 1): Promise<number | undefined> {
+    const wait = Number(await this.redis.eval(RATE, 1, `limits:rate:${name}:${key}`, String(1000 / ratePerSecond), String(burst), String(cost)));
+    return wait < 0 ? undefined : wait / 1000;
+  }
+
+  /** Seconds `key` is still locked out for, or undefined. */
+  async lockedFor(key: string): Promise<number | undefined> {
+    const ms = await this.redis.pttl(`limits:locked:${key}`);
+    return ms > 0 ? ms / 1000 : undefined;
+  }
+
+  async fail(key: string, maxFailures: number, windowMs: number, lockoutMs: number): Promise<void> {
+    await this.redis.eval(FAIL, 2, `limits:failures:${key}`, `limits:locked:${key}`, String(maxFailures), String(windowMs), String(lockoutMs));
+  }
+
+  async succeed(key: string): Promise<void> {
+    await this.redis.del(`limits:failures:${key}`);
+  }
+
+  /** Takes one of `key`'s `cap` sockets in the whole cluster; false when all are open. */
+  async takeSocket(key: string, cap: number): Promise<boolean> {
+    const taken = await this.redis.eval(TAKE_SOCKET, 2, this.leases, this.sockets, key, String(cap), String(this.now()), this.instanceId, 'limits:sockets:');
+    return Number(taken) === 1;
+  }
+
+  async releaseSocket(key: string): Promise<void> {
+    await this.redis.eval(RELEASE_SOCKET, 1, this.sockets, key);
+  }
+
+  /** At a clean stop: this instance's sockets stop counting at once, not when its lease ends. */
+  async forgetSockets(): Promise<void> {
+    await this.redis.del(this.sockets);
+  }
+}
