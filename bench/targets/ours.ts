@@ -51,6 +51,12 @@ export function oursEnv(secret: string, databaseUrl: string, extra: Record<strin
     // users: lift the socket caps (the peers have none).
     WS_MAX_SOCKETS_PER_USER: UNLIMITED,
     WS_MAX_SOCKETS_PER_ADDRESS: UNLIMITED,
+    // ...and how fast they may open (a storm reconnects hundreds at once), and what resumes replay.
+    WS_USER_OPENS_PER_MINUTE: UNLIMITED,
+    WS_USER_OPEN_BURST: UNLIMITED,
+    WS_ADDRESS_OPENS_PER_MINUTE: UNLIMITED,
+    WS_ADDRESS_OPEN_BURST: UNLIMITED,
+    RESUME_BUDGET_EVENTS: UNLIMITED,
     // The peers write nothing per request either.
     LOG_LEVEL: "warn",
     // Only signups and logins hash passwords; none is measured, so make them cheap.
