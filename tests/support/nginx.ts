@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports';
+import { runWhenGone } from './postgres';
 
 export type TestNginx = { url: string; port: number; /** nginx's error log so far. */ log(): string; close(): Promise<void> };
 
@@ -42,7 +43,9 @@ export async function startNginx(upstreams: number[], timeoutMs = 10_000): Promi
   writeFileSync(
     join(dir, 'nginx.conf'),
     `daemon off;
-worker_processes 1;
+# One process: nothing is left behind however the test ends (with a master, a killed master's
+# workers lived on).
+master_process off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events { worker_connections 4096; }
@@ -58,9 +61,13 @@ http {
 `,
   );
   const proc: Subprocess<'ignore', 'pipe', 'pipe'> = Bun.spawn([binary, '-e', join(dir, 'error.log'), '-p', dir, '-c', join(dir, 'nginx.conf')], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+  // Should this process die first, the watcher stops nginx after it.
+  runWhenGone(`kill ${proc.pid}`);
   const close = async () => {
-    proc.kill('SIGKILL');
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 3_000);
     await proc.exited;
+    clearTimeout(timer);
     rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + timeoutMs;
