@@ -55,7 +55,14 @@ const plain = (schema: TSchema) => JSON.parse(JSON.stringify(schema));
 
 /** The members of a union of message objects, keyed by their `type` literal. */
 function byType(members: readonly TSchema[]): Map<string, TSchema> {
-  return new Map(members.map((member) => [(member as unknown as { properties: { type: { const: string } } }).properties.type.const, member]));
+  return new Map(members.map((member) => [typeLiteral(member), member]));
+}
+
+/** The `type` literal of one message object of the protocol (every one has it: messages.ts). */
+function typeLiteral(member: TSchema): string {
+  const literal: unknown = member.properties?.type?.const;
+  if (typeof literal !== 'string') throw new Error('a server message schema without a type literal');
+  return literal;
 }
 
 const tokenQuery = { type: 'string', description: 'the access token, unless ALLOW_QUERY_TOKEN=false' };

@@ -13,14 +13,15 @@ const UNMATCHED_ROUTE = 'unmatched';
 
 /** What the observer keeps on Elysia's per-request context, from onRequest to the response. */
 type Observed = { requestId: string; startedAt: number };
-type RequestContext = { request: Request; route?: string };
+type RequestContext = { request: Request; route?: string } & Partial<Observed>;
 
 export function requestObserver(options: { logger: Logger; metrics: Metrics }) {
   const { logger, metrics } = options;
 
   /** Logs and measures one answered request; also called for a request refused before routing. */
   function finish(context: RequestContext, status: number): void {
-    const { requestId, startedAt } = context as unknown as Observed;
+    // Set in onRequest; a request refused before it (none today) would count from now.
+    const { requestId, startedAt = performance.now() } = context;
     const seconds = (performance.now() - startedAt) / 1000;
     const { method } = context.request;
     const route = context.route || UNMATCHED_ROUTE;
