@@ -34,7 +34,7 @@ import { buildInfo } from './observability/build-info';
 import { Metrics } from './observability/metrics';
 import { requestObserver } from './observability/requests';
 import { realtimeController } from './realtime';
-import { createBroker, type Broker } from './realtime/broker';
+import { MemoryBroker, type Broker } from './realtime/broker';
 import { BalanceReader } from './realtime/balance-reader';
 import { EventHistory } from './realtime/event-reader';
 import { Hub } from './realtime/hub';
@@ -63,6 +63,8 @@ export type AppDeps = {
   logger?: Logger;
   /** Asked by /ready beside the database; undefined when there is no Redis. */
   redisPing?: Ping;
+  /** Whether other instances share the broker and presence (realtime/backends.ts). */
+  sharedBackends?: boolean;
   /** The cluster's limits in Redis; without them every limit is this instance's own. */
   clusterLimits?: ClusterLimits;
 };
@@ -113,13 +115,13 @@ export function createApp(deps: AppDeps) {
   // During a broker outage every play's publish fails: one line per kind of failure every
   // 10 s (with how many were folded into it), the metric counts each one.
   const hubWarnings = throttledWarnings(logger, clock, 10_000);
-  const hub = new Hub(deps.broker ?? createBroker(config), {
+  const hub = new Hub(deps.broker ?? new MemoryBroker(), {
     recentEvents: config.RECENT_EVENTS,
     presence: deps.presence,
     presenceGraceMs: config.WS_PRESENCE_GRACE_MS,
     missed: (userId, afterSeq, beforeSeq) => history.between(userId, afterSeq, beforeSeq),
     // Only with other instances can a user's earlier event still be on its way.
-    lastSeqBefore: config.REDIS_URL ? (userId, beforeSeq, before) => history.lastSeqBefore(userId, beforeSeq, before) : undefined,
+    lastSeqBefore: deps.sharedBackends ? (userId, beforeSeq, before) => history.lastSeqBefore(userId, beforeSeq, before) : undefined,
     eventsSince: (since) => history.createdSince(since, CATCH_UP_MAX_EVENTS),
     recentFromStore: (count) => history.recent(count),
     onReceived: (kind) => metrics.brokerReceived(kind),

@@ -48,7 +48,7 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
     });
   }
   const db = overrides.db ?? (await waitFor(DATABASE, () => openDatabase(config.DATABASE_URL)));
-  const built = createApp({ ...overrides, broker: cluster.broker, presence: cluster.presence, redisPing: overrides.redisPing ?? ('ping' in cluster ? cluster.ping : undefined), clusterLimits: overrides.clusterLimits ?? ('limits' in cluster ? cluster.limits : undefined), config, db, logger, jwtSecret: secret });
+  const built = createApp({ ...overrides, broker: cluster.broker, presence: cluster.presence, redisPing: overrides.redisPing ?? ('ping' in cluster ? cluster.ping : undefined), clusterLimits: overrides.clusterLimits ?? ('limits' in cluster ? cluster.limits : undefined), sharedBackends: overrides.sharedBackends ?? ('isShared' in cluster && cluster.isShared), config, db, logger, jwtSecret: secret });
   const { app, hub, history, auth } = built;
 
   if (config.ADMIN_USERNAME && config.ADMIN_PASSWORD) await waitFor(DATABASE, () => auth.ensureAdmin(config.ADMIN_USERNAME!, config.ADMIN_PASSWORD!));

@@ -6,8 +6,10 @@
  */
 import Redis from 'ioredis';
 import type { Config } from '../config';
-import { createBroker, type Broker } from './broker';
-import { connectionOptions, ready } from './broker/redis';
+import type { Broker } from './broker';
+import { frameKey } from './broker/frame';
+import { MemoryBroker } from './broker/memory';
+import { connectionOptions, ready, redisBrokerFromUrl } from './broker/redis';
 import type { Presence, PresenceHooks } from './presence/presence';
 import { createRedisPresence } from './presence/redis';
 import { ClusterLimits } from '../http/cluster-limits';
@@ -25,12 +27,30 @@ export type Cluster = {
   join?: () => Promise<void>;
   /** The limits kept in Redis for the whole cluster (http/cluster-limits.ts). */
   limits?: ClusterLimits;
+  /**
+   * Whether other instances share these backends: a user's earlier event may then still be on
+   * its way from another instance (the sequencer asks the database where a stream starts).
+   */
+  isShared: boolean;
   close(): Promise<void>;
 };
 
+/**
+ * REDIS_URL set: the Redis broker, so instances share their events. (loadConfig already
+ * refuses REDIS_URL beside a SQLite DATABASE_URL: instances cannot share an SQLite file.)
+ */
+export function createBroker(config: Pick<Config, 'REDIS_URL'> & Partial<Pick<Config, 'JWT_SECRET' | 'CLUSTER_KEY'>>, instanceId: string = crypto.randomUUID()): Broker {
+  if (!config.REDIS_URL) return new MemoryBroker();
+  // loadConfig insists on JWT_SECRET beside REDIS_URL, so every instance derives the same key.
+  const secret = config.CLUSTER_KEY ?? config.JWT_SECRET;
+  if (!secret) throw new Error('the Redis broker needs JWT_SECRET or CLUSTER_KEY to authenticate its frames');
+  return redisBrokerFromUrl(config.REDIS_URL, instanceId, frameKey(secret));
+}
+
+
 export function createCluster(config: Config, instanceId: string = crypto.randomUUID()): Cluster {
   const broker = createBroker(config, instanceId);
-  if (!config.REDIS_URL) return { broker, close: async () => {} };
+  if (!config.REDIS_URL) return { broker, isShared: false, close: async () => {} };
   // A plain connection (the broker's subscriber cannot run other commands); no offline queue,
   // so /ready and presence fail at once while Redis is away instead of waiting.
   const client = new Redis(config.REDIS_URL, { ...connectionOptions, enableOfflineQueue: false });
@@ -43,6 +63,7 @@ export function createCluster(config: Config, instanceId: string = crypto.random
     presence: connectedFirst(client, createRedisPresence(client, { instanceId })),
     ping: () => client.ping(),
     limits,
+    isShared: true,
     async join() {
       await ready(client);
       await joinCluster(client, settings);

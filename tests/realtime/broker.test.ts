@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { createBroker } from '../../src/realtime/broker';
+import { createBroker } from '../../src/realtime/backends';
 import { startTestRedis } from '../support/redis';
 
 describe('choosing the broker', () => {
