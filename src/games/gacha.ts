@@ -1,6 +1,7 @@
 import { GachaBody, GAME_PATHS } from '../../client/protocol/games';
 import { scaleMinor } from '../money';
 import type { Game } from './game';
+import { drawWeighted } from './rng';
 
 /**
  * A pull draws a rarity by chance (per mille), then an item of that rarity uniformly; the
@@ -21,8 +22,7 @@ export const gacha: Game<GachaBody> = {
   body: GachaBody,
   rtp: 0.94,
   play(_input, betMinor, rng) {
-    let roll = rng.int(1000);
-    const tier = RARITIES.find((candidate) => (roll -= candidate.perMille) < 0)!;
+    const tier = drawWeighted(rng, RARITIES, (rarity) => rarity.perMille);
     const item = tier.items[rng.int(tier.items.length)]!;
     return {
       result: { rarity: tier.rarity, item, multiplier: tier.multiplier / 100 },

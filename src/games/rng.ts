@@ -11,6 +11,22 @@ export interface Rng {
 
 export type Uint32Source = () => number;
 
+/**
+ * One of `items`, each as likely as its weight (positive integers): one `rng.int(total)` draw,
+ * walked through the items in order. Slot reels and gacha rarities draw this way; the order of
+ * the items and of the draws is part of every recorded outcome (FAIRNESS.md), so it never changes.
+ */
+export function drawWeighted<T>(rng: Rng, items: readonly T[], weightOf: (item: T) => number): T {
+  const total = items.reduce((sum, item) => sum + weightOf(item), 0);
+  let roll = rng.int(total);
+  for (const item of items) {
+    const weight = weightOf(item);
+    if (roll < weight) return item;
+    roll -= weight;
+  }
+  throw new Error('unreachable: a roll outside the weights');
+}
+
 export function rngFrom(next: Uint32Source): Rng {
   return {
     int(n) {

@@ -1,6 +1,7 @@
 import { GAME_PATHS, SlotBody } from '../../client/protocol/games';
 import { scaleMinor } from '../money';
 import type { Game } from './game';
+import { drawWeighted } from './rng';
 
 /**
  * Three reels of five symbols drawn by weight. Three of a kind pays by symbol; exactly two
@@ -18,7 +19,6 @@ export const SYMBOLS = [
 ] as const;
 /** Multipliers are in hundredths: 500 is 5×. */
 export const TWO_CHERRIES = 50;
-const TOTAL_WEIGHT = SYMBOLS.reduce((sum, symbol) => sum + symbol.weight, 0);
 
 /** The payout multiplier (hundredths) of a line of reels. */
 export function slotMultiplier(reels: readonly string[]): number {
@@ -28,13 +28,6 @@ export function slotMultiplier(reels: readonly string[]): number {
   return cherries === 2 ? TWO_CHERRIES : 0;
 }
 
-function drawSymbol(roll: number): string {
-  for (const symbol of SYMBOLS) {
-    if (roll < symbol.weight) return symbol.name;
-    roll -= symbol.weight;
-  }
-  throw new Error('unreachable: roll outside the reel');
-}
 
 export const slot: Game<SlotBody> = {
   type: 'slot',
@@ -42,7 +35,7 @@ export const slot: Game<SlotBody> = {
   body: SlotBody,
   rtp: 0.9663125,
   play(_input, betMinor, rng) {
-    const reels = [0, 1, 2].map(() => drawSymbol(rng.int(TOTAL_WEIGHT)));
+    const reels = [0, 1, 2].map(() => drawWeighted(rng, SYMBOLS, (symbol) => symbol.weight).name);
     const multiplier = slotMultiplier(reels);
     return { result: { reels, multiplier: multiplier / 100 }, payoutMinor: scaleMinor(betMinor, multiplier, 100) };
   },
