@@ -4,7 +4,7 @@
  * environment; tests build apps with it directly.
  */
 import { Elysia } from 'elysia';
-import { adminUsersController } from './admin/users';
+import { adminController } from './admin';
 import { authController } from './auth';
 import { RefreshTokenStore } from './auth/refresh-tokens';
 import { AuthService } from './auth/service';
@@ -170,7 +170,7 @@ export function createApp(deps: AppDeps) {
     .use(gamesController(games, tokens))
     .use(historyController(new HistoryService(db.sql), tokens))
     .use(fairnessController(fairness, tokens))
-    .use(adminUsersController(db.sql, tokens))
+    .use(adminController({ sql: db.sql, tokens }))
     .use(monitorController())
     .use(docsController((): readonly ServedRoute[] => app.routes))
     .use(

@@ -7,6 +7,7 @@
  */
 import { openapi } from '@elysiajs/openapi';
 import { Type as t, type TObject, type TSchema } from '@sinclair/typebox';
+import { StatsQuery, StatsResponse } from '../admin/model';
 import { UsersQuery, UsersResponse } from '../admin/users';
 import { Credentials, LoginBody, RefreshBody, TokenResponse, User } from '../auth/model';
 import { games } from '../games/catalogue';
@@ -143,6 +144,12 @@ export const operations: Record<string, OperationDoc> = {
     query: UsersQuery,
     ok: { status: 200, description: 'the users', schema: UsersResponse },
     errors: { 400: ['invalid_ids'] },
+  },
+  'GET /api/admin/stats': {
+    tag: 'admin', summary: 'Period totals per game from the ledger: plays, bet, payout, GGR, RTP', access: 'admin',
+    query: StatsQuery,
+    ok: { status: 200, description: 'every stored play of the period summed by the database (from inclusive, to exclusive)', schema: StatsResponse },
+    errors: { 400: ['invalid_from', 'invalid_to', 'invalid_period', 'invalid_game_type'] },
   },
   'GET /api/games/fairness': fairnessState,
   'GET /api/games/fairness/': fairnessState,

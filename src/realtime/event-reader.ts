@@ -1,5 +1,12 @@
 /** Reads the stored events back: for resuming a stream and for refilling the recent events. */
 import type { SQL } from 'bun';
+import { games } from '../games/catalogue';
+
+/**
+ * Every game: a read by time names them all, so it walks each game's range of the
+ * (game_type, created_at, …) index, the one index by time the events have (migration 5).
+ */
+const GAME_TYPES: string[] = games.map((game) => game.type);
 
 export class EventHistory {
   constructor(private readonly sql: SQL) {}
@@ -20,7 +27,8 @@ export class EventHistory {
 
   /** Every user's events committed at or after `since` (epoch ms), in commit order: what an outage may have missed. */
   async createdSince(since: number, limit: number): Promise<{ userId: number; seq: number; payload: string }[]> {
-    const rows = await this.sql`SELECT user_id, seq, payload FROM events WHERE created_at >= ${since} ORDER BY id LIMIT ${limit}`;
+    const sql = this.sql;
+    const rows = await sql`SELECT user_id, seq, payload FROM events WHERE game_type IN ${sql(GAME_TYPES)} AND created_at >= ${since} ORDER BY id LIMIT ${limit}`;
     return rows.map((row: { user_id: number | string; seq: number | string; payload: string }) => ({ userId: Number(row.user_id), seq: Number(row.seq), payload: row.payload }));
   }
 
@@ -37,10 +45,10 @@ export class EventHistory {
     return row ? Number(row.event_seq) : 0;
   }
 
-  /** The newest `n` events of everyone, oldest first, in the recent events' order (recent-events.ts). */
+  /** The newest `n` events of everyone, oldest first, by row id (the recent events put them in their own order). */
   async recent(n: number): Promise<string[]> {
     if (n === 0) return [];
-    const rows = await this.sql`SELECT payload FROM events ORDER BY created_at DESC, user_id DESC, seq DESC LIMIT ${n}`;
+    const rows = await this.sql`SELECT payload FROM events ORDER BY id DESC LIMIT ${n}`;
     return rows.map((row: { payload: string }) => row.payload).reverse();
   }
 }
