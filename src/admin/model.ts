@@ -4,6 +4,8 @@
  * own error code (`invalid_from`, `invalid_q`, …), not a generic schema failure.
  */
 import { Type as t } from '@sinclair/typebox';
+import { Role } from '../auth/model';
+import { GameEvent } from '../realtime/events';
 
 export const StatsQuery = t.Object({
   from: t.Optional(t.String({ maxLength: 40, description: 'ISO 8601 date or date-time with a zone (2025-08-16, 2025-08-16T12:00:00Z): plays at or after it; default all time' })),
@@ -28,3 +30,28 @@ export const StatsResponse = t.Object({
   all: GameTotals,
 });
 export type StatsResponse = typeof StatsResponse.static;
+
+/** `?ids=` or `?q=` (one of them), read by the service for their own error codes. */
+export const UsersQuery = t.Object({
+  ids: t.Optional(t.String({ description: '1 to 100 comma-separated user ids, e.g. 1,2,3' })),
+  q: t.Optional(t.String({ description: 'a username prefix, 1 to 32 of A-Z a-z 0-9 _ (any case): the accounts whose name starts with it, by name' })),
+  limit: t.Optional(t.String({ description: 'with q: at most this many, 1 to 100 (default 20)' })),
+});
+export type UsersQuery = typeof UsersQuery.static;
+
+export const AccountStatus = t.Union([t.Literal('active'), t.Literal('blocked')]);
+export type AccountStatus = typeof AccountStatus.static;
+
+/** An account as admins see it: the user, and whether it is blocked. */
+export const AdminUser = t.Object({ id: t.Integer(), username: t.String(), role: Role, balance: t.Number(), status: AccountStatus });
+export type AdminUser = typeof AdminUser.static;
+
+export const UsersResponse = t.Object({ users: t.Array(AdminUser) });
+export type UsersResponse = typeof UsersResponse.static;
+
+export const Profile = t.Object({
+  user: t.Composite([AdminUser, t.Object({ created_at: t.String({ description: 'ISO 8601 UTC' }) })]),
+  totals: t.Object({ games: t.Record(t.String(), GameTotals), all: GameTotals }, { description: "the player's plays of all time, summed from the ledger" }),
+  recent_events: t.Array(GameEvent, { description: 'the newest 20 events, newest first; GET /api/admin/events?user_id= pages further' }),
+});
+export type Profile = typeof Profile.static;

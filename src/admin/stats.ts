@@ -31,7 +31,7 @@ function parseInstant(raw: unknown, name: 'from' | 'to'): number {
 /** The minor-unit sums of some plays. */
 export type Sums = { plays: number; betMinor: number; payoutMinor: number };
 
-const NO_PLAYS: Sums = { plays: 0, betMinor: 0, payoutMinor: 0 };
+export const NO_PLAYS: Sums = { plays: 0, betMinor: 0, payoutMinor: 0 };
 
 /** Sums as the API shows them: `ggr` is what the house kept, `rtp` payout ÷ bet (null before any bet). */
 export function totalsOf({ plays, betMinor, payoutMinor }: Sums): GameTotals {
@@ -44,11 +44,10 @@ export function totalsOf({ plays, betMinor, payoutMinor }: Sums): GameTotals {
   };
 }
 
-const add = (a: Sums, b: Sums): Sums => ({ plays: a.plays + b.plays, betMinor: a.betMinor + b.betMinor, payoutMinor: a.payoutMinor + b.payoutMinor });
+export const addSums = (a: Sums, b: Sums): Sums => ({ plays: a.plays + b.plays, betMinor: a.betMinor + b.betMinor, payoutMinor: a.payoutMinor + b.payoutMinor });
 
 /** A row of an aggregate, as either driver returns it (PostgreSQL gives BIGINT sums as strings). */
-export const sumsOf = (row: { plays: unknown; bet: unknown; payout: unknown } | undefined): Sums =>
-  row ? { plays: Number(row.plays), betMinor: Number(row.bet), payoutMinor: Number(row.payout) } : NO_PLAYS;
+export const sumsOf = (row: { plays: unknown; bet: unknown; payout: unknown }): Sums => ({ plays: Number(row.plays), betMinor: Number(row.bet), payoutMinor: Number(row.payout) });
 
 export class Stats {
   constructor(private readonly sql: SQL) {}
@@ -70,7 +69,7 @@ export class Stats {
       WHERE game_type IN ${sql(shown)} AND created_at >= ${from ?? 0} AND created_at < ${to ?? Number.MAX_SAFE_INTEGER}
       GROUP BY game_type`;
     const byGame = new Map<string, Sums>(rows.map((row: { game_type: string; plays: unknown; bet: unknown; payout: unknown }) => [row.game_type, sumsOf(row)]));
-    const all = shown.reduce((sum, game) => add(sum, byGame.get(game) ?? NO_PLAYS), NO_PLAYS);
+    const all = shown.reduce((sum, game) => addSums(sum, byGame.get(game) ?? NO_PLAYS), NO_PLAYS);
     return {
       from: from === undefined ? null : new Date(from).toISOString(),
       to: to === undefined ? null : new Date(to).toISOString(),

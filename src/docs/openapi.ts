@@ -7,8 +7,7 @@
  */
 import { openapi } from '@elysiajs/openapi';
 import { Type as t, type TObject, type TSchema } from '@sinclair/typebox';
-import { StatsQuery, StatsResponse } from '../admin/model';
-import { UsersQuery, UsersResponse } from '../admin/users';
+import { Profile, StatsQuery, StatsResponse, UsersQuery, UsersResponse } from '../admin/model';
 import { Credentials, LoginBody, RefreshBody, TokenResponse, User } from '../auth/model';
 import { games } from '../games/catalogue';
 import { PlayResponse } from '../games/model';
@@ -41,7 +40,7 @@ const ACCESS_ERRORS: Record<Access, Record<number, string[]>> = {
   admin: { 401: ['unauthorized'], 403: ['forbidden'] },
 };
 const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 409: 'Conflict', 410: 'Gone',
+  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 410: 'Gone',
   413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 426: 'Upgrade Required',
   429: 'Too Many Requests', 503: 'Service Unavailable',
 };
@@ -140,10 +139,15 @@ export const operations: Record<string, OperationDoc> = {
   },
   'ALL /ws/games': { tag: 'websocket', summary: 'The legacy stream, gone', access: 'public', ok: { status: 410, description: 'names the endpoints that replace it' }, errors: { 410: ['gone'] } },
   'GET /api/admin/users': {
-    tag: 'admin', summary: 'The accounts behind user ids (unknown ids are absent)', access: 'admin',
+    tag: 'admin', summary: 'Accounts by id (?ids=, unknown ids are absent) or by username prefix (?q=)', access: 'admin',
     query: UsersQuery,
-    ok: { status: 200, description: 'the users', schema: UsersResponse },
-    errors: { 400: ['invalid_ids'] },
+    ok: { status: 200, description: 'the users, by id for ids, by name for q', schema: UsersResponse },
+    errors: { 400: ['invalid_ids', 'invalid_q', 'invalid_limit', 'invalid_query'] },
+  },
+  'GET /api/admin/users/:id': {
+    tag: 'admin', summary: "A player's profile: the account and its status, totals of all time, newest events", access: 'admin',
+    ok: { status: 200, description: 'the profile', schema: Profile },
+    errors: { 400: ['invalid_user_id'], 404: ['user_not_found'] },
   },
   'GET /api/admin/stats': {
     tag: 'admin', summary: 'Period totals per game from the ledger: plays, bet, payout, GGR, RTP', access: 'admin',

@@ -121,4 +121,9 @@ export const migrations: Migration[] = [
       'DROP INDEX events_created_at',
     ],
   },
+  {
+    version: 6,
+    name: 'account status: active or blocked by an admin',
+    statements: ["ALTER TABLE users ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'blocked'))"],
+  },
 ];
