@@ -19,9 +19,10 @@ export const SUBPROTOCOL = 'games.v1';
 const INVALID_PAYLOAD = 1007;
 /**
  * Closes after which reconnecting cannot help: the client itself broke a rule (message budget,
- * invalid UTF-8, message too big), and would break it again.
+ * invalid UTF-8, message too big), and would break it again, or an admin blocked the account
+ * (4003: the upgrade would be refused). 4004 (closed by an admin) is not among them: it reconnects.
  */
-const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.POLICY_VIOLATION, INVALID_PAYLOAD, CloseCode.MESSAGE_TOO_BIG]);
+const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.POLICY_VIOLATION, INVALID_PAYLOAD, CloseCode.MESSAGE_TOO_BIG, CloseCode.ACCOUNT_BLOCKED]);
 /** A socket that never opened this many times in a row gets a fresh token: a refused upgrade (401) looks like any other failure to a WebSocket. */
 const UNOPENED_FAILURES_BEFORE_FRESH_TOKEN = 2;
 
@@ -65,7 +66,7 @@ export type StreamEvents = { [K in ServerMessage['type']]: MessageOf<K> } & {
   resync_required: MessageOf<'error'>;
   /** The connection dropped; another is attempted after `reconnectInMs`. */
   disconnected: { code: number; reason: string; reconnectInMs: number };
-  /** A close that reconnecting cannot mend (1007, 1008, 1009); the stream has stopped. */
+  /** A close that reconnecting cannot mend (1007, 1008, 1009, 4003); the stream has stopped. */
   fatal: { code: number; reason: string };
   /** The stream has stopped for good (after `close()` or a fatal close). */
   closed: { code: number; reason: string };

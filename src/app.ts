@@ -7,6 +7,7 @@ import { Elysia } from 'elysia';
 import { adminController } from './admin';
 import { authController } from './auth';
 import { RefreshTokenStore } from './auth/refresh-tokens';
+import { blockedUserIds, isBlocked } from './auth/users';
 import { AuthService } from './auth/service';
 import { createTokenService } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
@@ -17,7 +18,7 @@ import { FairnessService } from './fairness/service';
 import { gamesController } from './play';
 import { historyController } from './history';
 import { HistoryService } from './history/service';
-import { publishPlay, renderPlay } from './realtime/play-publisher';
+import { publishAdjustment, publishPlay, renderPlay } from './realtime/play-publisher';
 import type { Rng } from './games/rng';
 import { GameService } from './play/service';
 import { httpErrors } from './http';
@@ -32,6 +33,7 @@ import { Metrics } from './observability/metrics';
 import { requestObserver } from './observability/requests';
 import { realtimeController } from './realtime';
 import { createBroker, type Broker } from './realtime/broker';
+import { ClusterControl } from './realtime/control';
 import { EventHistory } from './realtime/event-reader';
 import { Hub } from './realtime/hub';
 import type { Presence } from './realtime/presence/presence';
@@ -56,6 +58,8 @@ export type AppDeps = {
   logger?: Logger;
   /** Asked by /ready beside the database; undefined when there is no Redis. */
   redisPing?: Ping;
+  /** This instance's name among the others (control.ts); a fresh one by default. */
+  instanceId?: string;
 };
 
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -83,10 +87,11 @@ export function createApp(deps: AppDeps) {
   const metrics = new Metrics();
   const requests = requestObserver({ logger, metrics });
   const tokens = createTokenService({ secret: deps.jwtSecret, ttlSeconds: config.JWT_TTL_SECONDS, now: () => clock.now() });
+  const refreshTokens = new RefreshTokenStore(db.sql, config.REFRESH_TTL_SECONDS * 1000);
   const auth = new AuthService({
     sql: db.sql,
     tokens,
-    refreshTokens: new RefreshTokenStore(db.sql, config.REFRESH_TTL_SECONDS * 1000),
+    refreshTokens,
     initialBalanceMinor: toMinor(config.INITIAL_BALANCE) ?? Math.round(config.INITIAL_BALANCE * 100),
     passwordMemoryKib: config.PASSWORD_MEMORY_KIB,
     loginMaxFailures: config.LOGIN_MAX_FAILURES,
@@ -100,7 +105,24 @@ export function createApp(deps: AppDeps) {
   // During a broker outage every play's publish fails: one line per kind of failure every
   // 10 s (with how many were folded into it), the metric counts each one.
   const hubWarnings = throttledWarnings(logger, clock, 10_000);
-  const hub = new Hub(deps.broker ?? createBroker(config), {
+  const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock, metrics);
+  const broker = deps.broker ?? createBroker(config);
+  const controlWarnings = throttledWarnings(logger, clock, 10_000);
+  const control = new ClusterControl({
+    broker,
+    instanceId: deps.instanceId ?? crypto.randomUUID(),
+    registry,
+    blockedUsers: () => blockedUserIds(db.sql),
+    pingDatabase: () => db.sql`SELECT 1`,
+    onError: (what, error) => {
+      if (what === 'malformed') metrics.frameDropped('malformed_control');
+      controlWarnings.warn(`control: ${what} failed`, { error: String(error) });
+    },
+    onClosed: (why) => metrics.serverClosed(why),
+    now: () => clock.now(),
+  });
+  const hub = new Hub(broker, {
+    control: (message) => control.receive(message),
     recentEvents: config.RECENT_EVENTS,
     presence: deps.presence,
     missed: (userId, afterSeq, beforeSeq) => history.between(userId, afterSeq, beforeSeq),
@@ -125,12 +147,12 @@ export function createApp(deps: AppDeps) {
       metrics.played(play.gameType, play.betMinor, play.payoutMinor);
       published(play, texts);
     },
+    onAdjusted: publishAdjustment(hub),
     onCommit: (plays, seconds) => metrics.ledgerCommitted(plays, seconds),
     onReleaseError: (error) => hubWarnings.warn('ledger: handing settled plays on failed', { error: String(error) }),
   });
   const games = new GameService(ledger, playLimiter, { minBet: config.MIN_BET, maxBet: config.MAX_BET });
   const fairness = new FairnessService(db.sql, db.dialect, { minBet: config.MIN_BET, maxBet: config.MAX_BET, verifyRatePerSecond: 20, verifyBurst: 40 }, clock);
-  const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock, metrics);
   const quota = new SocketQuota(
     {
       perUser: config.WS_MAX_SOCKETS_PER_USER,
@@ -170,7 +192,19 @@ export function createApp(deps: AppDeps) {
     .use(gamesController(games, tokens))
     .use(historyController(new HistoryService(db.sql), tokens))
     .use(fairnessController(fairness, tokens))
-    .use(adminController({ sql: db.sql, tokens }))
+    .use(
+      adminController({
+        sql: db.sql,
+        dialect: db.dialect,
+        tokens,
+        ledger,
+        refreshTokens,
+        control,
+        broker: hub,
+        onAfterCommitError: (what, error) => logger.warn(`admin: ${what} failed`, { error: String(error) }),
+        now: () => clock.now(),
+      }),
+    )
     .use(monitorController())
     .use(docsController((): readonly ServedRoute[] => app.routes))
     .use(
@@ -184,12 +218,14 @@ export function createApp(deps: AppDeps) {
         logger,
         policy: { allowQueryToken: config.ALLOW_QUERY_TOKEN, allowedOrigins: config.ALLOWED_ORIGINS, publicOrigin: config.PUBLIC_URL && new URL(config.PUBLIC_URL).origin },
         resumeMaxEvents: config.RESUME_MAX_EVENTS,
+        isBlocked: (userId) => isBlocked(db.sql, userId),
       }),
     );
 
   return {
     app,
     hub,
+    control,
     auth,
     ledger,
     games,
@@ -207,6 +243,7 @@ export function createApp(deps: AppDeps) {
       authPerAddress.close();
       fairness.close();
       auth.close();
+      await control.stop();
       await hub.stop();
     },
   };

@@ -40,6 +40,7 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
     built.metrics.deliveredTo(topic.startsWith('monitor') ? 'monitor' : 'user');
     return server.publish(topic, message);
   });
+  built.control.start();
   await cluster.presence?.start({
     // A dead instance's users whose last socket was there: one survivor announces them gone.
     onLeave: (userIds) => hub.presence.announceGone(userIds),

@@ -54,7 +54,7 @@ function perRowCount(connection: SqliteConnection, store: LedgerStore): LedgerSt
         balance: number;
         event_seq: number;
       }[];
-      return rows.map((row) => ({ id: row.id, balance: row.balance, seq: row.event_seq }));
+      return rows.map((row) => ({ id: row.id, balance: row.balance, seq: row.event_seq, blocked: false }));
     },
     *writeAccounts(rows: AccountWrite[]): Step<number> {
       if (rows.length === 0) return 0;
@@ -100,10 +100,16 @@ function inMemory(): LedgerStore {
       return true;
     },
     *debit(userId, betMinor, payoutMinor) {
-      const account = accounts.get(userId) ?? { id: userId, balance: 1e12, seq: 0 };
+      const account = accounts.get(userId) ?? { id: userId, balance: 1e12, seq: 0, blocked: false };
       if (account.balance < betMinor) return undefined;
-      accounts.set(userId, { id: userId, balance: account.balance - betMinor + payoutMinor, seq: account.seq + 1 });
+      accounts.set(userId, { id: userId, balance: account.balance - betMinor + payoutMinor, seq: account.seq + 1, blocked: false });
       return accounts.get(userId);
+    },
+    *adjust() {
+      return undefined;
+    },
+    *insertAudit() {
+      return 0;
     },
     *dropKey() {},
     *completeKey() {},
@@ -111,10 +117,10 @@ function inMemory(): LedgerStore {
       return [];
     },
     *readAccounts(userIds) {
-      return userIds.map((id) => accounts.get(id) ?? { id, balance: 1e12, seq: 0 });
+      return userIds.map((id) => accounts.get(id) ?? { id, balance: 1e12, seq: 0, blocked: false });
     },
     *writeAccounts(rows) {
-      for (const { id, balance, seq } of rows) accounts.set(id, { id, balance, seq });
+      for (const { id, balance, seq } of rows) accounts.set(id, { id, balance, seq, blocked: false });
       return rows.length;
     },
     *insertEvents() {},

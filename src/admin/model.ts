@@ -49,9 +49,68 @@ export type AdminUser = typeof AdminUser.static;
 export const UsersResponse = t.Object({ users: t.Array(AdminUser) });
 export type UsersResponse = typeof UsersResponse.static;
 
+/** Why an admin acted, for the audit log: 1 to 200 characters (spaces around are dropped). */
+export const Reason = t.String({ minLength: 1, maxLength: 200, description: 'why, for the audit log: 1 to 200 characters' });
+
+export const AdjustBody = t.Object({
+  amount: t.Number({ description: "signed money added to the player's balance (at most two decimals, not 0): never below zero" }),
+  reason: Reason,
+});
+export type AdjustBody = typeof AdjustBody.static;
+
+export const ReasonBody = t.Object({ reason: Reason });
+export type ReasonBody = typeof ReasonBody.static;
+
+export const AdjustResponse = t.Object({ user: AdminUser, adjustment_id: t.Integer({ description: "the adjustment's entry in the audit log" }) });
+export const UserResponse = t.Object({ user: AdminUser });
+export const DisconnectResponse = t.Object({ closed: t.Integer({ description: "the player's sockets closed, on every instance that answered" }) });
+
+export const AuditAction = t.Union([t.Literal('adjust'), t.Literal('block'), t.Literal('unblock'), t.Literal('disconnect')]);
+
+export const AuditEntry = t.Object({
+  id: t.Integer(),
+  at: t.String({ description: 'ISO 8601 UTC' }),
+  admin_id: t.Integer(),
+  action: AuditAction,
+  user_id: t.Integer(),
+  amount: t.Optional(t.Number({ description: 'adjust only: the signed amount' })),
+  reason: t.String(),
+});
+export type AuditEntry = typeof AuditEntry.static;
+
+export const AuditQuery = t.Object({
+  limit: t.Optional(t.String({ description: 'page size, 1 to 100 (default 50)' })),
+  before: t.Optional(t.String({ description: 'an entry id from next_before: older entries' })),
+  user_id: t.Optional(t.String({ description: 'only the actions on this player' })),
+});
+
+export const AuditPage = t.Object({
+  entries: t.Array(AuditEntry, { description: 'newest first' }),
+  next_before: t.Union([t.Integer(), t.Null()], { description: 'pass as before for the next page; null at the end' }),
+});
+export type AuditPage = typeof AuditPage.static;
+
 export const Profile = t.Object({
   user: t.Composite([AdminUser, t.Object({ created_at: t.String({ description: 'ISO 8601 UTC' }) })]),
   totals: t.Object({ games: t.Record(t.String(), GameTotals), all: GameTotals }, { description: "the player's plays of all time, summed from the ledger" }),
   recent_events: t.Array(GameEvent, { description: 'the newest 20 events, newest first; GET /api/admin/events?user_id= pages further' }),
+  audit: t.Array(AuditEntry, { description: 'the newest 20 actions on this player, newest first; GET /api/admin/audit?user_id= pages further' }),
 });
 export type Profile = typeof Profile.static;
+
+export const ClusterNode = t.Object({
+  instance: t.String(),
+  self: t.Boolean({ description: 'the instance that answered' }),
+  started_at: t.String(),
+  seen_at: t.String({ description: 'when it was last heard from' }),
+  sockets: t.Object({ user: t.Integer(), monitor: t.Integer() }),
+  broker: t.Boolean({ description: 'its broker reaches the other instances' }),
+  database: t.Union([t.Literal('ok'), t.Literal('unavailable'), t.Literal('unknown')], { description: 'its last database ping' }),
+});
+
+export const ClusterState = t.Object({
+  instances: t.Array(ClusterNode, { description: 'the live instances (heard within 6 s), the answering one first' }),
+  broker: t.Object({ name: t.String(), connected: t.Boolean() }),
+  database: t.Object({ dialect: t.String(), ok: t.Boolean() }),
+});
+export type ClusterState = typeof ClusterState.static;

@@ -5,8 +5,10 @@
  */
 import type { SQL } from 'bun';
 import { badRequest, notFound } from '../http/errors';
+import { pageLimit, positiveInteger } from '../http/query';
 import { games } from '../games/catalogue';
 import { fromMinor } from '../money';
+import { AuditLog } from './audit';
 import type { AdminUser, Profile } from './model';
 import { addSums, NO_PLAYS, sumsOf, totalsOf, type Sums } from './stats';
 
@@ -23,15 +25,15 @@ type Row = { id: unknown; username: string; role: AdminUser['role']; balance: un
 /** PostgreSQL returns BIGINT as a string, SQLite as a number. */
 const adminUser = (row: Row): AdminUser => ({ id: Number(row.id), username: row.username, role: row.role, balance: fromMinor(Number(row.balance)), status: row.status });
 
-/** A user id from a path or a query, or a 400 naming it. */
-export function parseUserId(raw: unknown): number {
-  const isValid = typeof raw === 'string' && /^[1-9][0-9]{0,14}$/.test(raw);
-  if (!isValid) throw badRequest('invalid_user_id', 'the user id must be a positive integer');
-  return Number(raw);
-}
+/** A user id from a path, or a 400 `invalid_user_id`. */
+export const parseUserId = (raw: unknown) => positiveInteger(raw, 'invalid_user_id', 'the user id');
 
 export class Players {
-  constructor(private readonly sql: SQL) {}
+  private readonly audit: AuditLog;
+
+  constructor(private readonly sql: SQL) {
+    this.audit = new AuditLog(sql);
+  }
 
   /** `?ids=1,2,3` (the accounts behind ids, unknown ones absent) or `?q=<prefix>` (names starting with it), by id / by name. */
   async find(query: Record<string, unknown>): Promise<AdminUser[]> {
@@ -42,7 +44,7 @@ export class Players {
       return this.byIds([...new Set(ids.split(',').map(Number))]);
     }
     if (typeof q !== 'string' || !PREFIX.test(q)) throw badRequest('invalid_q', 'q: a username prefix of 1 to 32 of A-Z a-z 0-9 _');
-    return this.byPrefix(q, parseLimit(query.limit));
+    return this.byPrefix(q, pageLimit(query.limit, DEFAULT_MATCHES, MAX_MATCHES));
   }
 
   async byIds(ids: readonly number[]): Promise<AdminUser[]> {
@@ -59,14 +61,15 @@ export class Players {
     return rows.map(adminUser);
   }
 
-  /** One player: the account, their totals of all time per game, their newest events. */
+  /** One player: the account, their totals of all time per game, their newest events and the newest actions on them. */
   async profile(userId: number): Promise<Profile> {
     const sql = this.sql;
     const [row] = await sql`SELECT id, username, role, balance, status, created_at FROM users WHERE id = ${userId}`;
     if (!row) throw notFound('user_not_found', 'no user has that id');
-    const [sums, recent] = await Promise.all([
+    const [sums, recent, audit] = await Promise.all([
       sql`SELECT game_type, COUNT(*) AS plays, COALESCE(SUM(bet), 0) AS bet, COALESCE(SUM(payout), 0) AS payout FROM events WHERE user_id = ${userId} GROUP BY game_type`,
       sql`SELECT payload FROM events WHERE user_id = ${userId} ORDER BY seq DESC LIMIT ${RECENT_EVENTS}`,
+      this.audit.ofUser(userId, RECENT_EVENTS),
     ]);
     const byGame = new Map<string, Sums>(sums.map((sum: { game_type: string; plays: unknown; bet: unknown; payout: unknown }) => [sum.game_type, sumsOf(sum)]));
     const all = [...byGame.values()].reduce(addSums, NO_PLAYS);
@@ -74,13 +77,8 @@ export class Players {
       user: { ...adminUser(row), created_at: new Date(Number(row.created_at)).toISOString() },
       totals: { games: Object.fromEntries(games.map((game) => [game.type, totalsOf(byGame.get(game.type) ?? NO_PLAYS)])), all: totalsOf(all) },
       recent_events: recent.map((event: { payload: string }) => JSON.parse(event.payload)),
+      audit,
     };
   }
 }
 
-function parseLimit(raw: unknown): number {
-  if (raw === undefined) return DEFAULT_MATCHES;
-  const isValid = typeof raw === 'string' && /^\d{1,3}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= MAX_MATCHES;
-  if (!isValid) throw badRequest('invalid_limit', `limit must be an integer from 1 to ${MAX_MATCHES}`);
-  return Number(raw);
-}

@@ -48,6 +48,8 @@ const CLOSE_CODES: Record<number, string> = {
   [CloseCode.MESSAGE_TOO_BIG]: 'message over 4 KiB: fix the client',
   [CloseCode.TOKEN_EXPIRED]: 'token expired: get a new token, reconnect with since',
   [CloseCode.TOO_SLOW]: 'too slow to keep up (backpressure): reconnect with since',
+  [CloseCode.ACCOUNT_BLOCKED]: 'account blocked by an administrator: do not reconnect',
+  [CloseCode.CLOSED_BY_ADMIN]: 'closed by an administrator: may reconnect with backoff, resuming with since',
 };
 
 const plain = (schema: TSchema) => JSON.parse(JSON.stringify(schema));

@@ -7,7 +7,7 @@
  */
 import { openapi } from '@elysiajs/openapi';
 import { Type as t, type TObject, type TSchema } from '@sinclair/typebox';
-import { Profile, StatsQuery, StatsResponse, UsersQuery, UsersResponse } from '../admin/model';
+import { AdjustBody, AdjustResponse, AuditPage, AuditQuery, ClusterState, DisconnectResponse, Profile, ReasonBody, StatsQuery, StatsResponse, UserResponse, UsersQuery, UsersResponse } from '../admin/model';
 import { Credentials, LoginBody, RefreshBody, TokenResponse, User } from '../auth/model';
 import { games } from '../games/catalogue';
 import { PlayResponse } from '../games/model';
@@ -58,6 +58,7 @@ const play = (game: (typeof games)[number]): [string, OperationDoc] => [
       // Each body field's own code (src/http/index.ts names them), e.g. choice -> invalid_choice.
       400: [...Object.keys(game.body.properties).map((field) => `invalid_${field}`), 'invalid_idempotency_key'],
       402: ['insufficient_funds'],
+      403: ['account_blocked'],
       409: ['idempotency_key_in_use'],
       422: ['idempotency_key_reused'],
       429: ['rate_limited'],
@@ -76,7 +77,7 @@ const websocket = (who: string, extra: OperationDoc['parameters'] = []): Operati
   ],
   errors: {
     401: ['unauthorized', 'subprotocol_required', 'query_token_refused'],
-    403: ['forbidden', 'origin_not_allowed'],
+    403: ['forbidden', 'origin_not_allowed', 'account_blocked'],
     426: ['upgrade_required'],
     429: ['too_many_sockets'],
   },
@@ -97,12 +98,12 @@ export const operations: Record<string, OperationDoc> = {
   'POST /api/auth/login': {
     tag: 'auth', summary: 'Log in', access: 'public', body: LoginBody,
     ok: { status: 200, description: 'logged in', schema: TokenResponse },
-    errors: { 401: ['invalid_credentials'], 429: ['rate_limited'] },
+    errors: { 401: ['invalid_credentials'], 403: ['account_blocked'], 429: ['rate_limited'] },
   },
   'POST /api/auth/refresh': {
     tag: 'auth', summary: 'Trade a refresh token for new tokens (the old one is spent)', access: 'public', body: RefreshBody,
     ok: { status: 200, description: 'new access and refresh tokens', schema: TokenResponse },
-    errors: { 400: ['invalid_refresh_token'], 401: ['invalid_refresh_token', 'refresh_token_reused', 'unauthorized'], 429: ['rate_limited'] },
+    errors: { 400: ['invalid_refresh_token'], 401: ['invalid_refresh_token', 'refresh_token_reused', 'unauthorized'], 403: ['account_blocked'], 429: ['rate_limited'] },
   },
   'POST /api/auth/logout': {
     tag: 'auth', summary: "Revoke that login's refresh tokens", access: 'public', body: RefreshBody,
@@ -154,6 +155,41 @@ export const operations: Record<string, OperationDoc> = {
     query: StatsQuery,
     ok: { status: 200, description: 'every stored play of the period summed by the database (from inclusive, to exclusive)', schema: StatsResponse },
     errors: { 400: ['invalid_from', 'invalid_to', 'invalid_period', 'invalid_game_type'] },
+  },
+  'POST /api/admin/users/:id/adjust': {
+    tag: 'admin', summary: "Move a player's balance by a signed amount, with a reason (one ledger transaction, recorded in the audit log)", access: 'admin',
+    body: AdjustBody,
+    headers: [{ name: 'Idempotency-Key', description: "1 to 255 printable ASCII characters: the same key from the same admin answers the first response again (with Idempotent-Replayed: true) and moves the balance once" }],
+    ok: { status: 200, description: "adjusted; the player's sockets get a balance_update (reason adjustment)", schema: AdjustResponse },
+    errors: { 400: ['invalid_amount', 'invalid_reason', 'invalid_user_id', 'invalid_idempotency_key'], 402: ['insufficient_funds'], 404: ['user_not_found'], 409: ['idempotency_key_in_use'], 422: ['idempotency_key_reused'], 503: ['database_unavailable'] },
+  },
+  'POST /api/admin/users/:id/block': {
+    tag: 'admin', summary: "Block a player: plays, logins and refreshes refused 403 account_blocked, refresh tokens revoked, open sockets closed 4003 on every instance", access: 'admin',
+    body: ReasonBody,
+    ok: { status: 200, description: 'blocked (recorded in the audit log)', schema: UserResponse },
+    errors: { 400: ['invalid_reason', 'invalid_user_id', 'cannot_block_self'], 404: ['user_not_found'], 503: ['database_unavailable'] },
+  },
+  'POST /api/admin/users/:id/unblock': {
+    tag: 'admin', summary: 'Unblock a player (they log in again)', access: 'admin',
+    body: ReasonBody,
+    ok: { status: 200, description: 'active again (recorded in the audit log)', schema: UserResponse },
+    errors: { 400: ['invalid_reason', 'invalid_user_id'], 404: ['user_not_found'], 503: ['database_unavailable'] },
+  },
+  'POST /api/admin/users/:id/disconnect': {
+    tag: 'admin', summary: "Close a player's sockets on every instance with 4004 (they may reconnect)", access: 'admin',
+    body: ReasonBody,
+    ok: { status: 200, description: 'how many sockets were closed (recorded in the audit log)', schema: DisconnectResponse },
+    errors: { 400: ['invalid_reason', 'invalid_user_id'], 404: ['user_not_found'], 503: ['broker_unavailable', 'database_unavailable'] },
+  },
+  'GET /api/admin/audit': {
+    tag: 'admin', summary: "The admins' actions, newest first (append-only)", access: 'admin',
+    query: AuditQuery,
+    ok: { status: 200, description: 'a page; pass next_before back as before for the next one', schema: AuditPage },
+    errors: { 400: ['invalid_limit', 'invalid_before', 'invalid_user_id'] },
+  },
+  'GET /api/admin/cluster': {
+    tag: 'admin', summary: 'The live instances with their sockets, broker and database state', access: 'admin',
+    ok: { status: 200, description: 'the cluster as the answering instance knows it', schema: ClusterState },
   },
   'GET /api/games/fairness': fairnessState,
   'GET /api/games/fairness/': fairnessState,

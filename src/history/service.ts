@@ -4,6 +4,7 @@
  */
 import type { SQL } from 'bun';
 import { badRequest } from '../http/errors';
+import { pageLimit, positiveInteger } from '../http/query';
 import { eventId, parseEventId } from '../realtime/events';
 import { games } from '../games/catalogue';
 
@@ -24,25 +25,12 @@ function pageJson(rows: Row[], limit: number, cursor: (last: Row) => string | nu
   return `{"events":[${page.map((row) => row.payload).join(',')}],"next_before":${JSON.stringify(nextBefore)}}`;
 }
 
-function parseLimit(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_PAGE;
-  const isValid = /^\d{1,3}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= MAX_PAGE;
-  if (!isValid) throw badRequest('invalid_limit', `limit must be an integer from 1 to ${MAX_PAGE}`);
-  return Number(raw);
-}
-
-function parsePositive(raw: string, code: string, name: string): number {
-  const isValid = /^\d{1,15}$/.test(raw) && Number(raw) >= 1;
-  if (!isValid) throw badRequest(code, `${name} must be a positive integer`);
-  return Number(raw);
-}
-
 export class HistoryService {
   constructor(private readonly sql: SQL) {}
 
   /** The caller's events older than `before` (an event_id of theirs), newest first. */
   async own(userId: number, query: { before?: string; limit?: string }): Promise<string> {
-    const limit = parseLimit(query.limit);
+    const limit = pageLimit(query.limit, DEFAULT_PAGE, MAX_PAGE);
     let beforeSeq = Number.MAX_SAFE_INTEGER;
     if (query.before !== undefined) {
       const position = parseEventId(query.before);
@@ -58,9 +46,9 @@ export class HistoryService {
 
   /** Anyone's events, optionally one user's or one game's, older than row id `before`. */
   async all(query: { user_id?: string; game_type?: string; before?: string; limit?: string }): Promise<string> {
-    const limit = parseLimit(query.limit);
-    const userId = query.user_id === undefined ? undefined : parsePositive(query.user_id, 'invalid_user_id', 'user_id');
-    const before = query.before === undefined ? Number.MAX_SAFE_INTEGER : parsePositive(query.before, 'invalid_before', 'before');
+    const limit = pageLimit(query.limit, DEFAULT_PAGE, MAX_PAGE);
+    const userId = query.user_id === undefined ? undefined : positiveInteger(query.user_id, 'invalid_user_id', 'user_id');
+    const before = query.before === undefined ? Number.MAX_SAFE_INTEGER : positiveInteger(query.before, 'invalid_before', 'before');
     const gameType = query.game_type;
     if (gameType !== undefined && !GAME_TYPES.includes(gameType)) {
       throw badRequest('invalid_game_type', `game_type must be one of ${GAME_TYPES.join(', ')}`);

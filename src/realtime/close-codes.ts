@@ -14,6 +14,10 @@ export const CloseCode = {
   TOKEN_EXPIRED: 4001,
   /** Too slow to keep up: reconnect with `since`. */
   TOO_SLOW: 4002,
+  /** The account was blocked by an administrator: do not reconnect. */
+  ACCOUNT_BLOCKED: 4003,
+  /** Closed by an administrator: the client may reconnect (with `since`). */
+  CLOSED_BY_ADMIN: 4004,
 } as const;
 
 /** Codes of `error` messages sent over a socket (the socket stays open). */

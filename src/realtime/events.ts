@@ -32,7 +32,8 @@ export const BalanceUpdate = t.Object({
   user_id: t.Integer(),
   balance: t.Number(),
   delta: t.Number(),
-  reason: GameType,
+  /** The game played, or `adjustment`: an admin moved the balance (`event_id` is then `adjustment-<audit id>`). */
+  reason: t.Union([GameType, t.Literal('adjustment')]),
   event_id: t.String(),
 });
 export const MonitorSnapshot = t.Object({

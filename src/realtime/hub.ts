@@ -5,6 +5,7 @@
  * same code runs. Each user's events leave here in `seq` order (see sequencer.ts).
  */
 import type { Broker } from './broker/broker';
+import { CONTROL_TOPIC } from './control';
 import { gameEventHead, messages } from './events';
 import { MonitorFeed } from './monitor-feed';
 import { RecentEvents } from './recent-events';
@@ -42,6 +43,8 @@ export type HubOptions = {
   lastSeqBefore?: LastSeqBefore;
   /** Reads what was committed during a broker outage, to deliver it once the broker is back. */
   eventsSince?: EventsSince;
+  /** Takes the cluster's control messages (control.ts), this instance's own included. */
+  control?: (message: string) => void;
   /** A publish the broker could not take, or missed events that could not be read: logged and counted by the caller. */
   onError?: (what: 'publish' | 'gap_fill' | 'catch_up' | 'presence', error: unknown) => void;
   /** A frame from another instance dropped by the broker (never delivered): counted and logged by the caller. */
@@ -233,6 +236,10 @@ export class Hub {
     }
     if (topic === PRESENCE_TOPIC) {
       if (this.presence.apply(message) && this.publishLocal) this.monitors.publishPresence(message, this.publishLocal);
+      return;
+    }
+    if (topic === CONTROL_TOPIC) {
+      this.options.control?.(message);
       return;
     }
     const userId = topic.startsWith(USER_TOPIC_PREFIX) ? Number(topic.slice(USER_TOPIC_PREFIX.length)) : NaN;

@@ -37,6 +37,8 @@ export type RealtimeDeps = {
   logger: Logger;
   policy: UpgradePolicy;
   resumeMaxEvents: number;
+  /** Whether an admin blocked the account (its upgrade is refused 403 `account_blocked`). */
+  isBlocked?: (userId: number) => Promise<boolean>;
 };
 
 export function realtimeController(deps: RealtimeDeps) {
@@ -131,6 +133,9 @@ export function realtimeController(deps: RealtimeDeps) {
         }
         const { claims } = outcome;
         if (kind === 'monitor' && claims.role !== 'admin') return status(403, errorBody('forbidden', 'the monitor is for admins only'));
+        // The token outlives a block; the database says. While it cannot, the socket opens (plays
+        // are refused by the ledger anyway) and the blocked-account sweep closes it later.
+        if (await deps.isBlocked?.(claims.userId).catch(() => false)) return status(403, errorBody('account_blocked', 'this account is blocked'));
         const filter = kind === 'monitor' ? filterFromQuery(query) : undefined;
         if (filter && 'error' in filter) return status(400, errorBody('invalid_filter', filter.error));
         const budget = quota.takeUser(claims.userId);

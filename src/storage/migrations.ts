@@ -126,4 +126,38 @@ export const migrations: Migration[] = [
     name: 'account status: active or blocked by an admin',
     statements: ["ALTER TABLE users ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'blocked'))"],
   },
+  {
+    version: 7,
+    name: "the admins' audit log, append-only; blocked accounts and a user's refresh tokens by index",
+    statements: [
+      // One row per admin action (src/storage/audit.ts), written in the action's own
+      // transaction. `amount`: an adjustment's signed minor units, null for the others.
+      perDialect((d) => `CREATE TABLE admin_audit (
+        id ${identity[d]},
+        at BIGINT NOT NULL,
+        admin_id BIGINT NOT NULL REFERENCES users (id),
+        action TEXT NOT NULL CHECK (action IN ('adjust', 'block', 'unblock', 'disconnect')),
+        user_id BIGINT NOT NULL REFERENCES users (id),
+        amount BIGINT,
+        reason TEXT NOT NULL
+      )`),
+      'CREATE INDEX admin_audit_user ON admin_audit (user_id, id)',
+      // Nothing rewrites history, whatever the code above the database does.
+      {
+        sqlite: `CREATE TRIGGER admin_audit_append_only BEFORE UPDATE ON admin_audit
+          BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`,
+        postgres: `CREATE FUNCTION admin_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$`,
+      },
+      {
+        sqlite: `CREATE TRIGGER admin_audit_no_delete BEFORE DELETE ON admin_audit
+          BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`,
+        postgres: 'CREATE TRIGGER admin_audit_append_only BEFORE UPDATE OR DELETE ON admin_audit FOR EACH ROW EXECUTE FUNCTION admin_audit_append_only()',
+      },
+      // The few blocked accounts, read by every instance's sweep of its sockets.
+      "CREATE INDEX users_blocked ON users (id) WHERE status = 'blocked'",
+      // A block revokes the account's refresh tokens.
+      'CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id)',
+    ],
+  },
 ];

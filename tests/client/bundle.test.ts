@@ -6,7 +6,7 @@ import { expect, it } from 'bun:test';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dir, '..', '..');
-const SHARED_WITH_THE_SERVER = ['src/auth/model.ts', 'src/games/model.ts', 'src/realtime/close-codes.ts', 'src/realtime/events.ts'];
+const SHARED_WITH_THE_SERVER = ['src/admin/model.ts', 'src/auth/model.ts', 'src/games/model.ts', 'src/realtime/close-codes.ts', 'src/realtime/events.ts'];
 
 it('bundles for the browser with nothing of src/ but the shared schemas', async () => {
   const build = await Bun.build({ entrypoints: [join(ROOT, 'client/index.ts')], target: 'browser', throw: false });
