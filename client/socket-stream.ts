@@ -120,6 +120,8 @@ export abstract class SocketStream {
   protected abstract accept(message: ServerMessage): ServerMessage[];
   /** Called when a connection is established (its first message arrived). */
   protected abstract isEstablishedBy(message: ServerMessage): boolean;
+  /** A connection closed (before the stream decides whether to reconnect): a subclass may change what the next one asks. */
+  protected onClose(_code: number, _reason: string): void {}
 
   /** Adds a listener; returns the function that removes it. */
   on<K extends StreamEventName>(type: K, listener: (event: StreamEvents[K]) => void): () => void {
@@ -253,6 +255,7 @@ export abstract class SocketStream {
     this.clearTimers();
     this.socket = undefined;
     if (this.isStopped) return;
+    this.onClose(code, reason);
     if (isFatal(code)) {
       this.emit('fatal', { code, reason });
       this.stop(code, reason);

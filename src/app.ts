@@ -129,6 +129,8 @@ export function createApp(deps: AppDeps) {
     // Only with other instances can a user's earlier event still be on its way.
     lastSeqBefore: config.REDIS_URL ? (userId, beforeSeq, before) => history.lastSeqBefore(userId, beforeSeq, before) : undefined,
     eventsSince: (since) => history.createdSince(since, CATCH_UP_MAX_EVENTS),
+    feedMissed: (after, through) => history.byCursor(after, through, CATCH_UP_MAX_EVENTS),
+    latestCursor: () => history.latestCursor(),
     onError: (what, error) => {
       if (what === 'publish') metrics.publishFailed();
       hubWarnings.warn(`hub: ${what} failed`, { error: String(error) });

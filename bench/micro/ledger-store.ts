@@ -83,6 +83,7 @@ function perRowCount(connection: SqliteConnection, store: LedgerStore): LedgerSt
 function inMemory(): LedgerStore {
   const accounts = new Map<number, AccountRow>();
   const seeds = new Map<number, ActiveSeed>();
+  let position = 0;
   const statements: LedgerStatements = {
     *takeNonces(counts) {
       const taken = new Map<number, ActiveSeed>();
@@ -122,6 +123,10 @@ function inMemory(): LedgerStore {
     *writeAccounts(rows) {
       for (const { id, balance, seq } of rows) accounts.set(id, { id, balance, seq, blocked: false });
       return rows.length;
+    },
+    *takePositions(count) {
+      position += count;
+      return position - count + 1;
     },
     *insertEvents() {},
     *insertKeys() {},

@@ -76,6 +76,7 @@ const websocket = (who: string, extra: OperationDoc['parameters'] = []): Operati
     ...extra,
   ],
   errors: {
+    ...(who === 'admins' ? { 400: ['invalid_filter', 'invalid_cursor'] } : ({} as Record<number, string[]>)),
     401: ['unauthorized', 'subprotocol_required', 'query_token_refused'],
     403: ['forbidden', 'origin_not_allowed', 'account_blocked'],
     426: ['upgrade_required'],
@@ -124,6 +125,7 @@ export const operations: Record<string, OperationDoc> = {
   },
   'GET /api/games/ws': websocket('the user', [{ name: 'since', in: 'query', description: 'an event_id: replay the newer events first', schema: t.String() }]),
   'GET /api/games/ws/monitor': websocket('admins', [
+    { name: 'since', in: 'query', description: "a game_event's cursor: the snapshot replays every event after it (400 invalid_cursor when it is not one; closed 4005 past RESUME_MAX_EVENTS)", schema: t.String() },
     { name: 'games', in: 'query', description: 'comma-separated game types to keep', schema: t.String() },
     { name: 'user_id', in: 'query', description: "only this user's events", schema: t.Integer() },
     { name: 'min_bet', in: 'query', description: 'only bets of at least this', schema: t.Number() },

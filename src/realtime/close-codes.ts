@@ -18,6 +18,8 @@ export const CloseCode = {
   ACCOUNT_BLOCKED: 4003,
   /** Closed by an administrator: the client may reconnect (with `since`). */
   CLOSED_BY_ADMIN: 4004,
+  /** A monitor's `since` is past what a resume replays (or unknown): reload over REST, reconnect without `since`. */
+  RESUME_OUT_OF_RANGE: 4005,
 } as const;
 
 /** Codes of `error` messages sent over a socket (the socket stays open). */

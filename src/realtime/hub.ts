@@ -2,11 +2,13 @@
  * The hub: the ring buffer of recent events, who is online (presence-tracker.ts), and the one delivery path from
  * the broker to Bun's topics. Publishing goes through the broker; the ring buffer and the local
  * `server.publish` happen only where the broker delivers, so with one instance or many the
- * same code runs. Each user's events leave here in `seq` order (see sequencer.ts).
+ * same code runs. Each user's events leave here in `seq` order for the user's sockets
+ * (sequencer.ts), and every user's in cursor order for the monitors (feed-order.ts).
  */
 import type { Broker } from './broker/broker';
 import { CONTROL_TOPIC } from './control';
-import { gameEventHead, messages } from './events';
+import { cursorOf, gameEventHead, messages } from './events';
+import { FeedOrder, type FeedMissed } from './feed-order';
 import { MonitorFeed } from './monitor-feed';
 import { RecentEvents } from './recent-events';
 import { PresenceTracker, type ClusterPresence } from './presence/online-users';
@@ -45,8 +47,12 @@ export type HubOptions = {
   eventsSince?: EventsSince;
   /** Takes the cluster's control messages (control.ts), this instance's own included. */
   control?: (message: string) => void;
+  /** Reads stored events by cursor, to fill a gap in the monitors' order (feed-order.ts). */
+  feedMissed?: FeedMissed;
+  /** The newest cursor committed: where the monitors' feed starts on this instance. */
+  latestCursor?: () => Promise<number>;
   /** A publish the broker could not take, or missed events that could not be read: logged and counted by the caller. */
-  onError?: (what: 'publish' | 'gap_fill' | 'catch_up' | 'presence', error: unknown) => void;
+  onError?: (what: 'publish' | 'gap_fill' | 'catch_up' | 'presence' | 'feed', error: unknown) => void;
   /** A frame from another instance dropped by the broker (never delivered): counted and logged by the caller. */
   onDropped?: (reason: string, error?: unknown) => void;
   now?: () => number;
@@ -64,7 +70,11 @@ export class Hub {
   readonly presence: PresenceTracker;
   /** Sockets catching up with `since`: they get their user's messages here until subscribed. */
   private readonly watchers = new Map<number, Set<(message: string) => void>>();
+  /** Monitors catching up with `since`: they get the feed's events here until subscribed. */
+  private readonly feedWatchers = new Set<(message: string) => void>();
   private readonly sequencer: Sequencer;
+  /** Every user's events for the monitors, in cursor order (the same on every instance). */
+  private readonly feed: FeedOrder;
   readonly monitors = new MonitorFeed();
   private publishLocal: TopicPublisher | undefined;
   /** When the broker was last seen to go away (undefined while connected). */
@@ -90,6 +100,11 @@ export class Hub {
       show: (message) => this.deliver(PRESENCE_TOPIC, message),
       onError: (error) => options.onError?.('presence', error),
     });
+    this.feed = new FeedOrder(
+      (message) => this.deliverToMonitors(message),
+      options.feedMissed,
+      (error) => options.onError?.('feed', error),
+    );
     const { lastSeqBefore } = options;
     this.sequencer = new Sequencer(
       (userId, message) => this.deliverEvent(userId, message),
@@ -109,6 +124,8 @@ export class Hub {
   async start(publishLocal: TopicPublisher): Promise<void> {
     this.publishLocal = publishLocal;
     this.startedAt = this.now();
+    // Without it (the database away), the feed starts at the first event that arrives.
+    if (this.options.latestCursor) await this.options.latestCursor().then((cursor) => this.feed.startAt(cursor), (error) => this.options.onError?.('feed', error));
     await this.broker.start((topic, message) => this.deliver(topic, message), {
       onDisconnect: () => {
         this.disconnectedAt ??= this.now();
@@ -125,6 +142,7 @@ export class Hub {
     clearInterval(this.retryTimer);
     clearTimeout(this.catchUpTimer);
     this.retryTimer = this.catchUpTimer = undefined;
+    this.feed.stop();
     this.presence.stop();
     await this.broker.stop();
     this.publishLocal = undefined;
@@ -147,7 +165,7 @@ export class Hub {
     this.retryFailed();
     if (!this.options.eventsSince) return;
     try {
-      for (const event of await this.options.eventsSince(since)) this.sequencer.accept(event.userId, event.seq, event.payload);
+      for (const event of await this.options.eventsSince(since)) this.deliver(EVENTS_TOPIC, event.payload);
     } catch (error) {
       this.options.onError?.('catch_up', error);
       this.disconnectedAt ??= since + CATCH_UP_SLACK_MS;
@@ -183,6 +201,20 @@ export class Hub {
   /** Serialized game_events, oldest first. */
   recentEvents(): string[] {
     return this.recent.latest();
+  }
+
+  /** The cursor of the newest event the monitors' feed passed on here. */
+  get feedPosition(): number | undefined {
+    return this.feed.position;
+  }
+
+  /**
+   * Hands `listener` every game_event of the monitors' feed, in its order, until the returned
+   * function is called: a resuming monitor reads history meanwhile, before it subscribes.
+   */
+  watchFeed(listener: (message: string) => void): () => void {
+    this.feedWatchers.add(listener);
+    return () => this.feedWatchers.delete(listener);
   }
 
   /**
@@ -231,7 +263,10 @@ export class Hub {
   private deliver(topic: string, message: string): void {
     if (topic === EVENTS_TOPIC) {
       const head = gameEventHead(message);
-      if (head) this.sequencer.accept(head.userId, head.seq, message);
+      if (!head) return;
+      this.sequencer.accept(head.userId, head.seq, message);
+      const cursor = cursorOf(message);
+      if (cursor !== undefined) this.feed.accept(cursor, message);
       return;
     }
     if (topic === PRESENCE_TOPIC) {
@@ -252,13 +287,21 @@ export class Hub {
     this.publishLocal?.(topic, message);
   }
 
-  /** A game_event in its user's order: recent events, resuming sockets, the user's topic, the monitors. */
+  /**
+   * A game_event in its user's order: resuming sockets, the user's topic; and the monitors,
+   * for an event without a cursor (the feed orders the others).
+   */
   private deliverEvent(userId: number, message: string): void {
-    this.recent.push(message);
     this.notifyWatchers(userId, message);
-    if (!this.publishLocal) return;
-    this.publishLocal(userTopic(userId), message);
-    this.monitors.publishEvent(message, this.publishLocal);
+    this.publishLocal?.(userTopic(userId), message);
+    if (cursorOf(message) === undefined) this.deliverToMonitors(message);
+  }
+
+  /** A game_event in the feed's order: recent events, resuming monitors, the monitors' topics. */
+  private deliverToMonitors(message: string): void {
+    this.recent.push(message);
+    for (const listener of this.feedWatchers) listener(message);
+    if (this.publishLocal) this.monitors.publishEvent(message, this.publishLocal);
   }
 
   private notifyWatchers(userId: number, message: string): void {

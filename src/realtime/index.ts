@@ -19,6 +19,7 @@ import { messages, type MonitorFilter } from './events';
 import type { EventHistory } from './event-reader';
 import { userTopic, type Hub } from './hub';
 import { checkFilter, filterFromQuery, MONITOR_PRESENCE_TOPIC, MONITOR_TOPIC, passes } from './monitor-feed';
+import { parseCursor, resumeMonitor } from './monitor-resume';
 import type { SocketRegistry } from './registry';
 import { resume } from './resume';
 import type { Session, Socket, SocketHandlers } from './session';
@@ -45,9 +46,11 @@ export function realtimeController(deps: RealtimeDeps) {
   const { hub, tokens, history, registry, quota, policy, metrics, logger } = deps;
   const resumeWarnings = throttledWarnings(logger, { now: Date.now }, 10_000);
 
-  /** The monitor's snapshot under its filter, then its topics: one synchronous step, so no event falls between. */
-  function startFeed(ws: Socket, filter: MonitorFilter | undefined): void {
+  /** The topic of the monitor's filter, in place of its previous one (and of a resume's relay). */
+  function takeFeed(ws: Socket, filter: MonitorFilter | undefined): void {
     const session = ws.data.session;
+    session.stopWatching?.();
+    session.stopWatching = undefined;
     const previous = session.feed;
     if (previous) {
       ws.unsubscribe(previous.topic);
@@ -55,11 +58,22 @@ export function realtimeController(deps: RealtimeDeps) {
     }
     session.filter = filter;
     session.feed = hub.monitors.acquire(filter);
+  }
+
+  function subscribeFeed(ws: Socket): void {
+    const { feed } = ws.data.session;
+    if (!feed) return;
+    ws.subscribe(feed.topic);
+    if (feed.topic !== MONITOR_TOPIC) ws.subscribe(MONITOR_PRESENCE_TOPIC);
+    else ws.unsubscribe(MONITOR_PRESENCE_TOPIC);
+  }
+
+  /** The monitor's snapshot under its filter, then its topics: one synchronous step, so no event falls between. */
+  function startFeed(ws: Socket, filter: MonitorFilter | undefined): void {
+    takeFeed(ws, filter);
     const recent = filter ? hub.recentEvents().filter((event) => passes(filter, JSON.parse(event))) : hub.recentEvents();
     if (!registry.send(ws, messages.monitorSnapshot(hub.presence.connectedUserIds(), recent))) return;
-    ws.subscribe(session.feed.topic);
-    if (session.feed.topic !== MONITOR_TOPIC) ws.subscribe(MONITOR_PRESENCE_TOPIC);
-    else ws.unsubscribe(MONITOR_PRESENCE_TOPIC);
+    subscribeFeed(ws);
   }
 
   const onMessage = clientMessageHandler({
@@ -113,7 +127,13 @@ export function realtimeController(deps: RealtimeDeps) {
   const monitorHandlers: SocketHandlers = {
     open(ws) {
       opened(ws);
-      startFeed(ws, ws.data.session.filter);
+      const { since, filter } = ws.data.session;
+      if (since === undefined) {
+        startFeed(ws, filter);
+        return;
+      }
+      takeFeed(ws, filter);
+      resumeMonitor({ hub, history, registry, maxEvents: deps.resumeMaxEvents }, ws, Number(since), () => subscribeFeed(ws)).catch((error) => resumeFailed(ws, error));
     },
     message: onMessage,
     close: closed,
@@ -138,11 +158,13 @@ export function realtimeController(deps: RealtimeDeps) {
         if (await deps.isBlocked?.(claims.userId).catch(() => false)) return status(403, errorBody('account_blocked', 'this account is blocked'));
         const filter = kind === 'monitor' ? filterFromQuery(query) : undefined;
         if (filter && 'error' in filter) return status(400, errorBody('invalid_filter', filter.error));
+        const isBadCursor = kind === 'monitor' && query.since !== undefined && parseCursor(query.since) === undefined;
+        if (isBadCursor) return status(400, errorBody('invalid_cursor', 'since: a cursor from a game_event of this stream'));
         const budget = quota.takeUser(claims.userId);
         if (!budget) return status(429, errorBody('too_many_sockets', 'this user has too many sockets open; close one first'));
         const release = releaser(quota, claims.userId, address);
         isAddressHandedOver = true;
-        const session: Session = { kind, userId: claims.userId, expiresAt: claims.expiresAt, budget, since: kind === 'user' ? query.since : undefined, filter, release, isOpen: true };
+        const session: Session = { kind, userId: claims.userId, expiresAt: claims.expiresAt, budget, since: query.since, filter, release, isOpen: true };
         const upgradeHeaders: Record<string, string> = outcome.answerSubprotocol ? { 'sec-websocket-protocol': SUBPROTOCOL } : {};
         const isUpgraded = server?.upgrade(request, { headers: upgradeHeaders, data: { session, ...handlers } }) ?? false;
         if (!isUpgraded) {

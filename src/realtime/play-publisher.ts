@@ -16,7 +16,7 @@ export function renderPlay(play: SettledPlay): PlayTexts {
   const bet = fromMinor(play.betMinor);
   const result = { ...play.result, payout: fromMinor(play.payoutMinor) };
   return {
-    event: messages.gameEvent({ event_id, game_type: play.gameType, user_id: play.userId, bet, result, ts: play.at.toISOString() }),
+    event: messages.gameEvent({ event_id, game_type: play.gameType, user_id: play.userId, bet, result, ts: play.at.toISOString(), cursor: String(play.position) }),
     response: JSON.stringify({ event_id, game_type: play.gameType, bet, result, balance: fromMinor(play.balanceMinor) }),
   };
 }

@@ -19,7 +19,8 @@ import type { AuditRow } from '../storage/audit';
 /** One statement: yields promises to await (asynchronous backends only), returns its result. */
 export type Step<T> = Generator<PromiseLike<unknown>, T, unknown>;
 
-export type EventRow = { user_id: number; seq: number; game_type: string; bet: number; payout: number; payload: string; created_at: number };
+/** `id`: the event's position in the global order (`takePositions`). */
+export type EventRow = { id: number; user_id: number; seq: number; game_type: string; bet: number; payout: number; payload: string; created_at: number };
 export type KeyRow = { user_id: number; key: string; request_hash: string; status: number; response: string; created_at: number };
 /** `blocked`: an admin blocked the account, so it may not play (users.status). */
 export type AccountRow = { id: number; balance: number; seq: number; blocked: boolean };
@@ -38,6 +39,13 @@ export const accountOf = (id: number, row: { balance: DbInt; event_seq: DbInt; s
   seq: Number(row.event_seq),
   blocked: row.status === 'blocked',
 });
+
+/**
+ * SQLite: the newest event id, the AUTOINCREMENT counter (`sqlite_sequence`), which each insert
+ * moves to its explicit id. SQLite has one writer, so ids taken from it inside the transaction
+ * are in commit order by themselves; PostgreSQL needs the `event_order` row (migration 8).
+ */
+export const LAST_EVENT_ID = "SELECT seq FROM sqlite_sequence WHERE name = 'events'";
 
 /** The stored key in an `idempotency_keys` row, as every backend returns it. */
 export const storedKeyOf = (row: { status: DbInt; response: string; request_hash: string }): StoredKey => ({
@@ -81,6 +89,14 @@ export interface LedgerStatements {
   readAccounts(userIds: number[]): Step<AccountRow[]>;
   /** Writes each account whose sequence is still its `readSeq`; how many were written. */
   writeAccounts(rows: AccountWrite[]): Step<number>;
+  /**
+   * The next `count` positions of the events' global order, the first of them returned: the
+   * row ids the transaction's events take, in commit order across every instance and
+   * transaction (a transaction that takes positions holds the others' at bay until it commits),
+   * with no gap (a transaction rolled back gives its positions back). Call it last before
+   * `insertEvents`, so that hold is short.
+   */
+  takePositions(count: number): Step<number>;
   insertEvents(rows: EventRow[]): Step<void>;
   insertKeys(rows: KeyRow[]): Step<void>;
 }

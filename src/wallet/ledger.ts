@@ -46,6 +46,11 @@ export type SettledPlay = {
   /** What the game decided, as the game reports it (without the payout). */
   result: Record<string, unknown>;
   at: Date;
+  /**
+   * The event's place in the order every instance delivers events in (its row id): taken in
+   * the transaction, in commit order (ledger-store.ts `takePositions`).
+   */
+  position: number;
 };
 
 /** The texts stored with a play: the event as published, the response as answered (and replayed). */
@@ -215,7 +220,7 @@ export class Ledger {
   }
 
   /** Builds everything a settled play writes from its drawn outcome. */
-  private settle(request: PlayRequest, payout: { result: Record<string, unknown>; payoutMinor: number }, balanceMinor: number, seq: number, at: Date) {
+  private settle(request: PlayRequest, payout: { result: Record<string, unknown>; payoutMinor: number }, balanceMinor: number, seq: number, at: Date, position: number) {
     const play: SettledPlay = {
       userId: request.userId,
       seq,
@@ -225,9 +230,10 @@ export class Ledger {
       balanceMinor,
       result: payout.result,
       at,
+      position,
     };
     const texts = this.options.render(play);
-    const eventRow: EventRow = { user_id: play.userId, seq, game_type: play.gameType, bet: play.betMinor, payout: play.payoutMinor, payload: texts.event, created_at: at.getTime() };
+    const eventRow: EventRow = { id: position, user_id: play.userId, seq, game_type: play.gameType, bet: play.betMinor, payout: play.payoutMinor, payload: texts.event, created_at: at.getTime() };
     return { eventRow, applied: { kind: 'settled', play, texts } as const };
   }
 
@@ -282,7 +288,9 @@ export class Ledger {
       const [found] = yield* tx.readAccounts([userId]);
       return refused(found?.blocked ? 'account_blocked' : 'insufficient_funds');
     }
-    const { eventRow, applied } = this.settle(request, drawn, account.balance, account.seq, new Date());
+    // The event's position last, right before its row: the lock it takes on PostgreSQL is held to the commit.
+    const position = yield* tx.takePositions(1);
+    const { eventRow, applied } = this.settle(request, drawn, account.balance, account.seq, new Date(), position);
     yield* tx.insertEvents([eventRow]);
     if (key) yield* tx.completeKey({ ...key, response: applied.texts.response });
     return applied;
@@ -308,12 +316,12 @@ export class Ledger {
     const accounts = new Map<number, Account>();
     for (const row of yield* tx.readAccounts([...new Set(requests.map((r) => r.userId))])) accounts.set(row.id, { ...row, readSeq: row.seq });
     const now = new Date();
-    const results: Applied[] = [];
-    const eventRows: EventRow[] = [];
-    const keyRows: KeyRow[] = [];
+    const results: (Applied | undefined)[] = [];
+    /** Plays that settle, in batch order: rendered once their events' positions are taken. */
+    const settling: { at: number; request: PlayRequest; drawn: ReturnType<typeof fairOutcome>; balance: number; seq: number }[] = [];
     const keysInBatch = new Set<string>();
     for (const request of requests) {
-      const { userId, idempotency, betMinor } = request;
+      const { userId, betMinor } = request;
       const flightKey = requestKey(request);
       if (flightKey && (taken.has(flightKey) || keysInBatch.has(flightKey))) {
         results.push({ kind: 'key_taken' });
@@ -327,20 +335,28 @@ export class Ledger {
       const drawn = fairOutcome(request.game, request.input, betMinor, nonces.next(userId), this.rng);
       account.balance += drawn.payoutMinor - betMinor;
       account.seq += 1;
-      const { eventRow, applied } = this.settle(request, drawn, account.balance, account.seq, now);
-      eventRows.push(eventRow);
-      if (flightKey) {
-        keysInBatch.add(flightKey);
-        keyRows.push({ user_id: userId, key: idempotency!.key, request_hash: idempotency!.requestHash, status: 200, response: applied.texts.response, created_at: now.getTime() });
-      }
-      results.push(applied);
+      if (flightKey) keysInBatch.add(flightKey);
+      settling.push({ at: results.length, request, drawn, balance: account.balance, seq: account.seq });
+      results.push(undefined);
     }
     const moved = [...accounts.values()].filter((account) => account.seq !== account.readSeq);
     if ((yield* tx.writeAccounts(moved)) !== moved.length) throw new Error('an account changed while its batch was settled; retrying the plays one by one');
     yield* tx.giveBack(nonces);
+    // Positions last, right before the rows: the lock they take on PostgreSQL is held to the
+    // commit, as briefly as can be. In batch order, so each user's ascend with their seq.
+    const first = settling.length > 0 ? yield* tx.takePositions(settling.length) : 0;
+    const eventRows: EventRow[] = [];
+    const keyRows: KeyRow[] = [];
+    for (const [i, { at, request, drawn, balance, seq }] of settling.entries()) {
+      const { eventRow, applied } = this.settle(request, drawn, balance, seq, now, first + i);
+      eventRows.push(eventRow);
+      const { idempotency } = request;
+      if (idempotency) keyRows.push({ user_id: request.userId, key: idempotency.key, request_hash: idempotency.requestHash, status: 200, response: applied.texts.response, created_at: now.getTime() });
+      results[at] = applied;
+    }
     yield* tx.insertEvents(eventRows);
     yield* tx.insertKeys(keyRows);
-    return results;
+    return results.map((result) => result!);
   }
 
   /** Forgets Idempotency-Keys older than the retention period. */

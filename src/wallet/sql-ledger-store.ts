@@ -8,7 +8,7 @@ import type { Dialect } from '../storage';
 import { Params } from '../storage/params';
 import { giveBack, takeNonces, type NonceBook } from '../fairness/store';
 import { insertAudit, type AuditRow } from '../storage/audit';
-import { accountOf, storedKeyOf, type AccountRow, type AccountWrite, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
+import { accountOf, LAST_EVENT_ID, storedKeyOf, type AccountRow, type AccountWrite, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
 
 /** Runs a step, awaiting each promise it yields. */
 async function drive<T>(step: Step<T>): Promise<T> {
@@ -109,6 +109,16 @@ class SqlStatements implements LedgerStatements {
     );
     // The affected-row count, not RETURNING: rows returned cost Bun.SQL a fetch and an extra query.
     return updated.count;
+  }
+
+  *takePositions(count: number): Step<number> {
+    if (this.dialect === 'sqlite') {
+      const [row] = yield* awaited(this.tx.unsafe(LAST_EVENT_ID));
+      return Number(row?.seq ?? 0) + 1;
+    }
+    // The one row every play's transaction updates: its lock orders them, held to the commit.
+    const [row] = yield* awaited(this.tx`UPDATE event_order SET last = last + ${count} WHERE id = 1 RETURNING last`);
+    return Number(row.last) - count + 1;
   }
 
   *insertEvents(rows: EventRow[]): Step<void> {

@@ -13,7 +13,7 @@
 import type { Database, Statement } from 'bun:sqlite';
 import { ADVANCE_NONCES_ONE, GIVE_BACK_ONE, nonceBook, nonceRows, TAKE_NONCES_ONE, type NonceBook, type SeedRow } from '../fairness/store';
 import { INSERT_AUDIT, type AuditRow } from '../storage/audit';
-import { accountOf, storedKeyOf, type AccountRow, type AccountWrite, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
+import { accountOf, LAST_EVENT_ID, storedKeyOf, type AccountRow, type AccountWrite, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
 
 /** How long a transaction keeps trying while the database is busy, as `busy_timeout` did. */
 export const BUSY_RETRY_MS = 5000;
@@ -45,6 +45,7 @@ class SqliteStatements implements LedgerStatements {
   private readonly insertAuditOne: Statement<{ id: Num }>;
   private readonly writeOne: Statement;
   private readonly insertEvent: Statement;
+  private readonly lastPosition: Statement<{ seq: Num }>;
   private readonly insertKey: Statement;
   readonly purge: Statement;
 
@@ -63,7 +64,8 @@ class SqliteStatements implements LedgerStatements {
     this.adjustOne = db.prepare('UPDATE users SET balance = balance + ?1 WHERE id = ?2 AND balance + ?1 >= 0 RETURNING balance');
     this.insertAuditOne = db.prepare(INSERT_AUDIT);
     this.writeOne = db.prepare('UPDATE users SET balance = ?, event_seq = ? WHERE id = ? AND event_seq = ?');
-    this.insertEvent = db.prepare('INSERT INTO events (user_id, seq, game_type, bet, payout, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insertEvent = db.prepare('INSERT INTO events (id, user_id, seq, game_type, bet, payout, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.lastPosition = db.prepare(LAST_EVENT_ID);
     this.insertKey = db.prepare('INSERT INTO idempotency_keys (user_id, key, request_hash, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)');
     this.purge = db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?');
   }
@@ -127,8 +129,12 @@ class SqliteStatements implements LedgerStatements {
     return written;
   }
 
+  *takePositions(): Step<number> {
+    return Number(this.lastPosition.get()?.seq ?? 0) + 1;
+  }
+
   *insertEvents(rows: EventRow[]): Step<void> {
-    for (const row of rows) this.insertEvent.run(row.user_id, row.seq, row.game_type, row.bet, row.payout, row.payload, row.created_at);
+    for (const row of rows) this.insertEvent.run(row.id, row.user_id, row.seq, row.game_type, row.bet, row.payout, row.payload, row.created_at);
   }
 
   *insertKeys(rows: KeyRow[]): Step<void> {
