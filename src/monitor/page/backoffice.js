@@ -5,6 +5,7 @@
  * with the actions (each asking for a reason), the audit log, and the cluster panel. Everything
  * from the server goes in through textContent, never as HTML.
  */
+import { $, element } from './dom.js';
 import { formatDateTime, formatMoney, GAMES, periodStart, toCents } from './model.js';
 
 const TOTALS_EVERY_MS = 10_000;
@@ -13,16 +14,6 @@ const CLUSTER_EVERY_MS = 5_000;
 const AUDIT_EVERY_MS = 15_000;
 const AUDIT_PAGE = 20;
 
-/** @template {HTMLElement} T @param {string} selector @returns {T} */
-const $ = (selector) => /** @type {T} */ (document.querySelector(selector));
-
-/** @param {string} tag @param {string} className @param {string} text */
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  node.textContent = text;
-  return node;
-}
 
 /** A table row of cells, each named for tests and styles by `data-stat`. @param {[string, string][]} cells */
 function row(cells) {
@@ -314,9 +305,10 @@ export class BackOffice {
     try {
       const answer = await this.session.postJson(`/api/admin/users/${userId}/${action}`, body, headers);
       const done = action === 'disconnect' ? `disconnected: ${answer.closed} socket${answer.closed === 1 ? '' : 's'} closed` : action === 'adjust' ? `adjusted: balance ${formatMoney(toCents(answer.user.balance))}` : `${action}ed`;
-      view.actionResult.textContent = done;
       this.closeAction();
+      // Said once the profile and the log show it, so what the result says is on screen.
       await Promise.all([this.openProfile(userId), this.reloadAudit()]);
+      view.actionResult.textContent = done;
     } catch (error) {
       view.actionResult.textContent = `${action} refused: ${error instanceof Error ? error.message : error}`;
     }

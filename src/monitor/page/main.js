@@ -5,6 +5,7 @@
  */
 import { BackOffice } from './backoffice.js';
 import { drawRate } from './chart.js';
+import { $, element } from './dom.js';
 import {
   allEvents, clockSkew, describeOutcome, EventStore, filterQuery, formatDateTime, formatMoney, GAMES, isBigWin,
   measuredRtp, playsPerSecond, revenueCents, subscribeMessage, toCents, totals,
@@ -24,15 +25,6 @@ const ALERTS_SHOWN = 5;
 /** The big-win rule the operator set, kept in this browser (it is no secret). */
 const ALERT_RULE_KEY = 'monitor.alert_rule';
 
-/** @template {HTMLElement} T @param {string} selector @returns {T} */
-const $ = (selector) => /** @type {T} */ (document.querySelector(selector));
-/** @param {string} tag @param {string} className @param {string} text */
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  node.textContent = text;
-  return node;
-}
 
 const view = {
   status: $('#status'),
