@@ -58,6 +58,14 @@ describeEngines('admin actions on %s', (engine) => {
       expect(socket.all('balance_update')).toEqual([]);
     });
 
+    it('lets only as many concurrent debits through as the balance covers', async () => {
+      const player = await suite.client.signup('raced');
+      const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => post(`/api/admin/users/${player.user.id}/adjust`, { amount: -300, reason: `race ${i}` })));
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 402, 402, 402]);
+      expect(await balanceCents(player.user.id)).toBe(INITIAL_CENTS - 90000);
+      expect((await auditLedger(suite.server.store.sql(), INITIAL_CENTS)).problems).toEqual([]);
+    });
+
     it('honours an Idempotency-Key as plays do: the first answer again, moved and recorded once', async () => {
       const player = await suite.client.signup('keyed');
       const socket = sockets.track(await openUserSocket(suite.server.url, player.access_token));
