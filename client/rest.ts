@@ -10,6 +10,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { TokenResponse as TokenResponseSchema, User as UserSchema } from './protocol/auth';
+import { AdjustResponse, AuditPage, ClusterState, DisconnectResponse, Profile, StatsResponse, UserResponse, UsersResponse } from './protocol/admin';
 import { ApiError, apiErrorOf, parseJson } from './errors';
 import { refreshDelayMs } from './scheduler';
 import { GameStream, MonitorStream, type GameStreamOptions, type MonitorStreamOptions } from './streams';
@@ -106,6 +107,54 @@ export class GameClient {
   gacha = (body: PlayBodies['gacha'], options?: PlayOptions) => this.play('gacha', body, options);
   crash = (body: PlayBodies['crash'], options?: PlayOptions) => this.play('crash', body, options);
 
+  // The back office (admins only; a player gets ApiError 403 forbidden).
+
+  /** Period totals per game from the ledger (`from` inclusive, `to` exclusive, ISO 8601; default all time). */
+  stats(query: { from?: string; to?: string; game_type?: GameName } = {}): Promise<Static<typeof StatsResponse>> {
+    return this.get(StatsResponse, '/api/admin/stats', query);
+  }
+
+  /** Accounts by id, or by username prefix (`q`, at most `limit`), with their status. */
+  async users(query: { ids: readonly number[] } | { q: string; limit?: number }): Promise<Static<typeof UsersResponse>['users']> {
+    const params = 'ids' in query ? { ids: query.ids.join(',') } : { q: query.q, limit: query.limit };
+    return (await this.get(UsersResponse, '/api/admin/users', params)).users;
+  }
+
+  /** A player's profile: account and status, totals of all time, newest events and actions on them. */
+  profile(userId: number): Promise<Static<typeof Profile>> {
+    return this.get(Profile, `/api/admin/users/${userId}`);
+  }
+
+  /** Moves a player's balance by a signed amount; with a key, a retry after a lost answer moves it once. */
+  async adjust(userId: number, amount: number, reason: string, options: PlayOptions = {}): Promise<Static<typeof AdjustResponse>> {
+    const headers: Record<string, string> = options.idempotencyKey === undefined ? {} : { 'idempotency-key': options.idempotencyKey };
+    return this.checked(AdjustResponse, await this.send({ method: 'POST', path: `/api/admin/users/${userId}/adjust`, body: { amount, reason }, headers, auth: true }));
+  }
+
+  /** Blocks a player: plays, logins and refreshes refused, their sockets closed 4003 everywhere. */
+  async block(userId: number, reason: string): Promise<Static<typeof UserResponse>['user']> {
+    return (await this.checked(UserResponse, await this.send({ method: 'POST', path: `/api/admin/users/${userId}/block`, body: { reason }, auth: true }))).user;
+  }
+
+  async unblock(userId: number, reason: string): Promise<Static<typeof UserResponse>['user']> {
+    return (await this.checked(UserResponse, await this.send({ method: 'POST', path: `/api/admin/users/${userId}/unblock`, body: { reason }, auth: true }))).user;
+  }
+
+  /** Closes a player's sockets everywhere with 4004; how many were closed. */
+  async disconnect(userId: number, reason: string): Promise<number> {
+    return (await this.checked(DisconnectResponse, await this.send({ method: 'POST', path: `/api/admin/users/${userId}/disconnect`, body: { reason }, auth: true }))).closed;
+  }
+
+  /** A page of the audit log, newest first (`before`: a `next_before` from the previous page). */
+  audit(query: { limit?: number; before?: number; user_id?: number } = {}): Promise<Static<typeof AuditPage>> {
+    return this.get(AuditPage, '/api/admin/audit', query);
+  }
+
+  /** The live instances with their sockets, and the broker's and the database's state. */
+  cluster(): Promise<Static<typeof ClusterState>> {
+    return this.get(ClusterState, '/api/admin/cluster');
+  }
+
   /**
    * An access token for a stream: the current one while it is fresh, else a refreshed one.
    * `fresh: true` (the stream's token was refused or is about to expire) always refreshes.
@@ -132,6 +181,14 @@ export class GameClient {
     this.refreshAt = this.now() + refreshDelayMs(session.expires_in, this.options.refreshMarginMs);
     this.options.onSession?.(session);
     return session;
+  }
+
+  /** An authenticated GET with a query string (parameters left undefined are left out), its body checked. */
+  private async get<S extends TSchema>(schema: S, path: string, query: Record<string, string | number | undefined> = {}): Promise<Static<S>> {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+    const search = params.toString();
+    return this.checked(schema, await this.send({ method: 'GET', path: search ? `${path}?${search}` : path, auth: true }));
   }
 
   /** Sends a request; an authenticated one refreshes a stale token first, and once more on a 401. */

@@ -15,9 +15,10 @@ export type MessageOf<T extends ServerMessage['type']> = Extract<ServerMessage, 
 
 /**
  * Closes after which reconnecting cannot help: the client itself broke a rule (message budget,
- * invalid UTF-8, message too big), and would break it again.
+ * invalid UTF-8, message too big), and would break it again, or an admin blocked the account
+ * (4003: the upgrade would be refused). 4004 (closed by an admin) is not among them: it reconnects.
  */
-const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.POLICY_VIOLATION, CloseCode.INVALID_PAYLOAD, CloseCode.MESSAGE_TOO_BIG]);
+const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.POLICY_VIOLATION, CloseCode.INVALID_PAYLOAD, CloseCode.MESSAGE_TOO_BIG, CloseCode.ACCOUNT_BLOCKED]);
 /** After 4005 (resume budget exceeded): 0.5–1 s, then 1–2 s, … up to 15–30 s while it goes on. */
 const RESUME_BUDGET_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 30_000 };
 /** A socket that never opened this many times in a row gets a fresh token: a refused upgrade (401) looks like any other failure to a WebSocket. */
@@ -65,7 +66,7 @@ export type StreamEvents = { [K in ServerMessage['type']]: MessageOf<K> } & {
   resync_required: MessageOf<'error'>;
   /** The connection dropped; another is attempted after `reconnectInMs`. */
   disconnected: { code: number; reason: string; reconnectInMs: number };
-  /** A close that reconnecting cannot mend (1007, 1008, 1009); the stream has stopped. */
+  /** A close that reconnecting cannot mend (1007, 1008, 1009, 4003); the stream has stopped. */
   fatal: { code: number; reason: string };
   /** The stream has stopped for good (after `close()` or a fatal close). */
   closed: { code: number; reason: string };
@@ -121,6 +122,8 @@ export abstract class SocketStream {
   protected abstract accept(message: ServerMessage): ServerMessage[];
   /** Called when a connection is established (its first message arrived). */
   protected abstract isEstablishedBy(message: ServerMessage): boolean;
+  /** A connection closed (before the stream decides whether to reconnect): a subclass may change what the next one asks. */
+  protected onClose(_code: number, _reason: string): void {}
 
   /** Adds a listener; returns the function that removes it. */
   on<K extends StreamEventName>(type: K, listener: (event: StreamEvents[K]) => void): () => void {
@@ -255,6 +258,7 @@ export abstract class SocketStream {
     this.clearTimers();
     this.socket = undefined;
     if (this.isStopped) return;
+    this.onClose(code, reason);
     if (isFatal(code)) {
       this.emit('fatal', { code, reason });
       this.stop(code, reason);

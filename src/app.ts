@@ -5,9 +5,10 @@
  */
 import { addressOf, trustedProxies } from './http/client-address';
 import { Elysia } from 'elysia';
-import { adminUsersController } from './admin/users';
+import { adminController } from './admin';
 import { authController } from './auth';
 import { RefreshTokenStore } from './auth/refresh-tokens';
+import { blockedUserIds, isBlocked } from './auth/users';
 import { AuthService } from './auth/service';
 import { createTokenService } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
@@ -18,7 +19,7 @@ import { FairnessService } from './fairness/service';
 import { gamesController } from './play';
 import { historyController } from './history';
 import { HistoryService } from './history/service';
-import { publishPlay, renderPlay } from './realtime/play-publisher';
+import { publishAdjustment, publishPlay, renderPlay } from './realtime/play-publisher';
 import type { Rng } from './games/rng';
 import { GameService } from './play/service';
 import { httpErrors } from './http';
@@ -36,6 +37,7 @@ import { requestObserver } from './observability/requests';
 import { realtimeController } from './realtime';
 import { MemoryBroker, type Broker } from './realtime/broker';
 import { BalanceReader } from './realtime/balance-reader';
+import { ClusterControl } from './realtime/control';
 import { EventHistory } from './realtime/event-reader';
 import { Hub } from './realtime/hub';
 import type { Presence } from './realtime/presence/presence';
@@ -67,6 +69,8 @@ export type AppDeps = {
   sharedBackends?: boolean;
   /** The cluster's limits in Redis; without them every limit is this instance's own. */
   clusterLimits?: ClusterLimits;
+  /** This instance's name among the others (control.ts); a fresh one by default. */
+  instanceId?: string;
 };
 
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -97,10 +101,11 @@ export function createApp(deps: AppDeps) {
   // With Redis, every limit holds for the cluster; a check Redis cannot answer is made here instead.
   const limitsFallback = new LimitsFallback((message, fields) => logger.warn(message, fields), clock);
   const shared: Shared | undefined = deps.clusterLimits && { limits: deps.clusterLimits, fallback: limitsFallback };
+  const refreshTokens = new RefreshTokenStore(db.sql, config.REFRESH_TTL_SECONDS * 1000);
   const auth = new AuthService({
     sql: db.sql,
     tokens,
-    refreshTokens: new RefreshTokenStore(db.sql, config.REFRESH_TTL_SECONDS * 1000),
+    refreshTokens,
     initialBalanceMinor: toMinor(config.INITIAL_BALANCE) ?? Math.round(config.INITIAL_BALANCE * 100),
     passwordMemoryKib: config.PASSWORD_MEMORY_KIB,
     loginMaxFailures: config.LOGIN_MAX_FAILURES,
@@ -115,7 +120,24 @@ export function createApp(deps: AppDeps) {
   // During a broker outage every play's publish fails: one line per kind of failure every
   // 10 s (with how many were folded into it), the metric counts each one.
   const hubWarnings = throttledWarnings(logger, clock, 10_000);
-  const hub = new Hub(deps.broker ?? new MemoryBroker(), {
+  const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock, metrics);
+  const broker = deps.broker ?? new MemoryBroker();
+  const controlWarnings = throttledWarnings(logger, clock, 10_000);
+  const control = new ClusterControl({
+    broker,
+    instanceId: deps.instanceId ?? crypto.randomUUID(),
+    registry,
+    blockedUsers: () => blockedUserIds(db.sql),
+    pingDatabase: () => db.sql`SELECT 1`,
+    onError: (what, error) => {
+      if (what === 'malformed') metrics.frameDropped('malformed_control');
+      controlWarnings.warn(`control: ${what} failed`, { error: String(error) });
+    },
+    onClosed: (why) => metrics.serverClosed(why),
+    now: () => clock.now(),
+  });
+  const hub = new Hub(broker, {
+    control: (message) => control.receive(message),
     recentEvents: config.RECENT_EVENTS,
     presence: deps.presence,
     presenceGraceMs: config.WS_PRESENCE_GRACE_MS,
@@ -125,6 +147,8 @@ export function createApp(deps: AppDeps) {
     eventsSince: (since) => history.createdSince(since, CATCH_UP_MAX_EVENTS),
     recentFromStore: (count) => history.recent(count),
     onReceived: (kind) => metrics.brokerReceived(kind),
+    feedMissed: (after, through) => history.byCursor(after, through, CATCH_UP_MAX_EVENTS),
+    latestCursor: () => history.latestCursor(),
     onError: (what, error) => {
       if (what === 'publish') metrics.publishFailed();
       hubWarnings.warn(`hub: ${what} failed`, { error: String(error) });
@@ -143,12 +167,12 @@ export function createApp(deps: AppDeps) {
       metrics.played(play.gameType, play.betMinor, play.payoutMinor);
       published(play, texts);
     },
+    onAdjusted: publishAdjustment(hub),
     onCommit: (plays, seconds) => metrics.ledgerCommitted(plays, seconds),
     onReleaseError: (error) => hubWarnings.warn('ledger: handing settled plays on failed', { error: String(error) }),
   });
   const games = new GameService(ledger, playLimiter, { minBet: config.MIN_BET, maxBet: config.MAX_BET });
   const fairness = new FairnessService(db.sql, db.dialect, { minBet: config.MIN_BET, maxBet: config.MAX_BET, verifyRatePerSecond: 20, verifyBurst: 40, shared }, clock);
-  const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock, metrics);
   const quota = new SocketQuota(
     {
       perUser: config.WS_MAX_SOCKETS_PER_USER,
@@ -209,7 +233,19 @@ export function createApp(deps: AppDeps) {
     .use(gamesController(games, tokens))
     .use(historyController(new HistoryService(db.sql), tokens))
     .use(fairnessController(fairness, tokens, clientAddress))
-    .use(adminUsersController(db.sql, tokens))
+        .use(
+      adminController({
+        sql: db.sql,
+        dialect: db.dialect,
+        tokens,
+        ledger,
+        refreshTokens,
+        control,
+        broker: hub,
+        onAfterCommitError: (what, error) => logger.warn(`admin: ${what} failed`, { error: String(error) }),
+        now: () => clock.now(),
+      }),
+    )
     .use(monitorController())
     .use(docsController((): readonly ServedRoute[] => app.routes, config.PUBLIC_URL))
     .use(
@@ -229,12 +265,14 @@ export function createApp(deps: AppDeps) {
         policy: { allowQueryToken: config.ALLOW_QUERY_TOKEN, allowedOrigins: config.ALLOWED_ORIGINS, publicOrigin: config.PUBLIC_URL && new URL(config.PUBLIC_URL).origin },
         resumeMaxEvents: config.RESUME_MAX_EVENTS,
         resumeBudget,
+        isBlocked: (userId) => isBlocked(db.sql, userId),
       }),
     );
 
   return {
     app,
     hub,
+    control,
     auth,
     ledger,
     games,
@@ -259,6 +297,7 @@ export function createApp(deps: AppDeps) {
       authPerAddress.close();
       fairness.close();
       auth.close();
+      await control.stop();
       await hub.stop();
     },
   };

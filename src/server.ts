@@ -78,6 +78,7 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
     );
   }
   await waitFor(REDIS, () => hub.presence.refresh());
+  built.control.start();
   built.markStarted();
 
   const port = server.port!;

@@ -54,7 +54,7 @@ function perRowCount(connection: SqliteConnection, store: LedgerStore): LedgerSt
         balance: number;
         event_seq: number;
       }[];
-      return rows.map((row) => ({ id: row.id, balance: row.balance, seq: row.event_seq }));
+      return rows.map((row) => ({ id: row.id, balance: row.balance, seq: row.event_seq, blocked: false }));
     },
     *writeAccounts(rows: AccountWrite[]): Step<number> {
       if (rows.length === 0) return 0;
@@ -83,6 +83,7 @@ function perRowCount(connection: SqliteConnection, store: LedgerStore): LedgerSt
 function inMemory(): LedgerStore {
   const accounts = new Map<number, AccountRow>();
   const seeds = new Map<number, ActiveSeed>();
+  let position = 0;
   const statements: LedgerStatements = {
     *takeNonces(counts) {
       const taken = new Map<number, ActiveSeed>();
@@ -100,10 +101,16 @@ function inMemory(): LedgerStore {
       return true;
     },
     *debit(userId, betMinor, payoutMinor) {
-      const account = accounts.get(userId) ?? { id: userId, balance: 1e12, seq: 0 };
+      const account = accounts.get(userId) ?? { id: userId, balance: 1e12, seq: 0, blocked: false };
       if (account.balance < betMinor) return undefined;
-      accounts.set(userId, { id: userId, balance: account.balance - betMinor + payoutMinor, seq: account.seq + 1 });
+      accounts.set(userId, { id: userId, balance: account.balance - betMinor + payoutMinor, seq: account.seq + 1, blocked: false });
       return accounts.get(userId);
+    },
+    *adjust() {
+      return undefined;
+    },
+    *insertAudit() {
+      return 0;
     },
     *dropKey() {},
     *completeKey() {},
@@ -111,11 +118,15 @@ function inMemory(): LedgerStore {
       return [];
     },
     *readAccounts(userIds) {
-      return userIds.map((id) => accounts.get(id) ?? { id, balance: 1e12, seq: 0 });
+      return userIds.map((id) => accounts.get(id) ?? { id, balance: 1e12, seq: 0, blocked: false });
     },
     *writeAccounts(rows) {
-      for (const { id, balance, seq } of rows) accounts.set(id, { id, balance, seq });
+      for (const { id, balance, seq } of rows) accounts.set(id, { id, balance, seq, blocked: false });
       return rows.length;
+    },
+    *takePositions(count) {
+      position += count;
+      return position - count + 1;
     },
     *insertEvents() {},
     *insertKeys() {},

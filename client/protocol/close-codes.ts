@@ -16,6 +16,12 @@ export const CloseCode = {
   TOO_SLOW: 4002,
   /** Resume budget exceeded (too many events replayed for this user lately): back off, then reconnect with `since`. */
   RESUME_BUDGET_EXCEEDED: 4005,
+  /** The account was blocked by an administrator: do not reconnect. */
+  ACCOUNT_BLOCKED: 4003,
+  /** Closed by an administrator: the client may reconnect (with `since`). */
+  CLOSED_BY_ADMIN: 4004,
+  /** A monitor's `since` is past what a resume replays (or unknown): reload over REST, reconnect without `since`. */
+  RESUME_OUT_OF_RANGE: 4006,
 } as const;
 
 /** Codes of `error` messages sent over a socket (the socket stays open). */

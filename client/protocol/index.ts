@@ -6,3 +6,4 @@ export * from './auth';
 export * from './close-codes';
 export * from './games';
 export * from './messages';
+export * from './admin';

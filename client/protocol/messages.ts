@@ -30,6 +30,12 @@ export const GameEvent = t.Object({
   user_id: t.Integer(),
   bet: t.Number(),
   result: t.Object({ payout: t.Number() }, { additionalProperties: true }),
+  /**
+   * The event's place in the order every instance delivers events to monitors in (opaque to
+   * clients, increasing): `?since=` on the monitor stream resumes after it. Events stored
+   * before it existed get it when read back; a few old history pages may lack it.
+   */
+  cursor: t.Optional(t.String({ pattern: '^[0-9]{1,15}$' })),
 });
 export const BalanceUpdate = t.Object({
   type: t.Literal('balance_update'),
@@ -37,7 +43,8 @@ export const BalanceUpdate = t.Object({
   user_id: t.Integer(),
   balance: t.Number(),
   delta: t.Number(),
-  reason: GameType,
+  /** The game played, or `adjustment`: an admin moved the balance (`event_id` is then `adjustment-<audit id>`). */
+  reason: t.Union([GameType, t.Literal('adjustment')]),
   event_id: t.String(),
 });
 export const MonitorSnapshot = t.Object({

@@ -4,7 +4,7 @@
  * so the whole family is revoked (OAuth 2.0 Security BCP, refresh token rotation).
  */
 import type { SQL } from 'bun';
-import { AppError } from '../http/errors';
+import { accountBlocked, AppError } from '../http/errors';
 
 const hash = (token: string) => new Bun.CryptoHasher('sha256').update(token).digest('hex');
 const randomToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
@@ -19,12 +19,16 @@ export class RefreshTokenStore {
     return this.insert(sql, userId, randomToken());
   }
 
-  /** Spends `token` and returns the user and a new token of the same family; throws 401 otherwise. */
+  /** Spends `token` and returns the user and a new token of the same family; throws 401 otherwise (403 for a blocked account). */
   async rotate(token: string): Promise<{ userId: number; refreshToken: string }> {
     const now = Date.now();
     const outcome = await this.sql.begin(async (tx) => {
-      const [row] = await tx`SELECT id, user_id, family, expires_at, spent_at, revoked_at FROM refresh_tokens WHERE token_hash = ${hash(token)}`;
+      const [row] = await tx`
+        SELECT r.id, r.user_id, r.family, r.expires_at, r.spent_at, r.revoked_at, u.status
+        FROM refresh_tokens r JOIN users u ON u.id = r.user_id WHERE r.token_hash = ${hash(token)}`;
       if (!row) return { error: invalidRefreshToken() };
+      // Before the reuse check: a blocked account's tokens (revoked by the block) are refused as blocked, changing nothing.
+      if (row.status === 'blocked') return { error: accountBlocked() };
       const isReused = row.spent_at !== null || row.revoked_at !== null;
       if (isReused) {
         await tx`UPDATE refresh_tokens SET revoked_at = ${now} WHERE family = ${row.family} AND revoked_at IS NULL`;
@@ -39,6 +43,11 @@ export class RefreshTokenStore {
     // The revocation above must commit, so the error is thrown only after the transaction.
     if ('error' in outcome) throw outcome.error;
     return outcome;
+  }
+
+  /** Revokes every refresh token of the user (a block), through `sql` (the block's transaction). */
+  async revokeAll(userId: number, sql: SQL = this.sql): Promise<void> {
+    await sql`UPDATE refresh_tokens SET revoked_at = ${Date.now()} WHERE user_id = ${userId} AND revoked_at IS NULL`;
   }
 
   /** Revokes the token's whole family (one login session). Unknown tokens are ignored. */

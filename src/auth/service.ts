@@ -1,6 +1,6 @@
 /** Accounts: sign-up, login, token refresh and logout. Knows nothing of HTTP. */
 import type { SQL } from 'bun';
-import { AppError, conflict, tooManyRequests, unauthorized } from '../http/errors';
+import { accountBlocked, AppError, conflict, tooManyRequests, unauthorized } from '../http/errors';
 import type { Clock } from '../clock';
 import { SharedLoginThrottle, type Shared } from '../http/shared-limits';
 import type { Credentials, LoginBody, TokenResponse, User } from '../../client/protocol/auth';
@@ -57,6 +57,8 @@ export class AuthService {
     }
     // Only the name's count: a guesser who also owns an account must not clear the address's.
     await this.throttle.succeed(keys[0]!);
+    // Told only to whoever knows the password.
+    if (user.status === 'blocked') throw accountBlocked();
     return this.tokenResponse(user);
   }
 
@@ -64,6 +66,8 @@ export class AuthService {
     const { userId, refreshToken: next } = await this.options.refreshTokens.rotate(refreshToken);
     const user = await findUserById(this.options.sql, userId);
     if (!user) throw unauthorized('the account no longer exists');
+    // Blocked between the token's check and now: the token just issued goes unanswered.
+    if (user.status === 'blocked') throw accountBlocked();
     return this.tokenResponse(user, next);
   }
 

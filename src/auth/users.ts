@@ -9,6 +9,8 @@ export type UserRow = {
   password_hash: string;
   role: Role;
   balance: number;
+  /** `blocked` by an admin: no plays, logins or refreshes. */
+  status: 'active' | 'blocked';
 };
 
 /** Names are unique regardless of case, so "Admin" cannot pose as "admin". */
@@ -20,12 +22,12 @@ function normalize(row: Record<string, unknown>): UserRow {
 }
 
 export async function findUserByName(sql: SQL, username: string): Promise<UserRow | undefined> {
-  const [row] = await sql`SELECT id, username, password_hash, role, balance FROM users WHERE username_key = ${usernameKey(username)}`;
+  const [row] = await sql`SELECT id, username, password_hash, role, balance, status FROM users WHERE username_key = ${usernameKey(username)}`;
   return row ? normalize(row) : undefined;
 }
 
 export async function findUserById(sql: SQL, id: number): Promise<UserRow | undefined> {
-  const [row] = await sql`SELECT id, username, password_hash, role, balance FROM users WHERE id = ${id}`;
+  const [row] = await sql`SELECT id, username, password_hash, role, balance, status FROM users WHERE id = ${id}`;
   return row ? normalize(row) : undefined;
 }
 
@@ -44,10 +46,21 @@ export async function insertUser(
     INSERT INTO users (username, username_key, password_hash, role, balance, event_seq, created_at)
     VALUES (${user.username}, ${usernameKey(user.username)}, ${user.passwordHash}, ${user.role}, ${user.balanceMinor}, 0, ${Date.now()})
     ON CONFLICT (username_key) DO NOTHING
-    RETURNING id, username, password_hash, role, balance`;
+    RETURNING id, username, password_hash, role, balance, status`;
   return row ? normalize(row) : undefined;
 }
 
-export function publicUser(row: Omit<UserRow, 'password_hash'>): User {
+/** The accounts an admin has blocked (few: read through the partial index users_blocked). */
+export async function blockedUserIds(sql: SQL): Promise<number[]> {
+  const rows = await sql`SELECT id FROM users WHERE status = 'blocked'`;
+  return rows.map((row: { id: unknown }) => Number(row.id));
+}
+
+export async function isBlocked(sql: SQL, id: number): Promise<boolean> {
+  const [row] = await sql`SELECT status FROM users WHERE id = ${id}`;
+  return row?.status === 'blocked';
+}
+
+export function publicUser(row: Omit<UserRow, 'password_hash' | 'status'>): User {
   return { id: row.id, username: row.username, role: row.role, balance: fromMinor(row.balance) };
 }

@@ -49,6 +49,9 @@ const CLOSE_CODES: Record<number, string> = {
   [CloseCode.TOKEN_EXPIRED]: 'token expired: get a new token, reconnect with since',
   [CloseCode.TOO_SLOW]: 'too slow to keep up (backpressure): reconnect with since',
   [CloseCode.RESUME_BUDGET_EXCEEDED]: 'resume budget exceeded: back off, then reconnect with since (sent after ws_ack, nothing replayed)',
+  [CloseCode.ACCOUNT_BLOCKED]: 'account blocked by an administrator: do not reconnect',
+  [CloseCode.CLOSED_BY_ADMIN]: 'closed by an administrator: may reconnect with backoff, resuming with since',
+  [CloseCode.RESUME_OUT_OF_RANGE]: "monitor: more events after since than a resume replays (RESUME_MAX_EVENTS), or an unknown cursor: reload over GET /api/admin/events, reconnect without since",
 };
 
 const plain = (schema: TSchema) => JSON.parse(JSON.stringify(schema));
@@ -80,8 +83,10 @@ const CHANNELS: Record<Stream, { address: string; title: string; description: st
   monitor: {
     address: '/api/games/ws/monitor',
     title: 'Monitor stream (admins)',
-    description: "monitor_snapshot, then every user's game_event (each user's in that user's order) and presence. The query fields (or a subscribe message) narrow it.",
+    description:
+      "monitor_snapshot, then every user's game_event and presence; game_events in cursor order, the same on every instance (each user's in that user's order). With since, the snapshot's recent_events are every event after that cursor (up to RESUME_MAX_EVENTS; past it, or for an unknown cursor, close 4006), then live ones, none missing or repeated. The query fields (or a subscribe message) narrow it.",
     query: {
+      since: { type: 'string', description: "a game_event's cursor already seen: the snapshot replays every event after it" },
       games: { type: 'string', description: 'comma-separated game types: slot, rps, gacha, crash' },
       user_id: { type: 'integer', description: "only this user's events" },
       min_bet: { type: 'number', description: 'only bets of at least this' },
@@ -93,7 +98,7 @@ const CHANNELS: Record<Stream, { address: string; title: string; description: st
 
 const AUTH_DESCRIPTION =
   'The access token in Authorization: Bearer, or (browsers) the subprotocol bearer.<token> offered beside games.v1 (the server answers games.v1), or ?token= unless ALLOW_QUERY_TOKEN=false. ' +
-  'The upgrade is refused before any socket opens: 401 (missing, malformed, expired or wrongly signed token), 403 (a non-admin on the monitor, a refused Origin), 429 (too many sockets).';
+  'The upgrade is refused before any socket opens: 401 (missing, malformed, expired or wrongly signed token), 403 (a non-admin on the monitor, a refused Origin, a blocked account), 429 (too many sockets).';
 
 /** `origin`: the server the document was fetched from (or PUBLIC_URL), e.g. `https://games.example`. */
 export function asyncApiDocument(origin: string) {

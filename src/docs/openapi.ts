@@ -7,7 +7,7 @@
  */
 import { openapi } from '@elysiajs/openapi';
 import { Type as t, type TObject, type TSchema } from '@sinclair/typebox';
-import { UsersQuery, UsersResponse } from '../admin/users';
+import { AdjustBody, AdjustResponse, AuditPage, AuditQuery, ClusterState, DisconnectResponse, Profile, ReasonBody, StatsQuery, StatsResponse, UserResponse, UsersQuery, UsersResponse } from '../../client/protocol/admin';
 import { Credentials, LoginBody, RefreshBody, TokenResponse, User } from '../../client/protocol/auth';
 import { games } from '../games/catalogue';
 import { PlayResponse } from '../../client/protocol/games';
@@ -42,7 +42,7 @@ const ACCESS_ERRORS: Record<Access, Record<number, string[]>> = {
   admin: { 401: ['unauthorized'], 403: ['forbidden'] },
 };
 const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 409: 'Conflict', 410: 'Gone',
+  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 410: 'Gone',
   413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 426: 'Upgrade Required',
   429: 'Too Many Requests', 503: 'Service Unavailable',
 };
@@ -60,6 +60,7 @@ const play = (game: (typeof games)[number]): [string, OperationDoc] => [
       // Each body field's own code (src/http/index.ts names them), e.g. choice -> invalid_choice.
       400: [...Object.keys(game.body.properties).map((field) => `invalid_${field}`), 'invalid_idempotency_key'],
       402: ['insufficient_funds'],
+      403: ['account_blocked'],
       409: ['idempotency_key_in_use'],
       422: ['idempotency_key_reused'],
       429: ['rate_limited'],
@@ -77,8 +78,9 @@ const websocket = (who: string, extra: OperationDoc['parameters'] = []): Operati
     ...extra,
   ],
   errors: {
+    ...(who === 'admins' ? { 400: ['invalid_filter', 'invalid_cursor'] } : ({} as Record<number, string[]>)),
     401: ['unauthorized', 'subprotocol_required', 'query_token_refused'],
-    403: ['forbidden', 'origin_not_allowed'],
+    403: ['forbidden', 'origin_not_allowed', 'account_blocked'],
     426: ['upgrade_required'],
     429: ['too_many_sockets', 'rate_limited'],
   },
@@ -97,12 +99,12 @@ export const operations: Record<string, OperationDoc> = {
   'POST /api/auth/login': {
     tag: 'auth', summary: 'Log in', access: 'public', body: LoginBody,
     ok: { status: 200, description: 'logged in', schema: TokenResponse },
-    errors: { 401: ['invalid_credentials'], 429: ['rate_limited'] },
+    errors: { 401: ['invalid_credentials'], 403: ['account_blocked'], 429: ['rate_limited'] },
   },
   'POST /api/auth/refresh': {
     tag: 'auth', summary: 'Trade a refresh token for new tokens (the old one is spent)', access: 'public', body: RefreshBody,
     ok: { status: 200, description: 'new access and refresh tokens', schema: TokenResponse },
-    errors: { 400: ['invalid_refresh_token'], 401: ['invalid_refresh_token', 'refresh_token_reused', 'unauthorized'], 429: ['rate_limited'] },
+    errors: { 400: ['invalid_refresh_token'], 401: ['invalid_refresh_token', 'refresh_token_reused', 'unauthorized'], 403: ['account_blocked'], 429: ['rate_limited'] },
   },
   'POST /api/auth/logout': {
     tag: 'auth', summary: "Revoke that login's refresh tokens", access: 'public', body: RefreshBody,
@@ -123,6 +125,7 @@ export const operations: Record<string, OperationDoc> = {
   },
   'GET /api/games/ws': websocket('the user', [{ name: 'since', in: 'query', description: 'an event_id: replay the newer events first', schema: t.String() }]),
   'GET /api/games/ws/monitor': websocket('admins', [
+    { name: 'since', in: 'query', description: "a game_event's cursor: the snapshot replays every event after it (400 invalid_cursor when it is not one; closed 4006 past RESUME_MAX_EVENTS)", schema: t.String() },
     { name: 'games', in: 'query', description: 'comma-separated game types to keep', schema: t.String() },
     { name: 'user_id', in: 'query', description: "only this user's events", schema: t.Integer() },
     { name: 'min_bet', in: 'query', description: 'only bets of at least this', schema: t.Number() },
@@ -139,10 +142,56 @@ export const operations: Record<string, OperationDoc> = {
   },
   'ALL /ws/games': { tag: 'websocket', summary: 'The legacy stream, gone', access: 'public', ok: { status: 410, description: 'names the endpoints that replace it' }, errors: { 410: ['gone'] } },
   'GET /api/admin/users': {
-    tag: 'admin', summary: 'The accounts behind user ids (unknown ids are absent)', access: 'admin',
+    tag: 'admin', summary: 'Accounts by id (?ids=, unknown ids are absent) or by username prefix (?q=)', access: 'admin',
     query: UsersQuery,
-    ok: { status: 200, description: 'the users', schema: UsersResponse },
-    errors: { 400: ['invalid_ids'] },
+    ok: { status: 200, description: 'the users, by id for ids, by name for q', schema: UsersResponse },
+    errors: { 400: ['invalid_ids', 'invalid_q', 'invalid_limit', 'invalid_query'] },
+  },
+  'GET /api/admin/users/:id': {
+    tag: 'admin', summary: "A player's profile: the account and its status, totals of all time, newest events", access: 'admin',
+    ok: { status: 200, description: 'the profile', schema: Profile },
+    errors: { 400: ['invalid_user_id'], 404: ['user_not_found'] },
+  },
+  'GET /api/admin/stats': {
+    tag: 'admin', summary: 'Period totals per game from the ledger: plays, bet, payout, GGR, RTP', access: 'admin',
+    query: StatsQuery,
+    ok: { status: 200, description: 'every stored play of the period summed by the database (from inclusive, to exclusive)', schema: StatsResponse },
+    errors: { 400: ['invalid_from', 'invalid_to', 'invalid_period', 'invalid_game_type'] },
+  },
+  'POST /api/admin/users/:id/adjust': {
+    tag: 'admin', summary: "Move a player's balance by a signed amount, with a reason (one ledger transaction, recorded in the audit log)", access: 'admin',
+    body: AdjustBody,
+    headers: [{ name: 'Idempotency-Key', description: "1 to 255 printable ASCII characters: the same key from the same admin answers the first response again (with Idempotent-Replayed: true) and moves the balance once" }],
+    ok: { status: 200, description: "adjusted; the player's sockets get a balance_update (reason adjustment)", schema: AdjustResponse },
+    errors: { 400: ['invalid_amount', 'invalid_reason', 'invalid_user_id', 'invalid_idempotency_key'], 402: ['insufficient_funds'], 404: ['user_not_found'], 409: ['idempotency_key_in_use'], 422: ['idempotency_key_reused'], 503: ['database_unavailable'] },
+  },
+  'POST /api/admin/users/:id/block': {
+    tag: 'admin', summary: "Block a player: plays, logins and refreshes refused 403 account_blocked, refresh tokens revoked, open sockets closed 4003 on every instance", access: 'admin',
+    body: ReasonBody,
+    ok: { status: 200, description: 'blocked (recorded in the audit log)', schema: UserResponse },
+    errors: { 400: ['invalid_reason', 'invalid_user_id', 'cannot_block_self'], 404: ['user_not_found'], 503: ['database_unavailable'] },
+  },
+  'POST /api/admin/users/:id/unblock': {
+    tag: 'admin', summary: 'Unblock a player (they log in again)', access: 'admin',
+    body: ReasonBody,
+    ok: { status: 200, description: 'active again (recorded in the audit log)', schema: UserResponse },
+    errors: { 400: ['invalid_reason', 'invalid_user_id'], 404: ['user_not_found'], 503: ['database_unavailable'] },
+  },
+  'POST /api/admin/users/:id/disconnect': {
+    tag: 'admin', summary: "Close a player's sockets on every instance with 4004 (they may reconnect)", access: 'admin',
+    body: ReasonBody,
+    ok: { status: 200, description: 'how many sockets were closed (recorded in the audit log)', schema: DisconnectResponse },
+    errors: { 400: ['invalid_reason', 'invalid_user_id'], 404: ['user_not_found'], 503: ['broker_unavailable', 'database_unavailable'] },
+  },
+  'GET /api/admin/audit': {
+    tag: 'admin', summary: "The admins' actions, newest first (append-only)", access: 'admin',
+    query: AuditQuery,
+    ok: { status: 200, description: 'a page; pass next_before back as before for the next one', schema: AuditPage },
+    errors: { 400: ['invalid_limit', 'invalid_before', 'invalid_user_id'] },
+  },
+  'GET /api/admin/cluster': {
+    tag: 'admin', summary: 'The live instances with their sockets, broker and database state', access: 'admin',
+    ok: { status: 200, description: 'the cluster as the answering instance knows it', schema: ClusterState },
   },
   'GET /api/games/fairness': { tag: 'fairness', summary: "The caller's seeds: the active seed's hash, the client seed, the next nonce", access: 'user', ok: { status: 200, description: 'the fairness state', schema: FairnessState } },
   'PUT /api/games/fairness/client-seed': {

@@ -15,6 +15,7 @@ import { fairOutcome } from './outcome';
 import { getOrCreate, revealedPage, rotate, setClientSeed, type ActiveSeed } from './store';
 
 const DEFAULT_PAGE = 20;
+const MAX_PAGE = 100;
 
 /** What a client may see of the active seed: its hash, never the seed. */
 const stateOf = (seed: ActiveSeed): FairnessState => ({ server_seed_hash: seed.serverSeedHash, client_seed: seed.clientSeed, nonce: seed.nonce });
@@ -53,8 +54,8 @@ export class FairnessService {
   }
 
   async revealed(userId: number, query: RevealedQuery): Promise<RevealedPage> {
-    const limit = pageLimit(query.limit, DEFAULT_PAGE);
-    const before = query.before === undefined ? undefined : positiveInteger(query.before, 'before');
+    const limit = pageLimit(query.limit, DEFAULT_PAGE, MAX_PAGE);
+    const before = query.before === undefined ? undefined : positiveInteger(query.before, 'invalid_before', 'before');
     const seeds = await revealedPage(this.sql, userId, before, limit);
     const isFull = seeds.length === limit;
     return { seeds, next_before: isFull ? seeds[seeds.length - 1]!.id : null };

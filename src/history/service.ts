@@ -9,6 +9,8 @@ import { eventId, parseEventId } from '../realtime/events';
 import { games } from '../games/catalogue';
 
 export const DEFAULT_PAGE = 50;
+/** The most a page may hold (`limit` up to it). */
+export const MAX_PAGE = 100;
 /** From the catalogue, so a game added there is filterable here without a second list. */
 const GAME_TYPES: readonly string[] = games.map((game) => game.type);
 
@@ -29,7 +31,7 @@ export class HistoryService {
 
   /** The caller's events older than `before` (an event_id of theirs), newest first. */
   async own(userId: number, query: { before?: string; limit?: string }): Promise<string> {
-    const limit = pageLimit(query.limit, DEFAULT_PAGE);
+    const limit = pageLimit(query.limit, DEFAULT_PAGE, MAX_PAGE);
     let beforeSeq = Number.MAX_SAFE_INTEGER;
     if (query.before !== undefined) {
       const position = parseEventId(query.before);
@@ -45,9 +47,9 @@ export class HistoryService {
 
   /** Anyone's events, optionally one user's or one game's, older than row id `before`. */
   async all(query: { user_id?: string; game_type?: string; before?: string; limit?: string }): Promise<string> {
-    const limit = pageLimit(query.limit, DEFAULT_PAGE);
-    const userId = query.user_id === undefined ? undefined : positiveInteger(query.user_id, 'user_id');
-    const before = query.before === undefined ? Number.MAX_SAFE_INTEGER : positiveInteger(query.before, 'before');
+    const limit = pageLimit(query.limit, DEFAULT_PAGE, MAX_PAGE);
+    const userId = query.user_id === undefined ? undefined : positiveInteger(query.user_id, 'invalid_user_id', 'user_id');
+    const before = query.before === undefined ? Number.MAX_SAFE_INTEGER : positiveInteger(query.before, 'invalid_before', 'before');
     const gameType = query.game_type;
     if (gameType !== undefined && !GAME_TYPES.includes(gameType)) {
       throw badRequest('invalid_game_type', `game_type must be one of ${GAME_TYPES.join(', ')}`);

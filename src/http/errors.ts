@@ -27,6 +27,9 @@ export function bearerRefused(reason: 'missing' | 'expired' | 'invalid'): AppErr
   return new AppError(401, 'unauthorized', 'a valid access token is required', challenge('the access token is invalid'));
 }
 export const forbidden = (message: string) => new AppError(403, 'forbidden', message);
+/** An admin blocked the account: its plays, logins and refreshes are refused (API.md). */
+export const accountBlocked = () => new AppError(403, 'account_blocked', 'this account is blocked');
+export const notFound = (code: string, message: string) => new AppError(404, code, message);
 export const conflict = (code: string, message: string) => new AppError(409, code, message);
 export const tooManyRequests = (message: string, retryAfterSeconds: number) =>
   new AppError(429, 'rate_limited', message, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });

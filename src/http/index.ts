@@ -14,6 +14,8 @@ const FIELD_CODES: Record<string, string> = {
   username: 'invalid_username',
   password: 'invalid_password',
   refresh_token: 'invalid_refresh_token',
+  amount: 'invalid_amount',
+  reason: 'invalid_reason',
 };
 
 /**

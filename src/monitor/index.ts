@@ -18,7 +18,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** The page's assets by name: only these are served, so no path from a URL reaches the disk. */
-const ASSETS = ['main.js', 'model.js', 'session.js', 'stream.js', 'names.js', 'chart.js', 'monitor.css', 'favicon.svg'] as const;
+const ASSETS = ['main.js', 'model.js', 'session.js', 'stream.js', 'names.js', 'chart.js', 'backoffice.js', 'dom.js', 'monitor.css', 'favicon.svg'] as const;
 
 /**
  * `connect-src 'self'` covers the page's own ws:/wss: origin in current browsers (CSP Level 3).

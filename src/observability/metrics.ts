@@ -21,7 +21,7 @@ import type { BuildInfo } from './build-info';
 /** The kinds of socket, as the realtime routes name them. */
 export type SocketKind = 'user' | 'monitor';
 /** Why the server closed a socket itself: 4002 and 1008 (API.md's close codes). */
-export type ServerCloseReason = 'too_slow' | 'message_budget' | 'resume_budget';
+export type ServerCloseReason = 'too_slow' | 'message_budget' | 'resume_budget' | 'blocked' | 'admin';
 
 const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const TRANSACTION_BUCKETS_SECONDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];

@@ -1,5 +1,5 @@
 /** Playing a game: the checks around a bet, then the ledger transaction; refusals become HTTP errors. */
-import { AppError, badRequest, conflict, tooManyRequests } from '../http/errors';
+import { accountBlocked, AppError, badRequest, conflict, tooManyRequests } from '../http/errors';
 import type { SharedRateLimiter } from '../http/shared-limits';
 import type { Ledger, Refusal } from '../wallet/ledger';
 import { toMinor } from '../money';
@@ -8,6 +8,11 @@ import type { Game } from '../games/game';
 export type BetLimits = { minBet: number; maxBet: number };
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** An Idempotency-Key header as plays (and admin adjustments) take it: 400 unless 1 to 255 printable ASCII characters. */
+export function checkIdempotencyKey(key: string | undefined): void {
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters');
+}
 
 /** A bet in minor units, or an `invalid_bet` error saying what is wrong with it. */
 function parseBet(bet: unknown, limits: BetLimits): number {
@@ -34,6 +39,7 @@ export function checkPlay(game: Game, body: Record<string, unknown>, limits: Bet
 
 const REFUSALS: Record<Refusal, () => AppError> = {
   insufficient_funds: () => new AppError(402, 'insufficient_funds', 'the bet is more than the balance'),
+  account_blocked: () => accountBlocked(),
   idempotency_key_reused: () => new AppError(422, 'idempotency_key_reused', 'this Idempotency-Key was used for a different request'),
   idempotency_key_in_use: () => conflict('idempotency_key_in_use', 'a request with this Idempotency-Key is still being processed'),
 };
@@ -52,9 +58,7 @@ export class GameService {
     const retryAfter = await this.limiter.take(userId);
     if (retryAfter !== undefined) throw tooManyRequests('too many plays; slow down', retryAfter);
     const betMinor = checkPlay(game, body, this.limits);
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters');
-    }
+    checkIdempotencyKey(idempotencyKey);
     const idempotency = idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash: requestHash(game, body) };
     const outcome = await this.ledger.play({ userId, game, input: body, betMinor, idempotency });
     switch (outcome.kind) {

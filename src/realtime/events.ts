@@ -13,9 +13,12 @@ const now = () => new Date().toISOString();
  */
 export const messages = {
   wsAck: (userId: number, expiresIn: number) => JSON.stringify({ type: 'ws_ack', v: SCHEMA_VERSION, user_id: userId, expires_in: expiresIn, ts: now() }),
-  /** `event_id` comes first after the header, so `gameEventHead` can read it without parsing. */
+  /**
+   * `event_id` comes first after the header, so `gameEventHead` can read it without parsing;
+   * `cursor` comes last, so `cursorOf` can.
+   */
   gameEvent: (event: Omit<GameEvent, 'type' | 'v'>) =>
-    JSON.stringify({ type: 'game_event', v: SCHEMA_VERSION, event_id: event.event_id, game_type: event.game_type, user_id: event.user_id, bet: event.bet, result: event.result, ts: event.ts }),
+    JSON.stringify({ type: 'game_event', v: SCHEMA_VERSION, event_id: event.event_id, game_type: event.game_type, user_id: event.user_id, bet: event.bet, result: event.result, ts: event.ts, cursor: event.cursor }),
   balanceUpdate: (update: Omit<BalanceUpdate, 'type' | 'v'>) =>
     JSON.stringify({ type: 'balance_update', v: SCHEMA_VERSION, user_id: update.user_id, balance: update.balance, delta: update.delta, reason: update.reason, event_id: update.event_id, ts: update.ts }),
   /** `recentEvents` are already-serialized game_events, spliced in without parsing them again. */
@@ -62,4 +65,18 @@ export function balanceUpdateSeq(message: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A game_event's `cursor`, as `messages.gameEvent` writes it (the last field), read without parsing. */
+const CURSOR_TAIL = /,"cursor":"(\d{1,15})"}$/;
+
+/** The cursor of a serialized game_event, or undefined for one without (stored before cursors). */
+export function cursorOf(message: string): number | undefined {
+  const match = CURSOR_TAIL.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** A stored game_event with its cursor (its row id): as stored if it has one, else with it added at the end. */
+export function withCursor(payload: string, id: number): string {
+  return cursorOf(payload) !== undefined || !payload.endsWith('}') ? payload : `${payload.slice(0, -1)},"cursor":"${id}"}`;
 }

@@ -3,12 +3,15 @@
  * one delivery path from the broker to Bun's topics. Publishing goes through the broker; the
  * ring buffer and the local `server.publish` happen only where the broker delivers, so with one
  * instance or many the same code runs. Each user's events leave here in `seq` order (see
- * sequencer.ts). On the broker, everything about a user travels on their topic `user:<id>` (a
+ * sequencer.ts) for the user's sockets, and every user's in cursor order for the monitors
+ * (feed-order.ts). On the broker, everything about a user travels on their topic `user:<id>` (a
  * play is one message: its game_event and balance_update, one line each), and an instance takes
- * only the topics its sockets need (interest.ts).
+ * only the topics its sockets need (interest.ts); control messages (control.ts) reach every one.
  */
 import type { Broker } from './broker/broker';
-import { gameEventHead, messages } from './events';
+import { CONTROL_TOPIC } from './control';
+import { cursorOf, gameEventHead, messages } from './events';
+import { FeedOrder, type FeedMissed } from './feed-order';
 import { Interest } from './interest';
 import { Outbound } from './outbound';
 import { MonitorFeed } from './monitor-feed';
@@ -52,8 +55,14 @@ export type HubOptions = {
   recentFromStore?: (count: number) => Promise<string[]>;
   /** A message from another instance was taken off the broker (its topic's kind: user, presence). */
   onReceived?: (kind: string) => void;
+  /** Takes the cluster's control messages (control.ts), this instance's own included. */
+  control?: (message: string) => void;
+  /** Reads stored events by cursor, to fill a gap in the monitors' order (feed-order.ts). */
+  feedMissed?: FeedMissed;
+  /** The newest cursor committed: where the monitors' feed starts on this instance. */
+  latestCursor?: () => Promise<number>;
   /** A publish the broker could not take, or missed events that could not be read: logged and counted by the caller. */
-  onError?: (what: 'publish' | 'gap_fill' | 'catch_up' | 'presence' | 'subscribe', error: unknown) => void;
+  onError?: (what: 'publish' | 'gap_fill' | 'catch_up' | 'presence' | 'subscribe' | 'feed', error: unknown) => void;
   /** A frame from another instance dropped by the broker (never delivered): counted and logged by the caller. */
   onDropped?: (reason: string, error?: unknown) => void;
   now?: () => number;
@@ -70,7 +79,11 @@ export class Hub {
   readonly presence: PresenceTracker;
   /** Sockets catching up with `since`: they get their user's messages here until subscribed. */
   private readonly watchers = new Map<number, Set<(message: string) => void>>();
+  /** Monitors catching up with `since`: they get the feed's events here until subscribed. */
+  private readonly feedWatchers = new Set<(message: string) => void>();
   private readonly sequencer: Sequencer;
+  /** Every user's events for the monitors, in cursor order (the same on every instance). */
+  private readonly feed: FeedOrder;
   readonly monitors = new MonitorFeed();
   private publishLocal: TopicPublisher | undefined;
   /** When the broker was last seen to go away (undefined while connected). */
@@ -101,6 +114,11 @@ export class Hub {
       leaveGraceMs: options.presenceGraceMs,
       now: this.now,
     });
+    this.feed = new FeedOrder(
+      (message) => this.deliverToMonitors(message),
+      options.feedMissed,
+      (error) => options.onError?.('feed', error),
+    );
     const { lastSeqBefore } = options;
     this.sequencer = new Sequencer(
       (userId, message) => this.deliverEvent(userId, message),
@@ -120,17 +138,21 @@ export class Hub {
   async start(publishLocal: TopicPublisher): Promise<void> {
     this.publishLocal = publishLocal;
     this.startedAt = this.now();
+    // Without it (the database away), the feed starts at the first event that arrives.
+    if (this.options.latestCursor) await this.options.latestCursor().then((cursor) => this.feed.startAt(cursor), (error) => this.options.onError?.('feed', error));
     await this.broker.start((topic, message) => this.deliver(topic, message), {
       onDisconnect: () => {
         this.disconnectedAt ??= this.now();
       },
       onDropped: (reason, error) => this.options.onDropped?.(reason, error),
-      onReceived: (topic) => this.options.onReceived?.(topic === PRESENCE_TOPIC ? 'presence' : 'user'),
+      onReceived: (topic) => this.options.onReceived?.(topic === PRESENCE_TOPIC ? 'presence' : topic === CONTROL_TOPIC ? 'control' : 'user'),
       onReconnect: () => {
         this.recoverOwned();
         this.presence.refreshUntilDone();
       },
     });
+    // Every instance takes the control messages (a disconnect, a block) whatever its sockets.
+    await this.broker.subscribe?.(CONTROL_TOPIC);
     // Connections lost while start-up waited for the broker were no outage of a running hub.
     this.disconnectedAt = undefined;
   }
@@ -139,6 +161,7 @@ export class Hub {
     this.outbound.stop();
     clearTimeout(this.catchUpTimer);
     this.catchUpTimer = undefined;
+    this.feed.stop();
     this.presence.stop();
     await this.broker.stop();
     this.publishLocal = undefined;
@@ -229,8 +252,7 @@ export class Hub {
   followFeed(): Following {
     const began = this.interest.followFeed();
     if (began) {
-      const { since } = began;
-      const ready = (this.feedReady = began.subscribed.then(() => this.catchUpFeed(since)));
+      const ready = (this.feedReady = began.subscribed.then(() => this.catchUpFeed()));
       ready.finally(() => this.feedReady === ready && (this.feedReady = undefined)).catch(() => {});
     }
     return { release: once(() => this.unfollowFeed()), ready: this.feedReady };
@@ -240,6 +262,8 @@ export class Hub {
     const ended = this.interest.unfollowFeed();
     if (!ended) return;
     this.sequencer.forgetWhere((userId) => !this.interest.wants(userId));
+    // Its next monitor starts the feed afresh (catchUpFeed), not from where this one stopped.
+    this.feed.restart();
     this.presence.forgetOnline();
     ended.catch((error) => this.options.onError?.('subscribe', error));
   }
@@ -255,9 +279,14 @@ export class Hub {
     for (const row of rows) this.acceptEvent(userId, row.seq, row.payload);
   }
 
-  private async catchUpFeed(since: number): Promise<void> {
-    const { eventsSince, recentFromStore } = this.options;
-    if (eventsSince) for (const event of await eventsSince(since)) this.acceptEvent(event.userId, event.seq, event.payload);
+  /**
+   * The feed starts at the newest cursor committed once every user's topic flows (what came
+   * before is in the database: the recent events are read from it, and a monitor resumes from
+   * it with `since`); held events past it are passed on.
+   */
+  private async catchUpFeed(): Promise<void> {
+    const { latestCursor, recentFromStore } = this.options;
+    if (latestCursor) this.feed.startAt(await latestCursor());
     if (recentFromStore) this.seedRecent(await recentFromStore(this.recent.capacity));
     await this.presence.refresh();
   }
@@ -265,6 +294,20 @@ export class Hub {
   /** Serialized game_events, oldest first. */
   recentEvents(): string[] {
     return this.recent.latest();
+  }
+
+  /** The cursor of the newest event the monitors' feed passed on here. */
+  get feedPosition(): number | undefined {
+    return this.feed.position;
+  }
+
+  /**
+   * Hands `listener` every game_event of the monitors' feed, in its order, until the returned
+   * function is called: a resuming monitor reads history meanwhile, before it subscribes.
+   */
+  watchFeed(listener: (message: string) => void): () => void {
+    this.feedWatchers.add(listener);
+    return () => this.feedWatchers.delete(listener);
   }
 
   /**
@@ -290,6 +333,10 @@ export class Hub {
       if (this.interest.hasFeed && this.presence.apply(message) && this.publishLocal) this.monitors.publishPresence(message, this.publishLocal);
       return;
     }
+    if (topic === CONTROL_TOPIC) {
+      this.options.control?.(message);
+      return;
+    }
     const userId = userOfTopic(topic);
     // A topic this version never publishes on (another release's, or a bug's) reaches no socket.
     if (userId === undefined) {
@@ -305,7 +352,7 @@ export class Hub {
     const head = gameEventHead(message);
     if (head) {
       // An event of another user on this user's topic was never published by an instance.
-      if (head.userId === userId) this.sequencer.accept(userId, head.seq, message);
+      if (head.userId === userId) this.acceptEvent(userId, head.seq, message);
       else this.options.onDropped?.('unknown_topic');
       return;
     }
@@ -313,18 +360,29 @@ export class Hub {
     this.publishLocal?.(userTopic(userId), message);
   }
 
-  /** Events read from the database go the way delivered ones do, for the users wanted here. */
+  /** A game_event, delivered or read from the database: to its user's order, and to the monitors' while a monitor is here. */
   private acceptEvent(userId: number, seq: number, message: string): void {
     if (this.interest.wants(userId)) this.sequencer.accept(userId, seq, message);
+    if (!this.interest.hasFeed) return;
+    const cursor = cursorOf(message);
+    if (cursor !== undefined) this.feed.accept(cursor, message);
   }
 
-  /** A game_event in its user's order: recent events, resuming sockets, the user's topic, the monitors. */
+  /**
+   * A game_event in its user's order: resuming sockets, the user's topic; and the monitors,
+   * for an event without a cursor (the feed orders the others).
+   */
   private deliverEvent(userId: number, message: string): void {
-    this.recent.push(message);
     this.notifyWatchers(userId, message);
-    if (!this.publishLocal) return;
-    this.publishLocal(userTopic(userId), message);
-    this.monitors.publishEvent(message, this.publishLocal);
+    this.publishLocal?.(userTopic(userId), message);
+    if (cursorOf(message) === undefined && this.interest.hasFeed) this.deliverToMonitors(message);
+  }
+
+  /** A game_event in the feed's order: recent events, resuming monitors, the monitors' topics. */
+  private deliverToMonitors(message: string): void {
+    this.recent.push(message);
+    for (const listener of this.feedWatchers) listener(message);
+    if (this.publishLocal) this.monitors.publishEvent(message, this.publishLocal);
   }
 
   private notifyWatchers(userId: number, message: string): void {

@@ -22,6 +22,7 @@ import { messages } from './events';
 import type { EventHistory } from './event-reader';
 import type { Hub } from './hub';
 import { checkFilter, filterFromQuery, MONITOR_PRESENCE_TOPIC, MONITOR_TOPIC, passes } from './monitor-feed';
+import { parseCursor, resumeMonitor } from './monitor-resume';
 import type { SocketRegistry } from './registry';
 import type { BalanceReader } from './balance-reader';
 import { resume, type ResumeOutcome } from './resume';
@@ -50,6 +51,8 @@ export type RealtimeDeps = {
   /** The message budget for the whole cluster (with Redis); the per-instance one applies first. */
   clusterBudget?: { take(userId: number): Promise<number | undefined> };
   resumeBudget: ResumeBudget;
+  /** Whether an admin blocked the account (its upgrade is refused 403 `account_blocked`). */
+  isBlocked?: (userId: number) => Promise<boolean>;
 };
 
 export function realtimeController(deps: RealtimeDeps) {
@@ -57,9 +60,11 @@ export function realtimeController(deps: RealtimeDeps) {
   const resumeWarnings = throttledWarnings(logger, { now: Date.now }, 10_000);
   const balanceWarnings = throttledWarnings(logger, { now: Date.now }, 10_000);
 
-  /** The monitor's snapshot under its filter, then its topics: one synchronous step, so no event falls between. */
-  function startFeed(ws: Socket, filter: MonitorFilter | undefined): void {
+  /** The topic of the monitor's filter, in place of its previous one (and of a resume's relay). */
+  function takeFeed(ws: Socket, filter: MonitorFilter | undefined): void {
     const session = ws.data.session;
+    session.stopWatching?.();
+    session.stopWatching = undefined;
     const previous = session.feed;
     if (previous) {
       ws.unsubscribe(previous.topic);
@@ -67,11 +72,22 @@ export function realtimeController(deps: RealtimeDeps) {
     }
     session.filter = filter;
     session.feed = hub.monitors.acquire(filter);
+  }
+
+  function subscribeFeed(ws: Socket): void {
+    const { feed } = ws.data.session;
+    if (!feed) return;
+    ws.subscribe(feed.topic);
+    if (feed.topic !== MONITOR_TOPIC) ws.subscribe(MONITOR_PRESENCE_TOPIC);
+    else ws.unsubscribe(MONITOR_PRESENCE_TOPIC);
+  }
+
+  /** The monitor's snapshot under its filter, then its topics: one synchronous step, so no event falls between. */
+  function startFeed(ws: Socket, filter: MonitorFilter | undefined): void {
+    takeFeed(ws, filter);
     const recent = filter ? hub.recentEvents().filter((event) => passes(filter, JSON.parse(event))) : hub.recentEvents();
     if (!registry.send(ws, messages.monitorSnapshot(hub.presence.connectedUserIds(), recent))) return;
-    ws.subscribe(session.feed.topic);
-    if (session.feed.topic !== MONITOR_TOPIC) ws.subscribe(MONITOR_PRESENCE_TOPIC);
-    else ws.unsubscribe(MONITOR_PRESENCE_TOPIC);
+    subscribeFeed(ws);
   }
 
   const onMessage = clientMessageHandler({
@@ -149,9 +165,18 @@ export function realtimeController(deps: RealtimeDeps) {
       const session = ws.data.session;
       const following = hub.followFeed();
       session.unfollow = following.release;
+      const begin = () => {
+        const { since, filter } = session;
+        if (since === undefined) {
+          startFeed(ws, filter);
+          return;
+        }
+        takeFeed(ws, filter);
+        resumeMonitor({ hub, history, registry, maxEvents: deps.resumeMaxEvents }, ws, Number(since), () => subscribeFeed(ws)).catch((error) => resumeFailed(ws, error));
+      };
       // The first monitor here waits until the whole feed flows and the snapshot can be whole.
-      if (!following.ready) startFeed(ws, session.filter);
-      else following.ready.then(() => session.isOpen && startFeed(ws, session.filter)).catch((error) => resumeFailed(ws, error));
+      if (!following.ready) begin();
+      else following.ready.then(() => session.isOpen && begin()).catch((error) => resumeFailed(ws, error));
     },
     message: onMessage,
     close: closed,
@@ -175,10 +200,15 @@ export function realtimeController(deps: RealtimeDeps) {
         }
         const { claims } = outcome;
         if (kind === 'monitor' && claims.role !== 'admin') return status(403, errorBody('forbidden', 'the monitor is for admins only'));
+        // The token outlives a block; the database says. While it cannot, the socket opens (plays
+        // are refused by the ledger anyway) and the blocked-account sweep closes it later.
+        if (await deps.isBlocked?.(claims.userId).catch(() => false)) return status(403, errorBody('account_blocked', 'this account is blocked'));
         const filter = kind === 'monitor' ? filterFromQuery(query) : undefined;
         if (filter && 'error' in filter) return status(400, errorBody('invalid_filter', filter.error));
         const userWait = await openRate.takeUser(claims.userId);
         if (userWait !== undefined) throw tooManyRequests('this user opens sockets too fast; retry after Retry-After seconds', userWait);
+        const isBadCursor = kind === 'monitor' && query.since !== undefined && parseCursor(query.since) === undefined;
+        if (isBadCursor) return status(400, errorBody('invalid_cursor', 'since: a cursor from a game_event of this stream'));
         const budget = quota.takeUser(claims.userId);
         if (!budget) return status(429, errorBody('too_many_sockets', 'this user has too many sockets open; close one first'));
         const place = await deps.clusterCaps.take(claims.userId, address);
@@ -189,7 +219,7 @@ export function realtimeController(deps: RealtimeDeps) {
         }
         const release = releaser(quota, claims.userId, address, place.release);
         isAddressHandedOver = true;
-        const session: Session = { kind, userId: claims.userId, expiresAt: claims.expiresAt, budget, since: kind === 'user' ? query.since : undefined, filter, release, isOpen: true };
+        const session: Session = { kind, userId: claims.userId, expiresAt: claims.expiresAt, budget, since: query.since, filter, release, isOpen: true };
         const upgradeHeaders: Record<string, string> = outcome.answerSubprotocol ? { 'sec-websocket-protocol': SUBPROTOCOL } : {};
         const isUpgraded = server?.upgrade(request, { headers: upgradeHeaders, data: { session, ...handlers } }) ?? false;
         if (!isUpgraded) {

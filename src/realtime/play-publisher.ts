@@ -1,11 +1,13 @@
 /**
  * A settled play on the wire: the texts stored with it (its `game_event` and its REST
  * response, written once, inside the play's transaction) and what is published after the
- * commit (the event to the user and the monitors, then the user's `balance_update`).
+ * commit (the event to the user and the monitors, then the user's `balance_update`). An
+ * admin's adjustment is published the same way: a `balance_update` to the user's sockets on
+ * every instance.
  */
 import { eventId, messages } from './events';
 import type { Hub } from './hub';
-import type { PlayTexts, SettledPlay } from '../wallet/ledger';
+import type { PlayTexts, SettledAdjustment, SettledPlay } from '../wallet/ledger';
 import { fromMinor } from '../money';
 
 /** The stored texts of a play. The result gains its payout; everything leaves minor units here. */
@@ -14,7 +16,7 @@ export function renderPlay(play: SettledPlay): PlayTexts {
   const bet = fromMinor(play.betMinor);
   const result = { ...play.result, payout: fromMinor(play.payoutMinor) };
   return {
-    event: messages.gameEvent({ event_id, game_type: play.gameType, user_id: play.userId, bet, result, ts: play.at.toISOString() }),
+    event: messages.gameEvent({ event_id, game_type: play.gameType, user_id: play.userId, bet, result, ts: play.at.toISOString(), cursor: String(play.position) }),
     response: JSON.stringify({ event_id, game_type: play.gameType, bet, result, balance: fromMinor(play.balanceMinor) }),
   };
 }
@@ -34,6 +36,24 @@ export const publishPlay = (hub: Hub) => (play: SettledPlay, texts: PlayTexts) =
       reason: play.gameType,
       event_id: eventId(play.userId, play.seq),
       ts: play.at.toISOString(),
+    }),
+  );
+};
+
+/** The `event_id` of an adjustment's balance_update: not an event of the user's stream, so not `<user>-<seq>`. */
+export const adjustmentEventId = (auditId: number) => `adjustment-${auditId}`;
+
+/** Publishes each committed adjustment as the user's `balance_update`, in commit order with their plays. */
+export const publishAdjustment = (hub: Hub) => (adjustment: SettledAdjustment) => {
+  hub.publishToUser(
+    adjustment.userId,
+    messages.balanceUpdate({
+      user_id: adjustment.userId,
+      balance: fromMinor(adjustment.balanceMinor),
+      delta: fromMinor(adjustment.amountMinor),
+      reason: 'adjustment',
+      event_id: adjustmentEventId(adjustment.auditId),
+      ts: adjustment.at.toISOString(),
     }),
   );
 };

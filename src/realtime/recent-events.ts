@@ -1,17 +1,20 @@
 /**
  * The ring buffer of recent game_events sent in `monitor_snapshot`: the newest `capacity`,
- * oldest first, in one canonical order (time, then user, then sequence). Instances receive
- * events from each other in different interleavings; kept in this order, every instance holds
- * the same recent events once the same events have reached it.
+ * oldest first, in one canonical order: the cursor (the events' commit order, the monitors'
+ * order on every instance), or for events without one time, then user, then sequence.
+ * Instances receive events from each other in different interleavings; kept in this order,
+ * every instance holds the same recent events once the same events have reached it.
  */
-import { gameEventHead } from './events';
+import { cursorOf, gameEventHead } from './events';
 
 type Entry = { key: string; message: string };
 
 const TS_FIELD = '"ts":"';
 
-/** Sortable: the ISO time (fixed width), then user and sequence zero-padded. */
+/** Sortable: the cursor zero-padded, or the ISO time (fixed width), then user and sequence zero-padded. */
 function orderKey(message: string): string | undefined {
+  const cursor = cursorOf(message);
+  if (cursor !== undefined) return `#${String(cursor).padStart(16, '0')}`;
   const head = gameEventHead(message);
   const at = message.lastIndexOf(TS_FIELD);
   if (!head || at === -1) return undefined;

@@ -10,13 +10,13 @@ export type Session = {
   expiresAt: number;
   /** The user's message budget, shared by all of the user's sockets. */
   budget: TokenBucket;
-  /** User sockets: the `?since=` event id to resume after. */
+  /** The `?since=` to resume after: an event id (user sockets) or a cursor (monitors). */
   since: string | undefined;
   /** Monitors: what this monitor wants to see (undefined: everything). */
   filter: MonitorFilter | undefined;
   /** Monitors: the topic its filter's events arrive on, and how to let go of it. */
   feed?: { topic: string; release: () => void };
-  /** Set while a resuming socket reads history and catches up: stops the hub relaying to it. */
+  /** Set while a resuming socket (or monitor) reads history and catches up: stops the hub relaying to it. */
   stopWatching?: () => void;
   /** Lets go of the hub's interest this socket holds (its user's topic, or the monitors' feed). */
   unfollow?: () => void;

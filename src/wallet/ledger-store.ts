@@ -14,13 +14,16 @@
  */
 
 import type { NonceBook } from '../fairness/store';
+import type { AuditRow } from '../storage/audit';
 
 /** One statement: yields promises to await (asynchronous backends only), returns its result. */
 export type Step<T> = Generator<PromiseLike<unknown>, T, unknown>;
 
-export type EventRow = { user_id: number; seq: number; game_type: string; bet: number; payout: number; payload: string; created_at: number };
+/** `id`: the event's position in the global order (`takePositions`). */
+export type EventRow = { id: number; user_id: number; seq: number; game_type: string; bet: number; payout: number; payload: string; created_at: number };
 export type KeyRow = { user_id: number; key: string; request_hash: string; status: number; response: string; created_at: number };
-export type AccountRow = { id: number; balance: number; seq: number };
+/** `blocked`: an admin blocked the account, so it may not play (users.status). */
+export type AccountRow = { id: number; balance: number; seq: number; blocked: boolean };
 /** An account moved by a batch: written only if its sequence is still `readSeq`. */
 export type AccountWrite = AccountRow & { readSeq: number };
 export type UserKey = { userId: number; key: string };
@@ -29,8 +32,20 @@ export type StoredKey = { status: number; response: string; requestHash: string 
 /** An integer column as a driver returns it (Bun.SQL may give strings, bun:sqlite bigints). */
 type DbInt = number | bigint | string;
 
-/** The account in a `users` row (`balance`, `event_seq`), as every backend returns it. */
-export const accountOf = (id: number, row: { balance: DbInt; event_seq: DbInt }): AccountRow => ({ id, balance: Number(row.balance), seq: Number(row.event_seq) });
+/** The account in a `users` row (`balance`, `event_seq`, `status` where read), as every backend returns it. */
+export const accountOf = (id: number, row: { balance: DbInt; event_seq: DbInt; status?: string }): AccountRow => ({
+  id,
+  balance: Number(row.balance),
+  seq: Number(row.event_seq),
+  blocked: row.status === 'blocked',
+});
+
+/**
+ * SQLite: the newest event id, the AUTOINCREMENT counter (`sqlite_sequence`), which each insert
+ * moves to its explicit id. SQLite has one writer, so ids taken from it inside the transaction
+ * are in commit order by themselves; PostgreSQL needs the `event_order` row (migration 8).
+ */
+export const LAST_EVENT_ID = "SELECT seq FROM sqlite_sequence WHERE name = 'events'";
 
 /** The stored key in an `idempotency_keys` row, as every backend returns it. */
 export const storedKeyOf = (row: { status: DbInt; response: string; request_hash: string }): StoredKey => ({
@@ -44,10 +59,18 @@ export interface LedgerStatements {
   /** Inserts the key as in progress (status 0); false if it is already stored. */
   claimKey(row: UserKey & { requestHash: string; at: number }): Step<boolean>;
   /**
-   * Debits the bet and credits the payout, taking the user's next sequence, only if the balance
-   * covers the bet; the account after it, or undefined when it does not.
+   * Debits the bet and credits the payout, taking the user's next sequence, only if the account
+   * is active (not blocked) and the balance covers the bet; the account after it, or undefined.
    */
   debit(userId: number, betMinor: number, payoutMinor: number): Step<AccountRow | undefined>;
+  /**
+   * Adds `amountMinor` (signed) to the balance unless that would take it below zero; the
+   * balance after it, or undefined (no such user, or not enough). Takes no sequence: an
+   * adjustment is not an event of the user's stream.
+   */
+  adjust(userId: number, amountMinor: number): Step<number | undefined>;
+  /** Inserts a row of the admins' audit log (storage/audit.ts); its id. */
+  insertAudit(row: AuditRow): Step<number>;
   /** Forgets a claimed key (its play was refused). */
   dropKey(key: UserKey): Step<void>;
   /** Stores the response of a claimed key (status 200). */
@@ -62,10 +85,18 @@ export interface LedgerStatements {
   takeNonces(counts: Map<number, number>): Step<NonceBook>;
   /** Returns the nonces taken and not used (refused plays), so a user's nonces have no gap. */
   giveBack(book: NonceBook): Step<void>;
-  /** The accounts of these users (distinct ids); on PostgreSQL locked, in id order. */
+  /** The accounts of these users (distinct ids), with their status; on PostgreSQL locked, in id order. */
   readAccounts(userIds: number[]): Step<AccountRow[]>;
   /** Writes each account whose sequence is still its `readSeq`; how many were written. */
   writeAccounts(rows: AccountWrite[]): Step<number>;
+  /**
+   * The next `count` positions of the events' global order, the first of them returned: the
+   * row ids the transaction's events take, in commit order across every instance and
+   * transaction (a transaction that takes positions holds the others' at bay until it commits),
+   * with no gap (a transaction rolled back gives its positions back). Call it last before
+   * `insertEvents`, so that hold is short.
+   */
+  takePositions(count: number): Step<number>;
   insertEvents(rows: EventRow[]): Step<void>;
   insertKeys(rows: KeyRow[]): Step<void>;
 }

@@ -7,7 +7,8 @@ import type { SQL } from 'bun';
 import type { Dialect } from '../storage';
 import { Params } from '../storage/params';
 import { giveBack, takeNonces, type NonceBook } from '../fairness/store';
-import { accountOf, storedKeyOf, type AccountRow, type AccountWrite, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
+import { insertAudit, type AuditRow } from '../storage/audit';
+import { accountOf, LAST_EVENT_ID, storedKeyOf, type AccountRow, type AccountWrite, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
 
 /** Runs a step, awaiting each promise it yields. */
 async function drive<T>(step: Step<T>): Promise<T> {
@@ -40,9 +41,19 @@ class SqlStatements implements LedgerStatements {
   *debit(userId: number, betMinor: number, payoutMinor: number): Step<AccountRow | undefined> {
     const [account] = yield* awaited(this.tx`
       UPDATE users SET balance = balance - ${betMinor} + ${payoutMinor}, event_seq = event_seq + 1
-      WHERE id = ${userId} AND balance >= ${betMinor}
+      WHERE id = ${userId} AND balance >= ${betMinor} AND status = 'active'
       RETURNING balance, event_seq`);
     return account ? accountOf(userId, account) : undefined;
+  }
+
+  *adjust(userId: number, amountMinor: number): Step<number | undefined> {
+    const [row] = yield* awaited(this.tx`
+      UPDATE users SET balance = balance + ${amountMinor} WHERE id = ${userId} AND balance + ${amountMinor} >= 0 RETURNING balance`);
+    return row ? Number(row.balance) : undefined;
+  }
+
+  *insertAudit(row: AuditRow): Step<number> {
+    return yield* awaited(insertAudit(this.tx, row));
   }
 
   *dropKey({ userId, key }: UserKey): Step<void> {
@@ -78,8 +89,8 @@ class SqlStatements implements LedgerStatements {
     const ids = userIds.map((id) => params.add(id));
     // PostgreSQL: lock the rows in id order (SQLite has one writer and no FOR UPDATE).
     const lock = this.dialect === 'postgres' ? ' ORDER BY id FOR UPDATE' : '';
-    const rows = yield* awaited(this.tx.unsafe(`SELECT id, balance, event_seq FROM users WHERE id IN (${ids.join(', ')})${lock}`, params.values));
-    return rows.map((row: { id: number | string; balance: number | string; event_seq: number | string }) => accountOf(Number(row.id), row));
+    const rows = yield* awaited(this.tx.unsafe(`SELECT id, balance, event_seq, status FROM users WHERE id IN (${ids.join(', ')})${lock}`, params.values));
+    return rows.map((row: { id: number | string; balance: number | string; event_seq: number | string; status: string }) => accountOf(Number(row.id), row));
   }
 
   *writeAccounts(rows: AccountWrite[]): Step<number> {
@@ -98,6 +109,16 @@ class SqlStatements implements LedgerStatements {
     );
     // The affected-row count, not RETURNING: rows returned cost Bun.SQL a fetch and an extra query.
     return updated.count;
+  }
+
+  *takePositions(count: number): Step<number> {
+    if (this.dialect === 'sqlite') {
+      const [row] = yield* awaited(this.tx.unsafe(LAST_EVENT_ID));
+      return Number(row?.seq ?? 0) + 1;
+    }
+    // The one row every play's transaction updates: its lock orders them, held to the commit.
+    const [row] = yield* awaited(this.tx`UPDATE event_order SET last = last + ${count} WHERE id = 1 RETURNING last`);
+    return Number(row.last) - count + 1;
   }
 
   *insertEvents(rows: EventRow[]): Step<void> {

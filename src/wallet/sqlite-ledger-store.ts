@@ -12,7 +12,8 @@
  */
 import type { Database, Statement } from 'bun:sqlite';
 import { ADVANCE_NONCES_ONE, GIVE_BACK_ONE, nonceBook, nonceRows, TAKE_NONCES_ONE, type NonceBook, type SeedRow } from '../fairness/store';
-import { accountOf, storedKeyOf, type AccountRow, type AccountWrite, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
+import { INSERT_AUDIT, type AuditRow } from '../storage/audit';
+import { accountOf, LAST_EVENT_ID, storedKeyOf, type AccountRow, type AccountWrite, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
 
 /** How long a transaction keeps trying while the database is busy, as `busy_timeout` did. */
 export const BUSY_RETRY_MS = 5000;
@@ -39,9 +40,12 @@ class SqliteStatements implements LedgerStatements {
   private readonly advanceNoncesOne: Statement<SeedRow>;
   private readonly takeNoncesOne: Statement<SeedRow>;
   private readonly giveBackOne: Statement;
-  private readonly readOne: Statement<{ id: Num; balance: Num; event_seq: Num }>;
+  private readonly readOne: Statement<{ id: Num; balance: Num; event_seq: Num; status: string }>;
+  private readonly adjustOne: Statement<{ balance: Num }>;
+  private readonly insertAuditOne: Statement<{ id: Num }>;
   private readonly writeOne: Statement;
   private readonly insertEvent: Statement;
+  private readonly lastPosition: Statement<{ seq: Num }>;
   private readonly insertKey: Statement;
   readonly purge: Statement;
 
@@ -49,16 +53,19 @@ class SqliteStatements implements LedgerStatements {
     this.claim = db.prepare(`INSERT INTO idempotency_keys (user_id, key, request_hash, status, response, created_at)
       VALUES (?, ?, ?, 0, '', ?) ON CONFLICT (user_id, key) DO NOTHING RETURNING user_id`);
     this.debitOne = db.prepare(`UPDATE users SET balance = balance - ?1 + ?2, event_seq = event_seq + 1
-      WHERE id = ?3 AND balance >= ?1 RETURNING balance, event_seq`);
+      WHERE id = ?3 AND balance >= ?1 AND status = 'active' RETURNING balance, event_seq`);
     this.drop = db.prepare('DELETE FROM idempotency_keys WHERE user_id = ? AND key = ?');
     this.complete = db.prepare('UPDATE idempotency_keys SET status = 200, response = ? WHERE user_id = ? AND key = ?');
     this.findOneKey = db.prepare('SELECT status, response, request_hash FROM idempotency_keys WHERE user_id = ? AND key = ?');
     this.advanceNoncesOne = db.prepare(ADVANCE_NONCES_ONE);
     this.takeNoncesOne = db.prepare(TAKE_NONCES_ONE);
     this.giveBackOne = db.prepare(GIVE_BACK_ONE);
-    this.readOne = db.prepare('SELECT id, balance, event_seq FROM users WHERE id = ?');
+    this.readOne = db.prepare('SELECT id, balance, event_seq, status FROM users WHERE id = ?');
+    this.adjustOne = db.prepare('UPDATE users SET balance = balance + ?1 WHERE id = ?2 AND balance + ?1 >= 0 RETURNING balance');
+    this.insertAuditOne = db.prepare(INSERT_AUDIT);
     this.writeOne = db.prepare('UPDATE users SET balance = ?, event_seq = ? WHERE id = ? AND event_seq = ?');
-    this.insertEvent = db.prepare('INSERT INTO events (user_id, seq, game_type, bet, payout, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insertEvent = db.prepare('INSERT INTO events (id, user_id, seq, game_type, bet, payout, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.lastPosition = db.prepare(LAST_EVENT_ID);
     this.insertKey = db.prepare('INSERT INTO idempotency_keys (user_id, key, request_hash, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)');
     this.purge = db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?');
   }
@@ -70,6 +77,15 @@ class SqliteStatements implements LedgerStatements {
   *debit(userId: number, betMinor: number, payoutMinor: number): Step<AccountRow | undefined> {
     const account = this.debitOne.get(betMinor, payoutMinor, userId);
     return account ? accountOf(userId, account) : undefined;
+  }
+
+  *adjust(userId: number, amountMinor: number): Step<number | undefined> {
+    const row = this.adjustOne.get(amountMinor, userId);
+    return row ? Number(row.balance) : undefined;
+  }
+
+  *insertAudit({ at, admin_id, action, user_id, amount, reason }: AuditRow): Step<number> {
+    return Number(this.insertAuditOne.get(at, admin_id, action, user_id, amount, reason)!.id);
   }
 
   *dropKey({ userId, key }: UserKey): Step<void> {
@@ -113,8 +129,12 @@ class SqliteStatements implements LedgerStatements {
     return written;
   }
 
+  *takePositions(): Step<number> {
+    return Number(this.lastPosition.get()?.seq ?? 0) + 1;
+  }
+
   *insertEvents(rows: EventRow[]): Step<void> {
-    for (const row of rows) this.insertEvent.run(row.user_id, row.seq, row.game_type, row.bet, row.payout, row.payload, row.created_at);
+    for (const row of rows) this.insertEvent.run(row.id, row.user_id, row.seq, row.game_type, row.bet, row.payout, row.payload, row.created_at);
   }
 
   *insertKeys(rows: KeyRow[]): Step<void> {

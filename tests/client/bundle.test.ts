@@ -12,6 +12,6 @@ it('bundles for the browser from client/ alone, the protocol included', async ()
   expect(build.logs.filter((log) => log.level === 'error')).toEqual([]);
   const code = await build.outputs[0]!.text();
   const modules = [...code.matchAll(/^\/\/ (\S+\.ts)$/gm)].map((m) => m[1]!);
-  expect(modules.filter((path) => path.startsWith('client/protocol/')).sort()).toEqual(['client/protocol/auth.ts', 'client/protocol/close-codes.ts', 'client/protocol/games.ts', 'client/protocol/messages.ts']);
+  expect(modules.filter((path) => path.startsWith('client/protocol/')).sort()).toEqual(['client/protocol/admin.ts', 'client/protocol/auth.ts', 'client/protocol/close-codes.ts', 'client/protocol/games.ts', 'client/protocol/messages.ts']);
   expect(modules.filter((path) => !path.startsWith('client/'))).toEqual([]);
 });

@@ -254,4 +254,43 @@ describe('MonitorStream', () => {
     expect(snapshot?.type === 'monitor_snapshot' && snapshot.recent_events.map((e) => e.event_id)).toEqual([before.event_id]);
     expect(seen.eventIds()).toEqual([live.event_id, missed.event_id, after.event_id]);
   });
+
+  it('resumes with since past RECENT_EVENTS, and past the replay bound says resync_required and starts afresh', async () => {
+    const server = await started({ RECENT_EVENTS: '2', RESUME_MAX_EVENTS: '6' });
+    const admin = new GameClient(server.url);
+    await admin.login(ADMIN.username, ADMIN.password);
+    const alice = await player(server.url);
+    // While `gate` is pending the stream cannot reconnect: the plays made then are missed.
+    let gate: Promise<void> | undefined;
+    let release = () => {};
+    const keepAway = () => (gate = new Promise((resolve) => (release = resolve)));
+    const monitor = opened(new MonitorStream({ url: server.url, getToken: async () => (await gate, admin.getToken()), scheduler: noWait }));
+    const seen = record(monitor);
+    await seen.until(() => seen.count('monitor_snapshot') === 1, 'the snapshot');
+    const plays = [(await alice.slot({ bet: 1 })).event_id];
+    await seen.until(() => seen.eventIds().length === 1, 'a live event');
+    expect(monitor.lastCursor).toMatch(/^\d+$/);
+
+    // Away for five plays (more than the snapshot's two): all come back, once, in order.
+    keepAway();
+    expect(await admin.disconnect(admin.user!.id, 'away for a while')).toBe(1); // 4004: it may reconnect
+    for (let i = 0; i < 5; i++) plays.push((await alice.rps({ bet: 1, choice: 'rock' })).event_id);
+    release();
+    await seen.until(() => seen.eventIds().length === plays.length, 'the missed events');
+    expect(seen.eventIds()).toEqual(plays);
+    expect(seen.resyncs).toEqual([]);
+
+    // Away for more than the bound: resync_required, then a fresh snapshot without since.
+    keepAway();
+    await admin.disconnect(admin.user!.id, 'away for longer');
+    const gone: string[] = [];
+    for (let i = 0; i < 8; i++) gone.push((await alice.gacha({ bet: 1 })).event_id);
+    release();
+    await seen.until(() => seen.resyncs.length === 1 && seen.count('monitor_snapshot') === 3, 'a resync and a fresh snapshot');
+    expect(seen.disconnects.map((d) => d.code)).toEqual([4004, 4004, 4006]);
+    // The fresh snapshot's events it had not handed out yet come out as game_events, as after any reconnect.
+    expect(seen.eventIds()).toEqual([...plays, ...gone.slice(-2)]);
+    const fresh = seen.messages.filter((m) => m.type === 'monitor_snapshot').at(-1)!;
+    expect(fresh.type === 'monitor_snapshot' && fresh.recent_events.length).toBe(2);
+  });
 });

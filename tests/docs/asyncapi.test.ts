@@ -41,7 +41,8 @@ describe('AsyncAPI', () => {
     expect(sent('receiveMonitor')).toContain('monitor_snapshot');
     expect(sent('receiveUser')).toContain('ws_ack');
     expect(doc.components.securitySchemes.bearerSubprotocol.description).toContain('games.v1');
-    expect(Object.keys(doc.channels.user['x-close-codes']).sort()).toEqual(['1001', '1007', '1008', '1009', '4001', '4002', '4005']);
+    expect(Object.keys(doc.channels.user['x-close-codes']).sort()).toEqual(['1001', '1007', '1008', '1009', '4001', '4002', '4003', '4004', '4005', '4006']);
+    expect(doc.channels.monitor.bindings.ws.query.properties.since).toBeDefined();
   });
 });
 

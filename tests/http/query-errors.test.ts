@@ -66,7 +66,7 @@ describe('history and admin events', () => {
 describe('every documented query parameter', () => {
   it('answers a bad value with invalid_<parameter>', async () => {
     const withQuery = Object.entries(operations).filter(([key, doc]) => key.startsWith('GET ') && doc.query);
-    expect(withQuery.map(([key]) => key).sort()).toEqual(['GET /api/admin/events', 'GET /api/admin/users', 'GET /api/games/fairness/revealed', 'GET /api/games/history']);
+    expect(withQuery.map(([key]) => key).sort()).toEqual(['GET /api/admin/audit', 'GET /api/admin/events', 'GET /api/admin/stats', 'GET /api/admin/users', 'GET /api/games/fairness/revealed', 'GET /api/games/history']);
     for (const [key, doc] of withQuery) {
       const path = key.slice('GET '.length);
       const token = doc.access === 'admin' ? admin.access_token : player.access_token;

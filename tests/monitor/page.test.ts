@@ -183,7 +183,10 @@ describe('the monitor page', () => {
     expect(new URL(sockets[1]!.url).searchParams.get('min_bet')).toBe('0.01');
     expect(sockets[1]!.url).not.toMatch(/token|bearer|eyJ/);
     await waitFor(() => sockets[1]!.received.some((m) => m.type === 'monitor_snapshot'), 'the second snapshot');
-    expect(sockets[1]!.received.find((m) => m.type === 'monitor_snapshot').recent_events.length).toBe(plays.length);
+    // It resumed after the newest cursor it held: the snapshot replays just the play made while away.
+    const heldCursor = sockets[0]!.received.filter((m) => m.type === 'game_event').at(-1)!.cursor;
+    expect(new URL(sockets[1]!.url).searchParams.get('since')).toBe(heldCursor);
+    expect(sockets[1]!.received.find((m) => m.type === 'monitor_snapshot').recent_events.map((e: { event_id: string }) => e.event_id)).toEqual([plays.at(-1)!.event_id]);
     plays.push(await play(bob.access_token, 'slot', { bet: 1 }));
     await feedShows(plays);
     // The play made while away counts in the chart too.

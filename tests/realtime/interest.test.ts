@@ -28,6 +28,8 @@ class SlowSubscriptions implements Broker {
   }
   async stop(): Promise<void> {}
   subscribe(topic: string): Promise<void> {
+    // The control topic every hub takes at start is answered at once; user topics when the test says.
+    if (!topic.startsWith('user:')) return Promise.resolve(void this.topics.add(topic));
     return new Promise((resolve) => this.pending.push(() => (this.topics.add(topic), resolve())));
   }
   async unsubscribe(topic: string): Promise<void> {
@@ -64,9 +66,9 @@ describe('a user topic being taken', () => {
     broker.pending.shift()!();
     await Bun.sleep(10);
     // Event 1 came before the socket and is not owed to it; event 2 is.
-    expect(sent).toEqual(['user:1 1-2', 'monitor 1-2']);
+    expect(sent).toEqual(['user:1 1-2']); // no monitor here: the monitors' topics get nothing
     broker.fromElsewhere('user:1', gameEvent(1, 3));
-    expect(sent.slice(2)).toEqual(['user:1 1-3', 'monitor 1-3']);
+    expect(sent.slice(1)).toEqual(['user:1 1-3']);
     following.release();
     await hub.stop();
   });

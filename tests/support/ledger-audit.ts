@@ -1,6 +1,7 @@
 /**
  * Reads a server's database directly, as an auditor would: the ledger identity (balance =
- * initial − Σ bets + Σ payouts over the events table) and gap-free per-user sequences.
+ * initial − Σ bets + Σ payouts over the events table + Σ admins' adjustments in the audit log)
+ * and gap-free per-user sequences.
  */
 import type { SQL } from 'bun';
 
@@ -17,13 +18,14 @@ export async function auditLedger(sql: SQL, initialBalanceMinor: number): Promis
   // PostgreSQL returns BIGINT sums and counts as strings: every number goes through Number().
   const rows = await sql`SELECT u.id, u.balance, u.event_seq,
                 COALESCE(SUM(e.bet), 0) AS bets, COALESCE(SUM(e.payout), 0) AS payouts,
-                COUNT(e.id) AS events, COALESCE(MAX(e.seq), 0) AS max_seq
+                COUNT(e.id) AS events, COALESCE(MAX(e.seq), 0) AS max_seq,
+                (SELECT COALESCE(SUM(a.amount), 0) FROM admin_audit a WHERE a.user_id = u.id AND a.action = 'adjust') AS adjusted
               FROM users u LEFT JOIN events e ON e.user_id = u.id GROUP BY u.id, u.balance, u.event_seq`;
   const problems: string[] = [];
   for (const row of rows) {
-    const [id, balance, eventSeq, bets, payouts, events, maxSeq] = [row.id, row.balance, row.event_seq, row.bets, row.payouts, row.events, row.max_seq].map(Number) as number[];
-    const expected = initialBalanceMinor - bets! + payouts!;
-    if (balance !== expected) problems.push(`user ${id}: balance ${balance} but initial − bets + payouts = ${expected}`);
+    const [id, balance, eventSeq, bets, payouts, events, maxSeq, adjusted] = [row.id, row.balance, row.event_seq, row.bets, row.payouts, row.events, row.max_seq, row.adjusted].map(Number) as number[];
+    const expected = initialBalanceMinor - bets! + payouts! + adjusted!;
+    if (balance !== expected) problems.push(`user ${id}: balance ${balance} but initial − bets + payouts + adjustments = ${expected}`);
     const isGapFree = events === maxSeq && maxSeq === eventSeq;
     if (!isGapFree) problems.push(`user ${id}: ${events} events, max seq ${maxSeq}, event_seq ${eventSeq}`);
   }

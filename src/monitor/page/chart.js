@@ -1,5 +1,6 @@
 // @ts-check
-/** The plays-per-second chart: one bar a second, the newest on the right. */
+/** The plays-per-second chart: one bar a second, the newest on the right, over a time axis. */
+import { formatClock } from './model.js';
 
 /**
  * The canvas's size and colours, read once and then on resize only: reading layout on every
@@ -19,8 +20,16 @@ function measure(canvas) {
   return size;
 }
 
-/** @param {HTMLCanvasElement} canvas @param {number[]} counts oldest first */
-export function drawRate(canvas, counts) {
+/** Height of the time axis under the bars. */
+const AXIS = 14;
+const LABEL_WIDTH = 28;
+
+/**
+ * @param {HTMLCanvasElement} canvas
+ * @param {number[]} counts oldest first, one a second, the last ending at `endAt`
+ * @param {number} endAt epoch ms (this page's clock) of the newest second's end
+ */
+export function drawRate(canvas, counts, endAt) {
   const context = canvas.getContext('2d');
   if (!context) return;
   const { width, height, bar, text } = measure(canvas);
@@ -31,20 +40,38 @@ export function drawRate(canvas, counts) {
   context.clearRect(0, 0, width, height);
 
   const peak = Math.max(1, ...counts);
-  const labelWidth = 28;
-  const barWidth = (width - labelWidth) / counts.length;
+  const plotHeight = height - AXIS;
+  const barWidth = (width - LABEL_WIDTH) / counts.length;
   context.fillStyle = bar;
   counts.forEach((count, i) => {
-    const barHeight = (count / peak) * (height - 14);
-    context.fillRect(labelWidth + i * barWidth + 1, height - barHeight, Math.max(1, barWidth - 2), barHeight);
+    const barHeight = (count / peak) * (plotHeight - 12);
+    context.fillRect(LABEL_WIDTH + i * barWidth + 1, plotHeight - barHeight, Math.max(1, barWidth - 2), barHeight);
   });
   context.fillStyle = text;
+  context.strokeStyle = text;
   context.font = '11px system-ui, sans-serif';
   context.textBaseline = 'top';
   context.fillText(String(peak), 2, 0);
   context.textBaseline = 'bottom';
-  context.fillText('0', 2, height);
-  // Read by people (and the test): the total shown, without decoding pixels.
+  context.fillText('0', 2, plotHeight);
+  // The time axis: the oldest second's start, the middle, and now, on this page's clock.
+  context.globalAlpha = 0.4;
+  context.beginPath();
+  context.moveTo(LABEL_WIDTH, plotHeight + 0.5);
+  context.lineTo(width, plotHeight + 0.5);
+  context.stroke();
+  context.globalAlpha = 1;
+  const ticks = [0, 0.5, 1].map((at) => ({ at, ms: endAt - (1 - at) * counts.length * 1000 }));
+  context.textBaseline = 'bottom';
+  for (const { at, ms } of ticks) {
+    const label = formatClock(ms);
+    const x = LABEL_WIDTH + at * (width - LABEL_WIDTH);
+    context.textAlign = at === 0 ? 'left' : at === 1 ? 'right' : 'center';
+    context.fillText(label, x, height);
+  }
+  context.textAlign = 'left';
+  // Read by people (and the test): the total shown and the axis, without decoding pixels.
   canvas.dataset.plays = String(counts.reduce((a, b) => a + b, 0));
-  canvas.setAttribute('aria-label', `plays per second over the last ${counts.length} s: now ${counts.at(-1)}, peak ${peak}`);
+  canvas.dataset.axis = ticks.map(({ ms }) => formatClock(ms)).join(' ');
+  canvas.setAttribute('aria-label', `plays per second from ${formatClock(ticks[0].ms)} to ${formatClock(endAt)}: now ${counts.at(-1)}, peak ${peak}`);
 }

@@ -3,10 +3,12 @@
  * Wires the monitor page: login form → session → socket → store → drawing. Everything drawn from
  * server data goes in through textContent, never as HTML.
  */
+import { BackOffice } from './backoffice.js';
 import { drawRate } from './chart.js';
+import { $, element } from './dom.js';
 import {
-  allEvents, describeOutcome, EventStore, filterQuery, formatMoney, GAMES, matches, measuredRtp,
-  playsPerSecond, revenueCents, subscribeMessage, toCents, totals,
+  allEvents, clockSkew, describeOutcome, EventStore, filterQuery, formatDateTime, formatMoney, GAMES, isBigWin,
+  measuredRtp, playsPerSecond, revenueCents, subscribeMessage, toCents, totals,
 } from './model.js';
 import { Names } from './names.js';
 import { NotAdminError, Session, SessionEndedError } from './session.js';
@@ -19,16 +21,10 @@ const CHART_SECONDS = 60;
 /** A filter being typed is sent once it settles: every message counts against the socket's budget. */
 const SUBSCRIBE_DELAY_MS = 300;
 const RENDER_INTERVAL_MS = 200;
+const ALERTS_SHOWN = 5;
+/** The big-win rule the operator set, kept in this browser (it is no secret). */
+const ALERT_RULE_KEY = 'monitor.alert_rule';
 
-/** @template {HTMLElement} T @param {string} selector @returns {T} */
-const $ = (selector) => /** @type {T} */ (document.querySelector(selector));
-/** @param {string} tag @param {string} className @param {string} text */
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  node.textContent = text;
-  return node;
-}
 
 const view = {
   status: $('#status'),
@@ -47,6 +43,8 @@ const view = {
   connectedCount: $('#connected-count'),
   feed: $('#feed'),
   feedCount: $('#feed-count'),
+  alertRule: /** @type {HTMLFormElement} */ ($('#alert-rule')),
+  alerts: $('#alerts'),
 };
 
 const store = new EventStore(HELD_EVENTS);
@@ -54,6 +52,10 @@ const store = new EventStore(HELD_EVENTS);
 const connectedUsers = new Set();
 let filter = allEvents();
 let hasHadSnapshot = false;
+/** The newest cursor the page holds: a reconnect resumes after it (`since`). @type {number | undefined} */
+let newestCursor;
+/** @type {import('./model.js').BigWinRule} */
+let alertRule = readAlertRule();
 
 const session = new Session({
   onToken: (token) => stream.send({ type: 'refresh', token }),
@@ -63,11 +65,23 @@ const names = new Names({
   getJson: (path) => session.getJson(path),
   onChange: () => {
     feedRows = new WeakMap();
+    backOffice.namesChanged();
+    renderAlerts();
     scheduleRender();
   },
 });
+const backOffice = new BackOffice({ session, names });
 const stream = new MonitorStream({
-  path: () => `/api/games/ws/monitor${filterQuery(filter)}`,
+  path: () => {
+    const query = new URLSearchParams(filterQuery(filter));
+    if (newestCursor !== undefined) query.set('since', String(newestCursor));
+    const search = query.toString();
+    return `/api/games/ws/monitor${search ? `?${search}` : ''}`;
+  },
+  onResumeRefused: () => {
+    // Too far behind for the server to replay: the next snapshot starts afresh.
+    newestCursor = undefined;
+  },
   token: () => session.accessToken,
   renewToken: async () => {
     try {
@@ -96,12 +110,19 @@ function receive(message) {
       connectedUsers.clear();
       for (const id of message.connected_user_ids) connectedUsers.add(id);
       const now = Date.now();
-      for (const event of message.recent_events) store.add(event, Math.min(now, Date.parse(event.ts) || now), hasHadSnapshot);
+      for (const event of message.recent_events) {
+        store.add(event, Math.min(now, Date.parse(event.ts) || now), hasHadSnapshot);
+        noteCursor(event);
+      }
       hasHadSnapshot = true;
       break;
     }
     case 'game_event':
-      store.add(message, Date.now(), true);
+      if (store.add(message, Date.now(), true)) {
+        if (isBigWin(message, alertRule)) showAlert(message);
+        backOffice.played();
+      }
+      noteCursor(message);
       break;
     case 'presence':
       if (message.status === 'join') connectedUsers.add(message.user_id);
@@ -114,6 +135,74 @@ function receive(message) {
       break;
   }
   scheduleRender();
+}
+
+/** @param {import('./model.js').GameEvent & { cursor?: string }} event */
+function noteCursor(event) {
+  const cursor = Number(event.cursor);
+  if (event.cursor !== undefined && Number.isSafeInteger(cursor) && (newestCursor === undefined || cursor > newestCursor)) newestCursor = cursor;
+}
+
+/** @returns {import('./model.js').BigWinRule} */
+function readAlertRule() {
+  try {
+    const stored = JSON.parse(localStorage.getItem(ALERT_RULE_KEY) ?? '{}');
+    const rule = { minMultiplier: positive(stored.minMultiplier), minPayout: positive(stored.minPayout) };
+    const form = /** @type {HTMLFormElement} */ ($('#alert-rule'));
+    /** @type {HTMLInputElement} */ (form.elements.namedItem('min_multiplier')).value = rule.minMultiplier === undefined ? '' : String(rule.minMultiplier);
+    /** @type {HTMLInputElement} */ (form.elements.namedItem('min_payout')).value = rule.minPayout === undefined ? '' : String(rule.minPayout);
+    return rule;
+  } catch {
+    return {};
+  }
+}
+
+/** A positive finite number, or undefined (the rule's part is off). @param {unknown} value */
+function positive(value) {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+function changeAlertRule() {
+  const field = (/** @type {string} */ name) => {
+    const input = /** @type {HTMLInputElement} */ (view.alertRule.elements.namedItem(name));
+    return positive(input.value.trim() === '' ? Number.NaN : Number(input.value));
+  };
+  alertRule = { minMultiplier: field('min_multiplier'), minPayout: field('min_payout') };
+  localStorage.setItem(ALERT_RULE_KEY, JSON.stringify(alertRule));
+}
+
+/** The big wins shown, newest first. @type {import('./model.js').GameEvent[]} */
+let alerted = [];
+
+/** A big win, newest on top, until dismissed; the oldest go past ALERTS_SHOWN. @param {import('./model.js').GameEvent} event */
+function showAlert(event) {
+  alerted = [event, ...alerted].slice(0, ALERTS_SHOWN);
+  renderAlerts();
+}
+
+function renderAlerts() {
+  view.alerts.replaceChildren(...alerted.map((event) => alertItem(event)));
+}
+
+/** @param {import('./model.js').GameEvent} event */
+function alertItem(event) {
+  const payout = event.result.payout;
+  const item = document.createElement('li');
+  item.dataset.eventId = event.event_id;
+  item.append(
+    element('time', 'time', formatDateTime(event.ts)),
+    element('strong', 'user', names.name(event.user_id)),
+    element('span', 'game', event.game_type),
+    element('span', 'payout', `won ${formatMoney(toCents(payout))} on ${formatMoney(toCents(event.bet))} (${(payout / event.bet).toFixed(2)}×)`),
+  );
+  const dismiss = element('button', 'dismiss', 'Dismiss');
+  /** @type {HTMLButtonElement} */ (dismiss).type = 'button';
+  dismiss.addEventListener('click', () => {
+    alerted = alerted.filter((shown) => shown !== event);
+    renderAlerts();
+  });
+  item.append(dismiss);
+  return item;
 }
 
 let isRenderQueued = false;
@@ -143,8 +232,14 @@ function render() {
   renderFeed(shown);
   renderConnected();
   renderUserOptions();
-  drawRate(view.rate, playsPerSecond(shown, Date.now(), CHART_SECONDS));
+  drawChart(shown);
   performance.measure('monitor render', { start: startedAt });
+}
+
+/** The last minute by the events' own times (put on this page's clock), so a reload or a resume shows what happened then. @param {import('./model.js').Entry[]} shown */
+function drawChart(shown) {
+  const now = Date.now();
+  drawRate(view.rate, playsPerSecond(shown, now, CHART_SECONDS, clockSkew(shown)), now);
 }
 
 /** @param {import('./model.js').Entry[]} shown */
@@ -208,15 +303,21 @@ function buildFeedRow(event) {
   if (payout > event.bet) row.classList.add('win');
   const multiplier = event.bet > 0 ? payout / event.bet : 0;
   const fairness = event.result.fairness;
-  row.append(
-    element('time', 'time', new Date(event.ts).toLocaleTimeString()),
+  if (isBigWin(event, alertRule)) row.classList.add('big');
+  const time = element('time', 'time', formatDateTime(event.ts));
+  time.setAttribute('datetime', event.ts);
+  const cells = [
+    time,
     element('span', 'user', names.name(event.user_id)),
     element('span', 'game', event.game_type),
     element('span', 'bet', `bet ${formatMoney(toCents(event.bet))}`),
     element('span', 'payout', payout > 0 ? `paid ${formatMoney(toCents(payout))} (${multiplier.toFixed(2)}×)` : 'lost'),
     element('span', 'outcome', describeOutcome(event)),
     element('span', 'fairness', fairness ? `${String(fairness.server_seed_hash).slice(0, 10)}… #${fairness.nonce}` : ''),
-  );
+  ];
+  // A cell too narrow for its text ends in an ellipsis; the whole text is its tooltip.
+  for (const cell of cells) if (!cell.title) cell.title = cell.textContent ?? '';
+  row.append(...cells);
   if (fairness) row.lastElementChild?.setAttribute('title', `server seed hash ${fairness.server_seed_hash}, client seed ${fairness.client_seed}, nonce ${fairness.nonce}`);
   return row;
 }
@@ -278,12 +379,15 @@ function showMonitor() {
   view.logout.hidden = false;
   view.whoami.textContent = session.user ? `signed in as ${session.user.username}` : '';
   stream.start();
+  backOffice.start();
   scheduleRender();
 }
 
 /** @param {string} message */
 function signOut(message) {
   stream.stop();
+  backOffice.stop();
+  newestCursor = undefined;
   session.end();
   view.monitorView.hidden = true;
   view.loginView.hidden = false;
@@ -315,9 +419,11 @@ view.logout.addEventListener('click', async () => {
 view.reconnect.addEventListener('click', () => stream.reconnectNow());
 view.filters.addEventListener('input', readFilters);
 view.filters.addEventListener('change', readFilters);
+view.alertRule.addEventListener('change', changeAlertRule);
+view.alertRule.addEventListener('submit', (event) => event.preventDefault());
 // The chart moves with time even when no event arrives.
 setInterval(() => {
-  if (!view.monitorView.hidden) drawRate(view.rate, playsPerSecond(store.matching(filter), Date.now(), CHART_SECONDS));
+  if (!view.monitorView.hidden) drawChart(store.matching(filter));
 }, 1_000);
 
 if (session.hasStoredLogin) {

@@ -122,24 +122,97 @@ export const revenueCents = (sum) => sum.betCents - sum.payoutCents;
 export const measuredRtp = (sum) => (sum.betCents === 0 ? undefined : sum.payoutCents / sum.betCents);
 
 /**
- * Plays per second over the last `seconds` seconds, oldest first, counted when they arrived
- * live (the server's clock need not agree with this one); the first snapshot's events are
- * history and not counted.
- * @param {Entry[]} entries @param {number} now @param {number} seconds
+ * How far the server's clock is behind this page's (ms): the median, over the events that
+ * arrived live, of arrival time minus the event's own `ts`; 0 before any. Adding it to an
+ * event's `ts` places the event on this page's clock.
+ * @param {Entry[]} entries
  */
-export function playsPerSecond(entries, now, seconds) {
+export function clockSkew(entries) {
+  const lags = [];
+  for (const entry of entries) {
+    if (!entry.isLive) continue;
+    const at = Date.parse(entry.event.ts);
+    if (Number.isFinite(at)) lags.push(entry.arrivedAt - at);
+  }
+  if (lags.length === 0) return 0;
+  lags.sort((a, b) => a - b);
+  return lags[Math.floor(lags.length / 2)];
+}
+
+/**
+ * Plays per second over the last `seconds` seconds, oldest first, by each event's own time
+ * (`ts`, moved onto this page's clock by `skew`): the events a snapshot brings after a reload
+ * or a resume count where they happened, not when they arrived.
+ * @param {Entry[]} entries @param {number} now @param {number} seconds @param {number} [skew]
+ */
+export function playsPerSecond(entries, now, seconds, skew = 0) {
   const counts = new Array(seconds).fill(0);
   const currentSecond = Math.floor(now / 1000);
   for (const entry of entries) {
-    if (!entry.isLive) continue;
-    const age = currentSecond - Math.floor(entry.arrivedAt / 1000);
+    const at = Date.parse(entry.event.ts);
+    const when = Number.isFinite(at) ? at + skew : entry.arrivedAt;
+    const age = currentSecond - Math.floor(when / 1000);
     if (age >= 0 && age < seconds) counts[seconds - 1 - age] += 1;
   }
   return counts;
 }
 
-/** @param {number} cents */
-export const formatMoney = (cents) => (cents / 100).toFixed(2);
+/** Money from cents, two decimals, thousands grouped with commas (whatever the browser's locale). @param {number} cents */
+export function formatMoney(cents) {
+  const [whole, fraction] = (Math.abs(cents) / 100).toFixed(2).split('.');
+  const grouped = /** @type {string} */ (whole).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${cents < 0 ? '-' : ''}${grouped}.${fraction}`;
+}
+
+/** An instant as `2025-08-16 12:34:56` in this page's time zone: always with its date. @param {string | number | Date} at */
+export function formatDateTime(at) {
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) return '';
+  const pad = (/** @type {number} */ n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/** `12:34:56`, for an axis whose date is shown once beside it. @param {number} at */
+export const formatClock = (at) => formatDateTime(at).slice(11);
+
+/**
+ * The start of a totals period, epoch ms, on this page's clock: `today` from local midnight,
+ * `hour` and `day` back from now, `since` from the time given (datetime-local), `all` none.
+ * @param {'today' | 'hour' | 'day' | 'since' | 'all'} kind @param {number} now @param {string} [since]
+ * @returns {number | undefined | null} undefined for all time, null for a `since` that is not a time
+ */
+export function periodStart(kind, now, since) {
+  switch (kind) {
+    case 'today': {
+      const midnight = new Date(now);
+      midnight.setHours(0, 0, 0, 0);
+      return midnight.getTime();
+    }
+    case 'hour':
+      return now - 3600_000;
+    case 'day':
+      return now - 24 * 3600_000;
+    case 'since': {
+      const at = since ? new Date(since).getTime() : Number.NaN;
+      return Number.isFinite(at) ? at : null;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * @typedef {{ minMultiplier?: number, minPayout?: number }} BigWinRule
+ * A big win: a payout at least `minMultiplier` times the bet, or at least `minPayout`; a rule
+ * with neither catches nothing. @param {GameEvent} event @param {BigWinRule} rule
+ */
+export function isBigWin(event, rule) {
+  const payout = event.result.payout;
+  if (!(payout > 0)) return false;
+  const byMultiplier = rule.minMultiplier !== undefined && event.bet > 0 && payout / event.bet >= rule.minMultiplier;
+  const byAmount = rule.minPayout !== undefined && payout >= rule.minPayout;
+  return byMultiplier || byAmount;
+}
 
 /** What happened in a play, in a few words. @param {GameEvent} event */
 export function describeOutcome(event) {

@@ -136,9 +136,24 @@ export class Session {
   }
 
   /** @param {string} path */
-  async getJson(path) {
+  getJson(path) {
+    return this.request('GET', path);
+  }
+
+  /** @param {string} path @param {unknown} body @param {Record<string, string>} [headers] */
+  postJson(path, body, headers) {
+    return this.request('POST', path, body, headers);
+  }
+
+  /**
+   * An authenticated request; its JSON answer, or an Error with the server's message.
+   * @param {'GET' | 'POST'} method @param {string} path @param {unknown} [body] @param {Record<string, string>} [headers]
+   */
+  async request(method, path, body, headers = {}) {
     if (this.expiresWithin(5_000)) await this.renew();
-    const response = await fetch(path, { headers: { authorization: `Bearer ${this.accessToken}` } });
+    const init = { method, headers: { ...headers, authorization: `Bearer ${this.accessToken}` } };
+    if (body !== undefined) Object.assign(init, { body: JSON.stringify(body), headers: { ...init.headers, 'content-type': 'application/json' } });
+    const response = await fetch(path, init);
     if (!response.ok) throw new Error(await errorMessage(response));
     return response.json();
   }

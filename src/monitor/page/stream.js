@@ -1,8 +1,10 @@
 // @ts-check
 /**
  * The monitor socket: opened with the token as a subprotocol (never in the URL), reopened by
- * itself after a close with backoff and jitter, except after 1008 (message budget) and 1009
- * (message too big), where retrying at once would only repeat the fault.
+ * itself after a close with backoff and jitter, resuming from the newest cursor the page holds,
+ * except after 1008 (message budget), 1009 (message too big) and 4003 (the account blocked),
+ * where retrying would only repeat the fault. After 4006 (too far behind to replay) the next
+ * connection starts afresh, without `since`.
  */
 import { backoffMs } from './model.js';
 
@@ -10,6 +12,9 @@ const PROTOCOL = 'games.v1';
 const CLOSE_POLICY = 1008;
 const CLOSE_TOO_BIG = 1009;
 const CLOSE_TOKEN_EXPIRED = 4001;
+const CLOSE_ACCOUNT_BLOCKED = 4003;
+const CLOSE_BY_ADMIN = 4004;
+const CLOSE_RESUME_OUT_OF_RANGE = 4006;
 /** A token closer than this to expiry is renewed before a reconnect: the upgrade would refuse it. */
 const RENEW_BEFORE_CONNECT_MS = 30_000;
 
@@ -22,6 +27,7 @@ const RENEW_BEFORE_CONNECT_MS = 30_000;
  *   tokenExpiresWithin: (ms: number) => boolean,
  *   onMessage: (message: any) => void,
  *   onStatus: (status: Status) => void,
+ *   onResumeRefused: () => void,
  * }} StreamHooks
  */
 
@@ -110,13 +116,18 @@ export class MonitorStream {
         return;
       }
       const reason = `closed ${event.code}${event.reason ? ` (${event.reason})` : ''}`;
+      if (event.code === CLOSE_ACCOUNT_BLOCKED) {
+        this.hooks.onStatus({ state: 'disconnected', detail: `disconnected: this admin account was blocked (${event.code}); not retrying` });
+        return;
+      }
       const isFault = event.code === CLOSE_POLICY || event.code === CLOSE_TOO_BIG;
       if (isFault) {
         this.hooks.onStatus({ state: 'disconnected', detail: `disconnected: ${reason}; not retrying by itself` });
         return;
       }
       if (event.code === CLOSE_TOKEN_EXPIRED) this.mustRenew = true;
-      this.retry(reason);
+      if (event.code === CLOSE_RESUME_OUT_OF_RANGE) this.hooks.onResumeRefused();
+      this.retry(event.code === CLOSE_BY_ADMIN ? `closed by an administrator (${event.code})` : reason);
     });
   }
 
