@@ -55,10 +55,10 @@ export const Reason = t.String({ minLength: 1, maxLength: 200, description: 'why
 export const AdjustBody = t.Object({
   amount: t.Number({ description: "signed money added to the player's balance (at most two decimals, not 0): never below zero" }),
   reason: Reason,
-});
+}, { additionalProperties: false });
 export type AdjustBody = typeof AdjustBody.static;
 
-export const ReasonBody = t.Object({ reason: Reason });
+export const ReasonBody = t.Object({ reason: Reason }, { additionalProperties: false });
 export type ReasonBody = typeof ReasonBody.static;
 
 export const AdjustResponse = t.Object({ user: AdminUser, adjustment_id: t.Integer({ description: "the adjustment's entry in the audit log" }) });

@@ -3,7 +3,7 @@ import type { SQL } from 'bun';
 import { systemClock, type Clock } from '../clock';
 import { Value } from '@sinclair/typebox/value';
 import { games } from '../games/catalogue';
-import { checkPlay, type BetLimits } from '../play/service';
+import { checkBet, type BetLimits } from '../games/bet-rules';
 import { badRequest, tooManyRequests } from '../http/errors';
 import { pageLimit, positiveInteger } from '../http/query';
 import { SharedRateLimiter, type Shared } from '../http/shared-limits';
@@ -70,7 +70,8 @@ export class FairnessService {
     if (retryAfter !== undefined) throw tooManyRequests('too many verifications from this address; slow down', retryAfter);
     const game = games.find((candidate) => candidate.type === body.game_type)!;
     if (!Value.Check(game.body, body.params)) throw badRequest('invalid_params', `params are not a valid ${game.type} request body`);
-    const betMinor = checkPlay(game, body.params, this.options);
+    const betMinor = checkBet(game, body.params, this.options);
+    if (typeof betMinor !== 'number') throw badRequest(betMinor.code, betMinor.message);
     const seed = { serverSeed: body.server_seed, serverSeedHash: seedHash(body.server_seed), clientSeed: body.client_seed, nonce: body.nonce };
     const { result, payoutMinor } = fairOutcome(game, body.params, betMinor, seed);
     return { result: { ...result, payout: fromMinor(payoutMinor) } };

@@ -2,10 +2,8 @@
 import { accountBlocked, AppError, badRequest, conflict, tooManyRequests } from '../http/errors';
 import type { SharedRateLimiter } from '../http/shared-limits';
 import type { Ledger, Refusal } from '../wallet/ledger';
-import { toMinor } from '../money';
+import { checkBet, type BetLimits } from '../games/bet-rules';
 import type { Game } from '../games/game';
-
-export type BetLimits = { minBet: number; maxBet: number };
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -14,27 +12,11 @@ export function checkIdempotencyKey(key: string | undefined): void {
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw badRequest('invalid_idempotency_key', 'Idempotency-Key must be 1 to 255 printable ASCII characters');
 }
 
-/** A bet in minor units, or an `invalid_bet` error saying what is wrong with it. */
-function parseBet(bet: unknown, limits: BetLimits): number {
-  const isPositiveFinite = typeof bet === 'number' && Number.isFinite(bet) && bet > 0;
-  if (!isPositiveFinite) throw badRequest('invalid_bet', 'bet must be a positive finite number');
-  const minor = toMinor(bet);
-  if (minor === undefined) throw badRequest('invalid_bet', 'bet has at most two decimals');
-  if (bet < limits.minBet || bet > limits.maxBet) {
-    throw badRequest('invalid_bet', `bet must be between ${limits.minBet} and ${limits.maxBet}`);
-  }
-  return minor;
-}
-
-/**
- * The checks a play's body passes before anything is drawn, for a play and for a verification
- * alike: the bet (in minor units, returned) and the game's own rule, if it has one.
- */
+/** The bet rules (games/bet-rules.ts), a refusal answered 400 as the play route answers it. */
 export function checkPlay(game: Game, body: Record<string, unknown>, limits: BetLimits): number {
-  const betMinor = parseBet(body.bet, limits);
-  const refusal = game.check?.(body);
-  if (refusal) throw badRequest(refusal.code, refusal.message);
-  return betMinor;
+  const checked = checkBet(game, body, limits);
+  if (typeof checked !== 'number') throw badRequest(checked.code, checked.message);
+  return checked;
 }
 
 const REFUSALS: Record<Refusal, () => AppError> = {
