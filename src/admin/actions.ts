@@ -25,6 +25,9 @@ import type { Ledger } from '../wallet/ledger';
 import type { AdminUser, AdjustBody } from '../../client/protocol/admin';
 import type { Players } from './users';
 
+/** Tries the answer waits for when an applied action's audit row cannot be written at once (≈ 1.5 s). */
+const LATE_RECORD_ATTEMPTS_AWAITED = 5;
+
 /** Largest adjustment either way, in money: far above any balance, well inside exact integers of cents. */
 const MAX_ADJUSTMENT = 1e12;
 
@@ -108,20 +111,47 @@ export class AdminActions {
   async disconnect(adminId: number, userId: number, rawReason: string): Promise<{ closed: number }> {
     const reason = checkReason(rawReason);
     if (!this.deps.isBrokerConnected()) throw brokerUnavailable();
+    const audit = this.auditRow(adminId, 'disconnect', userId, reason);
     let counted: Promise<number> | undefined;
-    await this.deps.sql.begin(async (tx) => {
-      const [row] = await tx`SELECT id FROM users WHERE id = ${userId}`;
-      if (!row) throw notFound('user_not_found', 'no user has that id');
-      await insertAudit(tx, this.auditRow(adminId, 'disconnect', userId, reason));
-      // Told to the others before the commit: if the broker refuses it, the row rolls back.
-      try {
-        ({ counted } = await this.deps.control.announceClose(userId, CloseCode.CLOSED_BY_ADMIN, 'closed by an administrator'));
-      } catch {
-        throw brokerUnavailable();
-      }
-    });
+    try {
+      await this.deps.sql.begin(async (tx) => {
+        const [row] = await tx`SELECT id FROM users WHERE id = ${userId}`;
+        if (!row) throw notFound('user_not_found', 'no user has that id');
+        await insertAudit(tx, audit);
+        // Told to the others before the commit: if the broker refuses it, the row rolls back.
+        try {
+          ({ counted } = await this.deps.control.announceClose(userId, CloseCode.CLOSED_BY_ADMIN, 'closed by an administrator'));
+        } catch {
+          throw brokerUnavailable();
+        }
+      });
+    } catch (error) {
+      // Nothing was told: refused, and nothing recorded.
+      if (counted === undefined) throw error;
+      // Told (the sockets are closing everywhere), then the commit failed: the action was
+      // applied, so it is recorded, now or as soon as the database takes it.
+      await this.recordLate(audit);
+    }
     const here = this.deps.control.closeHere(userId, CloseCode.CLOSED_BY_ADMIN, 'closed by an administrator');
     return { closed: here + (await counted!) };
+  }
+
+  /** Writes the audit row of an action already applied, retrying (a little slower each time) until the database takes it. */
+  private async recordLate(audit: Parameters<typeof insertAudit>[1]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.deps.sql.begin((tx) => insertAudit(tx, audit));
+        return;
+      } catch (error) {
+        this.deps.onAfterCommitError?.('recording an applied disconnect', error);
+        if (attempt >= LATE_RECORD_ATTEMPTS_AWAITED) {
+          // The answer does not wait for ever; the row still gets written once the database is back.
+          this.recordLate(audit).catch((later) => this.deps.onAfterCommitError?.('recording an applied disconnect', later));
+          return;
+        }
+        await Bun.sleep(Math.min(2_000, 50 * 2 ** attempt));
+      }
+    }
   }
 
   private async user(userId: number): Promise<AdminUser> {
