@@ -117,6 +117,7 @@ export function createApp(deps: AppDeps) {
   const playLimiter = new SharedRateLimiter('play', config.PLAY_RATE_PER_SECOND, config.PLAY_BURST, clock, shared);
 
   const history = new EventHistory(db.sql);
+  const balances = new BalanceReader(db.sql);
   // During a broker outage every play's publish fails: one line per kind of failure every
   // 10 s (with how many were folded into it), the metric counts each one.
   const hubWarnings = throttledWarnings(logger, clock, 10_000);
@@ -146,6 +147,7 @@ export function createApp(deps: AppDeps) {
     lastSeqBefore: deps.sharedBackends ? (userId, beforeSeq, before) => history.lastSeqBefore(userId, beforeSeq, before) : undefined,
     eventsSince: (since) => history.createdSince(since, CATCH_UP_MAX_EVENTS),
     recentFromStore: (count) => history.recent(count),
+    currentBalance: async (userId) => (await balances.current(userId))?.message,
     onReceived: (kind) => metrics.brokerReceived(kind),
     feedMissed: (after, through) => history.byCursor(after, through, CATCH_UP_MAX_EVENTS),
     latestCursor: () => history.latestCursor(),
@@ -256,7 +258,7 @@ export function createApp(deps: AppDeps) {
         clusterBudget,
         tokens,
         history,
-        balances: new BalanceReader(db.sql),
+        balances,
         registry,
         quota,
         openRate,

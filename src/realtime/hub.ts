@@ -53,6 +53,12 @@ export type HubOptions = {
   eventsSince?: EventsSince;
   /** The newest game_events, oldest first: the recent events of an instance that just took the whole feed. */
   recentFromStore?: (count: number) => Promise<string[]>;
+  /**
+   * The user's current balance as a serialized balance_update (undefined: never played): after a
+   * broker outage each user with a socket here is sent it, since the balance_updates published
+   * meanwhile are not sent again (an old one arriving late could show an older balance).
+   */
+  currentBalance?: (userId: number) => Promise<string | undefined>;
   /** A message from another instance was taken off the broker (its topic's kind: user, presence). */
   onReceived?: (kind: string) => void;
   /** Takes the cluster's control messages (control.ts), this instance's own included. */
@@ -185,6 +191,7 @@ export class Hub {
     if (!this.options.eventsSince) return;
     try {
       for (const event of await this.options.eventsSince(since)) this.acceptEvent(event.userId, event.seq, event.payload);
+      await this.sendBalances();
     } catch (error) {
       this.options.onError?.('catch_up', error);
       this.disconnectedAt ??= since + CATCH_UP_SLACK_MS;
@@ -195,6 +202,16 @@ export class Hub {
         if (this.publishLocal && this.broker.connected) this.recoverOwned();
       }, RETRY_INTERVAL_MS);
       this.catchUpTimer.unref?.();
+    }
+  }
+
+  /** After an outage: every user with a socket here gets their balance as it stands now. */
+  private async sendBalances(): Promise<void> {
+    const { currentBalance } = this.options;
+    if (!currentBalance) return;
+    for (const userId of this.interest.followedUsers()) {
+      const message = await currentBalance(userId);
+      if (message !== undefined && this.interest.wants(userId)) this.deliverToUser(userId, message);
     }
   }
 

@@ -31,6 +31,11 @@ export class Interest {
     return this.broker.subscribe !== undefined;
   }
 
+  /** The users with a socket here. */
+  followedUsers(): number[] {
+    return [...this.users.keys()];
+  }
+
   /** Whether messages about this user are wanted here now. */
   wants(userId: number): boolean {
     return !this.isSelective || this.feed !== undefined || this.users.has(userId);
