@@ -10,6 +10,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { TokenResponse as TokenResponseSchema, User as UserSchema } from './protocol/auth';
+import { GamesResponse } from './protocol/games';
 import { AdjustResponse, AuditPage, ClusterState, DisconnectResponse, Profile, StatsResponse, UserResponse, UsersResponse } from './protocol/admin';
 import { ApiError, apiErrorOf, parseJson } from './errors';
 import { refreshDelayMs } from './scheduler';
@@ -91,6 +92,11 @@ export class GameClient {
     const user = await this.checked(UserSchema, await this.send({ method: 'GET', path: '/api/auth/me', auth: true }));
     if (this.session) this.session = { ...this.session, user };
     return user;
+  }
+
+  /** The games the server offers: each one's route, body schema, rule and RTP (no account needed). */
+  async games(): Promise<GamesResponse> {
+    return this.checked(GamesResponse, await this.send({ method: 'GET', path: '/api/games', auth: false }));
   }
 
   /** Plays one game. With an idempotency key a retry after a lost answer charges once. */

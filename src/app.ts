@@ -16,7 +16,7 @@ import type { Config } from './config';
 import { docsController } from './docs';
 import { fairnessController } from './fairness';
 import { FairnessService } from './fairness/service';
-import { gamesController } from './play';
+import { gameListController, gamesController } from './play';
 import { historyController } from './history';
 import { HistoryService } from './history/service';
 import { publishAdjustment, publishPlay, renderPlay } from './realtime/play-publisher';
@@ -232,6 +232,7 @@ export function createApp(deps: AppDeps) {
       errorResponse(410, 'gone', 'this endpoint is gone: use /api/games/ws for a user stream and /api/games/ws/monitor for the admin monitor'),
     )
     .use(authController(auth, tokens, authPerAddress, clientAddress))
+    .use(gameListController())
     .use(gamesController(games, tokens))
     .use(historyController(new HistoryService(db.sql), tokens))
     .use(fairnessController(fairness, tokens, clientAddress))

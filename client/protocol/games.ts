@@ -44,3 +44,15 @@ export const PlayResponse = t.Object({
   balance: t.Number({ description: 'the balance after the play' }),
 });
 export type PlayResponse = typeof PlayResponse.static;
+
+/** One game as `GET /api/games` lists it: what a client needs to offer it. */
+export const GameListing = t.Object({
+  game_type: GameType,
+  route: t.String({ description: 'POST here to play, e.g. /api/games/slot/spin' }),
+  input: t.Unknown({ description: "the request body's JSON Schema (the bet and the game's own fields)" }),
+  rule: t.String({ description: 'the rule in a sentence or two' }),
+  rtp: t.Number({ description: 'return to player: payout ÷ bet over many plays, as the simulation test holds it' }),
+});
+export type GameListing = typeof GameListing.static;
+export const GamesResponse = t.Object({ games: t.Array(GameListing) });
+export type GamesResponse = typeof GamesResponse.static;

@@ -10,7 +10,7 @@ import { Type as t, type TObject, type TSchema } from '@sinclair/typebox';
 import { AdjustBody, AdjustResponse, AuditPage, AuditQuery, ClusterState, DisconnectResponse, Profile, ReasonBody, StatsQuery, StatsResponse, UserResponse, UsersQuery, UsersResponse } from '../../client/protocol/admin';
 import { Credentials, LoginBody, RefreshBody, TokenResponse, User } from '../../client/protocol/auth';
 import { games } from '../games/catalogue';
-import { PlayResponse } from '../../client/protocol/games';
+import { GamesResponse, PlayResponse } from '../../client/protocol/games';
 import { AdminEventsPage, AdminEventsQuery, HistoryPage, HistoryQuery } from '../history/model';
 import type { ServedRoute } from '../http/methods';
 import { Health } from '../http/model';
@@ -131,6 +131,10 @@ export const operations: Record<string, OperationDoc> = {
     { name: 'min_bet', in: 'query', description: 'only bets of at least this', schema: t.Number() },
     { name: 'min_multiplier', in: 'query', description: 'only plays paying at least this multiple of the bet', schema: t.Number() },
   ]),
+  'GET /api/games': {
+    tag: 'games', summary: 'The games on offer: each one\'s route, body schema, rule and RTP (clients and the monitor page take the list from here)', access: 'public',
+    ok: { status: 200, description: 'every game of the catalogue', schema: GamesResponse },
+  },
   'POST /api/games/ws/origin-check': {
     tag: 'websocket', summary: "Whether the request's Origin may open a socket (a browser sees a refused upgrade only as 1006)", access: 'public',
     ok: { status: 200, description: 'the Origin sent (null without one) and whether sockets may open from it', schema: t.Object({ origin: t.Union([t.String(), t.Null()]), allowed: t.Boolean() }) },

@@ -21,6 +21,7 @@ export const crash: Game<CrashBody> = {
   path: GAME_PATHS.crash,
   body: CrashBody,
   rtp: 0.99,
+  rule: 'The multiplier climbs from 1.00 and crashes at a random point (P(crash ≥ m) = 0.99 / m). Name a cashout from 1.01 to 1000: if the crash point reaches it, you win cashout × bet; else nothing.',
   check({ cashout }) {
     const hundredths = Math.round(cashout * 100);
     if (hundredths / 100 !== cashout) return { code: 'invalid_cashout', message: 'cashout has at most two decimals' };

@@ -21,6 +21,7 @@ export const gacha: Game<GachaBody> = {
   path: GAME_PATHS.gacha,
   body: GachaBody,
   rtp: 0.94,
+  rule: 'A pull draws a rarity (common 70 %, rare 24 %, epic 5 %, legendary 1 %) and then an item of it; the rarity pays 0.4, 1.5, 3 or 15 × the bet.',
   play(_input, betMinor, rng) {
     const tier = drawWeighted(rng, RARITIES, (rarity) => rarity.perMille);
     const item = tier.items[rng.int(tier.items.length)]!;

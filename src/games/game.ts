@@ -22,6 +22,8 @@ export interface Game<Input extends Record<string, unknown> = Record<string, unk
   body: TObject;
   /** Return to player, as stated and held by the simulation test (payout / bet over many plays). */
   rtp: number;
+  /** The rule in a sentence or two, for players and for GET /api/games. */
+  rule: string;
   /** Checks what a schema cannot (ranges of the game's own fields); returns an error to refuse. */
   check?(input: Input): { code: string; message: string } | undefined;
   play(input: Input, betMinor: number, rng: Rng): Outcome;

@@ -23,6 +23,7 @@ export const rps: Game<RpsBody> = {
   path: GAME_PATHS.rps,
   body: RpsBody,
   rtp: 0.98,
+  rule: 'Rock, paper or scissors against a uniformly random house hand: a win pays 1.94 × the bet, a draw returns the bet, a loss pays nothing.',
   play({ choice }, betMinor, rng) {
     const house = CHOICES[rng.int(CHOICES.length)]!;
     const outcome = rpsOutcome(choice, house);

@@ -34,6 +34,7 @@ export const slot: Game<SlotBody> = {
   path: GAME_PATHS.slot,
   body: SlotBody,
   rtp: 0.9663125,
+  rule: 'Three reels of cherry, lemon, bell, star and seven, drawn by weight (7, 6, 4, 2, 1 in 20). Three of a kind pays 5, 10, 25, 100 or 500 × the bet; exactly two cherries pay half the bet back.',
   play(_input, betMinor, rng) {
     const reels = [0, 1, 2].map(() => drawWeighted(rng, SYMBOLS, (symbol) => symbol.weight).name);
     const multiplier = slotMultiplier(reels);

@@ -19,7 +19,7 @@ const TRUE_OF_THE_API: Record<string, string[]> = {
   'operation-2xx-response': ['/api/games/ws', '/api/games/ws/monitor', '/ws/games'].flatMap((path) => [`${path}/get`, ...(path === '/ws/games' ? [`${path}/post`] : [])]),
   // Public routes that take no input and refuse nobody: liveness, readiness (503 only), the
   // pages and documents, and the origin check (it answers, for any Origin, whether it may connect).
-  'operation-4xx-response': ['/health/get', '/ready/get', '/monitor/get', '/openapi/get', '/openapi/json/get', '/asyncapi.json/get', '/api/games/ws/origin-check/post'],
+  'operation-4xx-response': ['/health/get', '/ready/get', '/monitor/get', '/openapi/get', '/openapi/json/get', '/asyncapi.json/get', '/api/games/ws/origin-check/post', '/api/games/get'],
 };
 
 /** `#/paths/~1api~1games~1ws/get/responses` -> `/api/games/ws/get`. */

@@ -3,7 +3,7 @@ import { openApiPaths } from '../../src/docs/openapi';
 import { useServer } from '../support/suite';
 
 const suite = useServer();
-const PUBLIC = new Set(['GET /metrics', 'GET /ready', 'GET /monitor', 'GET /monitor/assets/:name', 'POST /api/games/fairness/verify', 'POST /api/auth/signup', 'POST /api/auth/login', 'POST /api/auth/refresh', 'POST /api/auth/logout', 'GET /health', 'ALL /ws/games', 'GET /openapi', 'GET /openapi/json', 'GET /asyncapi.json', 'POST /api/games/ws/origin-check']);
+const PUBLIC = new Set(['GET /metrics', 'GET /ready', 'GET /monitor', 'GET /monitor/assets/:name', 'POST /api/games/fairness/verify', 'POST /api/auth/signup', 'POST /api/auth/login', 'POST /api/auth/refresh', 'POST /api/auth/logout', 'GET /health', 'ALL /ws/games', 'GET /openapi', 'GET /openapi/json', 'GET /asyncapi.json', 'POST /api/games/ws/origin-check', 'GET /api/games']);
 
 async function document() {
   const response = await fetch(`${suite.server.url}/openapi/json`);
