@@ -108,4 +108,26 @@ export const migrations: Migration[] = [
       'CREATE INDEX fairness_revealed_user ON fairness_revealed (user_id, id)',
     ],
   },
+  {
+    version: 5,
+    name: 'the active seeds and nonce in the users row, written with the balance',
+    statements: [
+      // A play's nonce now moves in the same row and statement as its balance: a batch writes no
+      // page of a second table (BENCHMARKS.md, "The nonce with the account"). NULL seeds: none
+      // committed yet (made on first use). `nonce` keeps the meaning it had in fairness_seeds.
+      'ALTER TABLE users ADD COLUMN server_seed TEXT',
+      'ALTER TABLE users ADD COLUMN server_seed_hash TEXT',
+      'ALTER TABLE users ADD COLUMN client_seed TEXT',
+      'ALTER TABLE users ADD COLUMN nonce BIGINT NOT NULL DEFAULT 0',
+      'ALTER TABLE users ADD COLUMN seed_created_at BIGINT',
+      `UPDATE users SET server_seed = s.server_seed, server_seed_hash = s.server_seed_hash, client_seed = s.client_seed,
+        nonce = s.nonce, seed_created_at = s.created_at
+       FROM fairness_seeds AS s WHERE s.user_id = users.id`,
+      'DROP TABLE fairness_seeds',
+      // The old table's rows, for an auditor's queries: read-only, the same columns.
+      `CREATE VIEW fairness_seeds AS
+        SELECT id AS user_id, server_seed, server_seed_hash, client_seed, nonce, seed_created_at AS created_at
+        FROM users WHERE server_seed IS NOT NULL`,
+    ],
+  },
 ];
