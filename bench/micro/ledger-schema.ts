@@ -16,6 +16,8 @@
  * no AUTOINCREMENT 0.98×, foreign_keys off 0.89×, no created_at index 0.83×; shorter runs
  * put the first two anywhere from 0.82 to 1.04×, so only the index stood out of the noise, and
  * it stays (the recent events read at start-up and period totals need it).
+ * Again after migration 5 (the nonce in the users row), 7 rounds of 4,800 plays at load 2.3:
+ * 0.98×, 0.97×, 0.88×.
  *
  *   bun bench/micro/ledger-schema.ts [--rounds=5] [--plays=3200] [--batch=16]
  */

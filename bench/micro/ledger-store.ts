@@ -26,7 +26,7 @@ import { freshSeeds } from '../../src/fairness/hmac-rng';
 import { slot } from '../../src/games/slot';
 import { openDatabase, type Database } from '../../src/storage';
 import { Ledger } from '../../src/wallet/ledger';
-import type { AccountRow, AccountWrite, EventRow, LedgerStatements, LedgerStore, Step } from '../../src/wallet/ledger-store';
+import { SEEDED_ACCOUNT_COLUMNS, seededAccountOf, type AccountRow, type AccountWrite, type EventRow, type LedgerStatements, type LedgerStore, type SeededAccount, type Step } from '../../src/wallet/ledger-store';
 import { SqlLedgerStore } from '../../src/wallet/sql-ledger-store';
 import { SqliteLedgerStore } from '../../src/wallet/sqlite-ledger-store';
 import { optionValue, positiveInteger } from '../lib/options';
@@ -48,23 +48,23 @@ function perRowCount(connection: SqliteConnection, store: LedgerStore): LedgerSt
   };
   const list = (count: number, one: string) => Array.from({ length: count }, () => one).join(', ');
   const overrides: Partial<LedgerStatements> = {
-    *readAccounts(userIds: number[]): Step<AccountRow[]> {
-      const rows = prepared('read', userIds.length, (n) => `SELECT id, balance, event_seq FROM users WHERE id IN (${list(n, '?')})`).all(...userIds) as {
-        id: number;
-        balance: number;
-        event_seq: number;
-      }[];
-      return rows.map((row) => ({ id: row.id, balance: row.balance, seq: row.event_seq, blocked: false }));
+    *readAccounts(userIds: number[]): Step<SeededAccount[]> {
+      const rows = prepared('read', userIds.length, (n) => `SELECT ${SEEDED_ACCOUNT_COLUMNS} FROM users WHERE id IN (${list(n, '?')})`).all(...userIds) as (Parameters<
+        typeof seededAccountOf
+      >[1] & { id: number })[];
+      return rows.map((row) => seededAccountOf(row.id, row));
     },
-    *writeAccounts(rows: AccountWrite[]): Step<number> {
+    *writeAccounts(this: LedgerStatements, rows: AccountWrite[]): Step<number> {
       if (rows.length === 0) return 0;
+      // A user's first seeds: the store's own statements (once per user in the whole run).
+      if (rows.some((row) => row.newSeed)) return yield* (Object.getPrototypeOf(this) as LedgerStatements).writeAccounts(rows);
       const statement = prepared(
         'write',
         rows.length,
-        (n) => `UPDATE users SET balance = v.column2, event_seq = v.column3 FROM (VALUES ${list(n, '(?, ?, ?, ?)')}) AS v
+        (n) => `UPDATE users SET balance = v.column2, event_seq = v.column3, nonce = v.column5 FROM (VALUES ${list(n, '(?, ?, ?, ?, ?)')}) AS v
                 WHERE users.id = v.column1 AND users.event_seq = v.column4`,
       );
-      return statement.run(...rows.flatMap((row) => [row.id, row.balance, row.seq, row.readSeq])).changes;
+      return statement.run(...rows.flatMap((row) => [row.id, row.balance, row.seq, row.readSeq, row.nonce])).changes;
     },
     *insertEvents(rows: EventRow[]): Step<void> {
       if (rows.length === 0) return;
@@ -118,10 +118,13 @@ function inMemory(): LedgerStore {
       return [];
     },
     *readAccounts(userIds) {
-      return userIds.map((id) => accounts.get(id) ?? { id, balance: 1e12, seq: 0, blocked: false });
+      return userIds.map((id) => ({ ...(accounts.get(id) ?? { id, balance: 1e12, seq: 0, blocked: false }), seed: seeds.get(id) }));
     },
     *writeAccounts(rows) {
-      for (const { id, balance, seq } of rows) accounts.set(id, { id, balance, seq, blocked: false });
+      for (const { id, balance, seq, nonce, newSeed } of rows) {
+        accounts.set(id, { id, balance, seq, blocked: false });
+        seeds.set(id, { ...(newSeed ?? seeds.get(id)!), nonce });
+      }
       return rows.length;
     },
     *takePositions(count) {

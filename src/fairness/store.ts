@@ -1,8 +1,11 @@
 /**
- * The seeds in the database. The active seed of a user is one row of `fairness_seeds`; a
- * rotation copies it to `fairness_revealed` and replaces it. Every write that a play or a
- * rotation depends on locks that row (PostgreSQL) or takes SQLite's one write lock, so a play
- * and a rotation of the same user run one after the other, never interleaved.
+ * The seeds in the database. The active seed of a user lives in the user's row of `users`
+ * (`server_seed`, `server_seed_hash`, `client_seed`, `nonce`, `seed_created_at`; NULL seeds until
+ * first use), so a play's nonce moves in the same row, and in a batch the same statement, as its
+ * balance. A rotation copies it to `fairness_revealed` and replaces it. Every write that a play
+ * or a rotation depends on locks that row (PostgreSQL) or takes SQLite's one write lock, so a
+ * play and a rotation of the same user run one after the other, never interleaved.
+ * (`fairness_seeds` is a read-only view of the same columns, for auditors.)
  */
 import type { SQL } from 'bun';
 import type { Dialect } from '../storage';
@@ -15,38 +18,47 @@ export type ActiveSeed = { serverSeed: string; serverSeedHash: string; clientSee
 
 export type SeedRow = { user_id: number | string; server_seed: string; server_seed_hash: string; client_seed: string; nonce: number | string };
 
-const COLUMNS = 'user_id, server_seed, server_seed_hash, client_seed, nonce';
+/** The seed columns of a `users` row, named as `SeedRow`. */
+export const SEED_COLUMNS = 'id AS user_id, server_seed, server_seed_hash, client_seed, nonce';
 
-function toActive(row: SeedRow): ActiveSeed {
+export function toActive(row: SeedRow): ActiveSeed {
   return { serverSeed: row.server_seed, serverSeedHash: row.server_seed_hash, clientSeed: row.client_seed, nonce: Number(row.nonce) };
 }
 
+/** The seed of a row read with `SEED_COLUMNS` (or with the same names), undefined while none is committed. */
+export function seedOf(row: { server_seed: string | null; server_seed_hash: string | null; client_seed: string | null; nonce: number | string | bigint }): ActiveSeed | undefined {
+  if (row.server_seed === null || row.server_seed_hash === null || row.client_seed === null) return undefined;
+  return { serverSeed: row.server_seed, serverSeedHash: row.server_seed_hash, clientSeed: row.client_seed, nonce: Number(row.nonce) };
+}
 
 /**
- * Creates the user's seed row when missing and applies `set` (a SQL assignment list over the
- * existing row, `excluded` being the row that would have been inserted), in one statement that
- * locks the row. Returns the row as it stands afterwards.
+ * Commits fresh seeds where the user has none (keeping `clientSeed` when given) and returns the
+ * row's seeds, in one statement that locks the row. Throws for a user who does not exist.
  */
-async function upsert(sql: SQL, dialect: Dialect, userId: number, set: string, clientSeed?: string, now = Date.now()): Promise<ActiveSeed> {
+async function ensureSeeds(sql: SQL, userId: number, clientSeed: string | undefined, now: number): Promise<ActiveSeed> {
   const fresh = freshSeeds(1)[0]!;
-  const params = new Params(dialect);
-  const values = [userId, fresh.serverSeed, fresh.serverSeedHash, clientSeed ?? fresh.clientSeed, 0, now].map((value) => params.add(value));
-  const [row] = await sql.unsafe(
-    `INSERT INTO fairness_seeds (${COLUMNS}, created_at) VALUES (${values.join(', ')})
-     ON CONFLICT (user_id) DO UPDATE SET ${set} RETURNING ${COLUMNS}`,
-    params.values,
-  );
+  const [row] =
+    clientSeed === undefined
+      ? await sql`
+        UPDATE users SET server_seed = COALESCE(server_seed, ${fresh.serverSeed}), server_seed_hash = COALESCE(server_seed_hash, ${fresh.serverSeedHash}),
+          client_seed = COALESCE(client_seed, ${fresh.clientSeed}), seed_created_at = COALESCE(seed_created_at, ${now})
+        WHERE id = ${userId} RETURNING id AS user_id, server_seed, server_seed_hash, client_seed, nonce`
+      : await sql`
+        UPDATE users SET server_seed = COALESCE(server_seed, ${fresh.serverSeed}), server_seed_hash = COALESCE(server_seed_hash, ${fresh.serverSeedHash}),
+          client_seed = ${clientSeed}, seed_created_at = COALESCE(seed_created_at, ${now})
+        WHERE id = ${userId} RETURNING id AS user_id, server_seed, server_seed_hash, client_seed, nonce`;
+  if (!row) throw new Error(`no user ${userId}`);
   return toActive(row as SeedRow);
 }
 
 /** The user's active seed, created (and so committed to, at `now`) on first use. */
 export function getOrCreate(sql: SQL, dialect: Dialect, userId: number, now = Date.now()): Promise<ActiveSeed> {
-  return upsert(sql, dialect, userId, 'nonce = fairness_seeds.nonce', undefined, now);
+  return ensureSeeds(sql, userId, undefined, now);
 }
 
-/** Replaces the client seed. The nonce keeps counting: see the table's comment. */
+/** Replaces the client seed. The nonce keeps counting: see the migration's comment. */
 export function setClientSeed(sql: SQL, dialect: Dialect, userId: number, clientSeed: string): Promise<ActiveSeed> {
-  return upsert(sql, dialect, userId, 'client_seed = excluded.client_seed', clientSeed);
+  return ensureSeeds(sql, userId, clientSeed, Date.now());
 }
 
 /**
@@ -61,11 +73,11 @@ export function rotate(sql: SQL, dialect: Dialect, userId: number, now = Date.no
     // The row as it stands, copied in SQL: no second read of it.
     await tx`
       INSERT INTO fairness_revealed (user_id, server_seed, server_seed_hash, client_seed, nonce, created_at, revealed_at)
-      SELECT user_id, server_seed, server_seed_hash, client_seed, nonce, created_at, ${now} FROM fairness_seeds WHERE user_id = ${userId}`;
+      SELECT id, server_seed, server_seed_hash, client_seed, nonce, seed_created_at, ${now} FROM users WHERE id = ${userId}`;
     const next = freshSeeds(1)[0]!;
     const [row] = await tx`
-      UPDATE fairness_seeds SET server_seed = ${next.serverSeed}, server_seed_hash = ${next.serverSeedHash}, nonce = 0, created_at = ${now}
-      WHERE user_id = ${userId} RETURNING user_id, server_seed, server_seed_hash, client_seed, nonce`;
+      UPDATE users SET server_seed = ${next.serverSeed}, server_seed_hash = ${next.serverSeedHash}, nonce = 0, seed_created_at = ${now}
+      WHERE id = ${userId} RETURNING id AS user_id, server_seed, server_seed_hash, client_seed, nonce`;
     return { revealed, active: toActive(row as SeedRow) };
   });
 }
@@ -127,36 +139,26 @@ export class NonceBook {
   }
 }
 
-/** What taking nonces upserts, `counts` being the plays of each user. */
-const TAKE_NONCES = (values: string) =>
-  `INSERT INTO fairness_seeds (${COLUMNS}, created_at) VALUES ${values}
-   ON CONFLICT (user_id) DO UPDATE SET nonce = fairness_seeds.nonce + excluded.nonce RETURNING ${COLUMNS}`;
-
-/** The same upsert for one user, with `?` parameters in `nonceRows` order (the bun:sqlite ledger store prepares it). */
-export const TAKE_NONCES_ONE = TAKE_NONCES('(?, ?, ?, ?, ?, ?)');
+/**
+ * Advances user `?2`'s nonce by `?1` where the user has seeds (the bun:sqlite ledger store
+ * prepares it): no fresh seeds are made for a user who has them, the usual case.
+ */
+export const ADVANCE_NONCES_ONE = `UPDATE users SET nonce = nonce + ?1 WHERE id = ?2 AND server_seed IS NOT NULL RETURNING ${SEED_COLUMNS}`;
 
 /**
- * Advances user `?2`'s nonce by `?1` where the row exists (the bun:sqlite ledger store prepares
- * it): no fresh seeds are made for a user who has them, the usual case.
+ * Takes `?1` nonces of user `?2`, committing the fresh seeds `?3`…`?6` (server seed, its hash,
+ * client seed, now) if the user has none: the fallback of `ADVANCE_NONCES_ONE`, in one statement
+ * so that seeds committed meanwhile by another instance are kept (the bun:sqlite ledger store
+ * prepares it).
  */
-export const ADVANCE_NONCES_ONE = `UPDATE fairness_seeds SET nonce = nonce + ?1 WHERE user_id = ?2 RETURNING ${COLUMNS}`;
+export const SEED_AND_TAKE_ONE = `UPDATE users SET server_seed = COALESCE(server_seed, ?3), server_seed_hash = COALESCE(server_seed_hash, ?4),
+  client_seed = COALESCE(client_seed, ?5), seed_created_at = COALESCE(seed_created_at, ?6), nonce = nonce + ?1
+  WHERE id = ?2 RETURNING ${SEED_COLUMNS}`;
 
 /** Gives back `?1` nonces of user `?2` (the bun:sqlite ledger store prepares it). */
-export const GIVE_BACK_ONE = 'UPDATE fairness_seeds SET nonce = nonce - ?1 WHERE user_id = ?2';
+export const GIVE_BACK_ONE = 'UPDATE users SET nonce = nonce - ?1 WHERE id = ?2';
 
-/**
- * The rows taking nonces upserts, in user id order (the lock order of every batch): fresh seeds,
- * used only where the user has no row yet, and the user's play count as the nonce increment.
- */
-export function nonceRows(counts: Map<number, number>, now = Date.now()): (number | string)[][] {
-  const fresh = freshSeeds(counts.size);
-  return [...counts.keys()].sort((a, b) => a - b).map((userId, i) => {
-    const { serverSeed, serverSeedHash, clientSeed } = fresh[i]!;
-    return [userId, serverSeed, serverSeedHash, clientSeed, counts.get(userId)!, now];
-  });
-}
-
-/** The book of nonces taken, from the rows the upsert returned (each nonce already advanced). */
+/** The book of nonces taken, from the rows the update returned (each nonce already advanced). */
 export function nonceBook(rows: readonly SeedRow[], counts: Map<number, number>): NonceBook {
   const taken = new Map<number, ActiveSeed>();
   for (const row of rows) {
@@ -170,25 +172,33 @@ export function nonceBook(rows: readonly SeedRow[], counts: Map<number, number>)
 
 /**
  * INSIDE the play transaction `tx`: reads and advances the nonce of each user by the number of
- * plays counted for them, creating missing seed rows, in ONE statement whatever the batch size.
- * Rows are written in user id order, the lock order of every batch.
+ * plays counted for them, committing fresh seeds for users who have none. Locks the users' rows.
+ * The ledger takes nonces this way for a play alone; a batch reads the seeds with the accounts
+ * and writes the nonces with them (`readAccounts`/`writeAccounts`).
  */
 export async function takeNonces(tx: SQL, dialect: Dialect, counts: Map<number, number>): Promise<NonceBook> {
-  if (counts.size === 0) return new NonceBook(new Map(), counts);
-  const params = new Params(dialect);
-  const values = nonceRows(counts).map((row) => `(${row.map((value) => params.add(value)).join(', ')})`);
-  const rows = await tx.unsafe(TAKE_NONCES(values.join(', ')), params.values);
-  return nonceBook(rows as SeedRow[], counts);
+  const rows: SeedRow[] = [];
+  for (const userId of [...counts.keys()].sort((a, b) => a - b)) {
+    const count = counts.get(userId)!;
+    let [row] = await tx`UPDATE users SET nonce = nonce + ${count} WHERE id = ${userId} AND server_seed IS NOT NULL RETURNING id AS user_id, server_seed, server_seed_hash, client_seed, nonce`;
+    if (!row) {
+      const fresh = freshSeeds(1)[0]!;
+      // One statement: seeds another instance committed since the first one are kept.
+      [row] = await tx`
+        UPDATE users SET server_seed = COALESCE(server_seed, ${fresh.serverSeed}), server_seed_hash = COALESCE(server_seed_hash, ${fresh.serverSeedHash}),
+          client_seed = COALESCE(client_seed, ${fresh.clientSeed}), seed_created_at = COALESCE(seed_created_at, ${Date.now()}), nonce = nonce + ${count}
+        WHERE id = ${userId} RETURNING id AS user_id, server_seed, server_seed_hash, client_seed, nonce`;
+    }
+    if (row) rows.push(row as SeedRow);
+  }
+  return nonceBook(rows, counts);
 }
 
-/** INSIDE `tx`: returns the nonces a batch took and did not use, so a refused play leaves no gap. */
+/** INSIDE `tx`: returns the nonces a play took and did not use, so a refused play leaves no gap. */
 export async function giveBack(tx: SQL, dialect: Dialect, book: NonceBook): Promise<void> {
   const unused = book.unused();
   if (unused.size === 0) return;
   const params = new Params(dialect);
   const values = [...unused].map(([userId, count]) => `(${params.add(userId, 'BIGINT')}, ${params.add(count, 'BIGINT')})`);
-  await tx.unsafe(
-    `UPDATE fairness_seeds SET nonce = nonce - v.column2 FROM (VALUES ${values.join(', ')}) AS v WHERE fairness_seeds.user_id = v.column1`,
-    params.values,
-  );
+  await tx.unsafe(`UPDATE users SET nonce = nonce - v.column2 FROM (VALUES ${values.join(', ')}) AS v WHERE users.id = v.column1`, params.values);
 }

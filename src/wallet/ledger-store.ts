@@ -13,7 +13,7 @@
  * "these rows for these users"), add a statement here and to each backend.
  */
 
-import type { NonceBook } from '../fairness/store';
+import { seedOf, type ActiveSeed, type NonceBook } from '../fairness/store';
 import type { AuditRow } from '../storage/audit';
 
 /** One statement: yields promises to await (asynchronous backends only), returns its result. */
@@ -24,8 +24,15 @@ export type EventRow = { id: number; user_id: number; seq: number; game_type: st
 export type KeyRow = { user_id: number; key: string; request_hash: string; status: number; response: string; created_at: number };
 /** `blocked`: an admin blocked the account, so it may not play (users.status). */
 export type AccountRow = { id: number; balance: number; seq: number; blocked: boolean };
-/** An account moved by a batch: written only if its sequence is still `readSeq`. */
-export type AccountWrite = AccountRow & { readSeq: number };
+/** An account as a batch reads it: with its active seed (`nonce` the next one), if one is committed. */
+export type SeededAccount = AccountRow & { seed: ActiveSeed | undefined };
+/** Seeds a batch committed for a user who had none (the first play ever). */
+export type NewSeed = { serverSeed: string; serverSeedHash: string; clientSeed: string; createdAt: number };
+/**
+ * An account moved by a batch: written only if its sequence is still `readSeq`, with the nonce
+ * its plays advanced to, and `newSeed` when the batch committed the user's first seeds.
+ */
+export type AccountWrite = AccountRow & { readSeq: number; nonce: number; newSeed?: NewSeed };
 export type UserKey = { userId: number; key: string };
 export type StoredKey = { status: number; response: string; requestHash: string };
 
@@ -46,6 +53,15 @@ export const accountOf = (id: number, row: { balance: DbInt; event_seq: DbInt; s
  * are in commit order by themselves; PostgreSQL needs the `event_order` row (migration 8).
  */
 export const LAST_EVENT_ID = "SELECT seq FROM sqlite_sequence WHERE name = 'events'";
+
+/** A `users` row read with its account and seed columns, as every backend returns it. */
+export const seededAccountOf = (
+  id: number,
+  row: { balance: DbInt; event_seq: DbInt; status?: string; server_seed: string | null; server_seed_hash: string | null; client_seed: string | null; nonce: DbInt },
+): SeededAccount => ({ ...accountOf(id, row), seed: seedOf({ ...row, nonce: Number(row.nonce) }) });
+
+/** The columns `seededAccountOf` reads. */
+export const SEEDED_ACCOUNT_COLUMNS = 'id, balance, event_seq, status, server_seed, server_seed_hash, client_seed, nonce';
 
 /** The stored key in an `idempotency_keys` row, as every backend returns it. */
 export const storedKeyOf = (row: { status: DbInt; response: string; request_hash: string }): StoredKey => ({
@@ -78,16 +94,16 @@ export interface LedgerStatements {
   /** Which of these keys are stored, looked up by the (user_id, key) primary key. */
   takenKeys(keys: UserKey[]): Step<UserKey[]>;
   /**
-   * Advances each user's fairness nonce by their count of plays, creating missing seed rows; the
-   * nonces taken. Locks the seed rows (PostgreSQL): run it before `readAccounts`/`debit`, the
-   * lock order of every transaction (fairness/store.ts).
+   * Advances each user's fairness nonce (in the `users` row) by their count of plays, committing
+   * fresh seeds for a user who has none; the nonces taken. Locks the rows (PostgreSQL). A play
+   * alone takes its nonce so; a batch reads and writes nonces with the accounts.
    */
   takeNonces(counts: Map<number, number>): Step<NonceBook>;
   /** Returns the nonces taken and not used (refused plays), so a user's nonces have no gap. */
   giveBack(book: NonceBook): Step<void>;
-  /** The accounts of these users (distinct ids), with their status; on PostgreSQL locked, in id order. */
-  readAccounts(userIds: number[]): Step<AccountRow[]>;
-  /** Writes each account whose sequence is still its `readSeq`; how many were written. */
+  /** The accounts of these users (distinct ids) with their status and seeds; on PostgreSQL locked, in id order. */
+  readAccounts(userIds: number[]): Step<SeededAccount[]>;
+  /** Writes each account (balance, sequence, nonce, new seeds) whose sequence is still its `readSeq`; how many were written. */
   writeAccounts(rows: AccountWrite[]): Step<number>;
   /**
    * The next `count` positions of the events' global order, the first of them returned: the

@@ -19,7 +19,9 @@
  * as generators in which each statement is a `yield*`: the Bun.SQL store awaits them, the
  * bun:sqlite store runs the whole transaction synchronously.
  */
+import { freshSeeds } from '../fairness/hmac-rng';
 import { fairOutcome } from '../fairness/outcome';
+import type { PlaySeed } from '../fairness/store';
 import type { Game, GameType } from '../games/game';
 import type { Rng } from '../games/rng';
 import { GroupCommit } from './group-commit';
@@ -297,25 +299,26 @@ export class Ledger {
   }
 
   /**
-   * Many plays with a fixed number of steps: read the accounts once (locked on PostgreSQL),
-   * settle each play in order against the running balances, then write every account, every
-   * event and every key. The account write is guarded by each account's sequence as read: if
-   * anything moved one meanwhile, the batch throws and each play is retried alone by `applyOne`.
+   * Many plays with a fixed number of steps: read the accounts once, with their seeds and nonces
+   * (locked on PostgreSQL), settle each play in order against the running balances and nonces,
+   * then write every account (balance, sequence and nonce in one row), every event and every key.
+   * A refused play or a repeated key takes no nonce, so the nonces written have no gap. The
+   * account write is guarded by each account's sequence as read: if anything moved one
+   * meanwhile, the batch throws and each play is retried alone by `applyOne`.
    */
   private *applyBatch(tx: LedgerStatements, requests: PlayRequest[]): Step<Applied[]> {
     const keys = new Map<string, UserKey>();
     for (const { userId, idempotency } of requests) if (idempotency) keys.set(keyOf(userId, idempotency.key), { userId, key: idempotency.key });
     const taken = new Set((yield* tx.takenKeys([...keys.values()])).map(({ userId, key }) => keyOf(userId, key)));
-    // Seeds before accounts: the lock order applyOne follows too. A user's plays take consecutive
-    // nonces; any taken and not used (refused plays, repeated keys) are given back below.
-    const playing = requests.filter((r) => {
-      const key = requestKey(r);
-      return !(key && taken.has(key));
-    });
-    const nonces = yield* tx.takeNonces(playing.reduce((counts, r) => counts.set(r.userId, (counts.get(r.userId) ?? 0) + 1), new Map<number, number>()));
-    const accounts = new Map<number, Account>();
-    for (const row of yield* tx.readAccounts([...new Set(requests.map((r) => r.userId))])) accounts.set(row.id, { ...row, readSeq: row.seq });
+    const accounts = new Map<number, Account & { seed: PlaySeed }>();
     const now = new Date();
+    for (const row of yield* tx.readAccounts([...new Set(requests.map((r) => r.userId))])) {
+      // No seeds committed yet (the user's first play): fresh ones, written with the account.
+      const fresh = row.seed ? undefined : freshSeeds(1)[0]!;
+      const seed = row.seed ?? { ...fresh!, nonce: 0 };
+      const newSeed = fresh && { ...fresh, createdAt: now.getTime() };
+      accounts.set(row.id, { id: row.id, balance: row.balance, seq: row.seq, blocked: row.blocked, readSeq: row.seq, nonce: seed.nonce, seed, newSeed });
+    }
     const results: (Applied | undefined)[] = [];
     /** Plays that settle, in batch order: rendered once their events' positions are taken. */
     const settling: { at: number; request: PlayRequest; drawn: ReturnType<typeof fairOutcome>; balance: number; seq: number }[] = [];
@@ -332,16 +335,17 @@ export class Ledger {
         results.push(refused(account?.blocked ? 'account_blocked' : 'insufficient_funds'));
         continue;
       }
-      const drawn = fairOutcome(request.game, request.input, betMinor, nonces.next(userId), this.rng);
+      const drawn = fairOutcome(request.game, request.input, betMinor, { ...account.seed, nonce: account.nonce }, this.rng);
+      account.nonce += 1;
       account.balance += drawn.payoutMinor - betMinor;
       account.seq += 1;
       if (flightKey) keysInBatch.add(flightKey);
       settling.push({ at: results.length, request, drawn, balance: account.balance, seq: account.seq });
       results.push(undefined);
     }
-    const moved = [...accounts.values()].filter((account) => account.seq !== account.readSeq);
+    // An account none of whose plays settled took no nonce: it is not written (nor its fresh seeds).
+    const moved: AccountWrite[] = [...accounts.values()].filter((account) => account.seq !== account.readSeq).map(({ seed: _, ...write }) => write);
     if ((yield* tx.writeAccounts(moved)) !== moved.length) throw new Error('an account changed while its batch was settled; retrying the plays one by one');
-    yield* tx.giveBack(nonces);
     // Positions last, right before the rows: the lock they take on PostgreSQL is held to the
     // commit, as briefly as can be. In batch order, so each user's ascend with their seq.
     const first = settling.length > 0 ? yield* tx.takePositions(settling.length) : 0;

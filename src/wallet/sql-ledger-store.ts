@@ -8,7 +8,7 @@ import type { Dialect } from '../storage';
 import { Params } from '../storage/params';
 import { giveBack, takeNonces, type NonceBook } from '../fairness/store';
 import { insertAudit, type AuditRow } from '../storage/audit';
-import { accountOf, LAST_EVENT_ID, storedKeyOf, type AccountRow, type AccountWrite, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
+import { accountOf, LAST_EVENT_ID, SEEDED_ACCOUNT_COLUMNS, seededAccountOf, storedKeyOf, type AccountRow, type AccountWrite, type SeededAccount, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
 
 /** Runs a step, awaiting each promise it yields. */
 async function drive<T>(step: Step<T>): Promise<T> {
@@ -84,31 +84,41 @@ class SqlStatements implements LedgerStatements {
     yield* awaited(giveBack(this.tx, this.dialect, book));
   }
 
-  *readAccounts(userIds: number[]): Step<AccountRow[]> {
+  *readAccounts(userIds: number[]): Step<SeededAccount[]> {
     const params = new Params(this.dialect);
     const ids = userIds.map((id) => params.add(id));
     // PostgreSQL: lock the rows in id order (SQLite has one writer and no FOR UPDATE).
     const lock = this.dialect === 'postgres' ? ' ORDER BY id FOR UPDATE' : '';
-    const rows = yield* awaited(this.tx.unsafe(`SELECT id, balance, event_seq, status FROM users WHERE id IN (${ids.join(', ')})${lock}`, params.values));
-    return rows.map((row: { id: number | string; balance: number | string; event_seq: number | string; status: string }) => accountOf(Number(row.id), row));
+    const rows = yield* awaited(this.tx.unsafe(`SELECT ${SEEDED_ACCOUNT_COLUMNS} FROM users WHERE id IN (${ids.join(', ')})${lock}`, params.values));
+    return rows.map((row: Parameters<typeof seededAccountOf>[1] & { id: number | string }) => seededAccountOf(Number(row.id), row));
   }
 
   *writeAccounts(rows: AccountWrite[]): Step<number> {
     if (rows.length === 0) return 0;
+    // A user's first seeds (rare): one statement each; seeds committed meanwhile fail the guard.
+    let seedsLost = 0;
+    for (const { id, newSeed } of rows) {
+      if (!newSeed) continue;
+      const seeded = yield* awaited(this.tx`
+        UPDATE users SET server_seed = ${newSeed.serverSeed}, server_seed_hash = ${newSeed.serverSeedHash}, client_seed = ${newSeed.clientSeed}, seed_created_at = ${newSeed.createdAt}
+        WHERE id = ${id} AND server_seed IS NULL`);
+      if (seeded.count === 0) seedsLost++;
+    }
     const params = new Params(this.dialect);
     const values = rows.map(
-      (row) => `(${params.add(row.id, 'BIGINT')}, ${params.add(row.balance, 'BIGINT')}, ${params.add(row.seq, 'BIGINT')}, ${params.add(row.readSeq, 'BIGINT')})`,
+      (row) =>
+        `(${params.add(row.id, 'BIGINT')}, ${params.add(row.balance, 'BIGINT')}, ${params.add(row.seq, 'BIGINT')}, ${params.add(row.readSeq, 'BIGINT')}, ${params.add(row.nonce, 'BIGINT')})`,
     );
     const updated = yield* awaited(
       this.tx.unsafe(
-        `UPDATE users SET balance = v.column2, event_seq = v.column3
+        `UPDATE users SET balance = v.column2, event_seq = v.column3, nonce = v.column5
          FROM (VALUES ${values.join(', ')}) AS v
          WHERE users.id = v.column1 AND users.event_seq = v.column4`,
         params.values,
       ),
     );
     // The affected-row count, not RETURNING: rows returned cost Bun.SQL a fetch and an extra query.
-    return updated.count;
+    return updated.count - seedsLost;
   }
 
   *takePositions(count: number): Step<number> {

@@ -11,9 +11,26 @@
  * is tried again after a short pause, off the thread.
  */
 import type { Database, Statement } from 'bun:sqlite';
-import { ADVANCE_NONCES_ONE, GIVE_BACK_ONE, nonceBook, nonceRows, TAKE_NONCES_ONE, type NonceBook, type SeedRow } from '../fairness/store';
+import { freshSeeds } from '../fairness/hmac-rng';
+import { ADVANCE_NONCES_ONE, GIVE_BACK_ONE, nonceBook, SEED_AND_TAKE_ONE, type NonceBook, type SeedRow } from '../fairness/store';
 import { INSERT_AUDIT, type AuditRow } from '../storage/audit';
-import { accountOf, LAST_EVENT_ID, storedKeyOf, type AccountRow, type AccountWrite, type EventRow, type KeyRow, type LedgerStatements, type LedgerStore, type Step, type StoredKey, type UserKey } from './ledger-store';
+import {
+  accountOf,
+  LAST_EVENT_ID,
+  SEEDED_ACCOUNT_COLUMNS,
+  seededAccountOf,
+  storedKeyOf,
+  type AccountRow,
+  type AccountWrite,
+  type EventRow,
+  type KeyRow,
+  type LedgerStatements,
+  type LedgerStore,
+  type SeededAccount,
+  type Step,
+  type StoredKey,
+  type UserKey,
+} from './ledger-store';
 
 /** How long a transaction keeps trying while the database is busy, as `busy_timeout` did. */
 export const BUSY_RETRY_MS = 5000;
@@ -38,12 +55,13 @@ class SqliteStatements implements LedgerStatements {
   private readonly complete: Statement;
   private readonly findOneKey: Statement<{ status: Num; response: string; request_hash: string }>;
   private readonly advanceNoncesOne: Statement<SeedRow>;
-  private readonly takeNoncesOne: Statement<SeedRow>;
+  private readonly seedAndTakeOne: Statement<SeedRow>;
   private readonly giveBackOne: Statement;
-  private readonly readOne: Statement<{ id: Num; balance: Num; event_seq: Num; status: string }>;
+  private readonly readOne: Statement<{ id: Num; balance: Num; event_seq: Num; status: string; server_seed: string | null; server_seed_hash: string | null; client_seed: string | null; nonce: Num }>;
   private readonly adjustOne: Statement<{ balance: Num }>;
   private readonly insertAuditOne: Statement<{ id: Num }>;
   private readonly writeOne: Statement;
+  private readonly writeSeed: Statement;
   private readonly insertEvent: Statement;
   private readonly lastPosition: Statement<{ seq: Num }>;
   private readonly insertKey: Statement;
@@ -58,12 +76,14 @@ class SqliteStatements implements LedgerStatements {
     this.complete = db.prepare('UPDATE idempotency_keys SET status = 200, response = ? WHERE user_id = ? AND key = ?');
     this.findOneKey = db.prepare('SELECT status, response, request_hash FROM idempotency_keys WHERE user_id = ? AND key = ?');
     this.advanceNoncesOne = db.prepare(ADVANCE_NONCES_ONE);
-    this.takeNoncesOne = db.prepare(TAKE_NONCES_ONE);
+    this.seedAndTakeOne = db.prepare(SEED_AND_TAKE_ONE);
     this.giveBackOne = db.prepare(GIVE_BACK_ONE);
-    this.readOne = db.prepare('SELECT id, balance, event_seq, status FROM users WHERE id = ?');
+    this.readOne = db.prepare(`SELECT ${SEEDED_ACCOUNT_COLUMNS} FROM users WHERE id = ?`);
     this.adjustOne = db.prepare('UPDATE users SET balance = balance + ?1 WHERE id = ?2 AND balance + ?1 >= 0 RETURNING balance');
     this.insertAuditOne = db.prepare(INSERT_AUDIT);
-    this.writeOne = db.prepare('UPDATE users SET balance = ?, event_seq = ? WHERE id = ? AND event_seq = ?');
+    // The balance, the sequence and the nonce in one row and one statement.
+    this.writeOne = db.prepare('UPDATE users SET balance = ?, event_seq = ?, nonce = ? WHERE id = ? AND event_seq = ?');
+    this.writeSeed = db.prepare('UPDATE users SET server_seed = ?, server_seed_hash = ?, client_seed = ?, seed_created_at = ? WHERE id = ? AND server_seed IS NULL');
     this.insertEvent = db.prepare('INSERT INTO events (id, user_id, seq, game_type, bet, payout, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.lastPosition = db.prepare(LAST_EVENT_ID);
     this.insertKey = db.prepare('INSERT INTO idempotency_keys (user_id, key, request_hash, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)');
@@ -103,10 +123,16 @@ class SqliteStatements implements LedgerStatements {
   }
 
   *takeNonces(counts: Map<number, number>): Step<NonceBook> {
-    // One UPDATE per user; the upsert, with fresh seeds made for it, only for a user with no row yet.
-    const rows = [...counts].sort(([a], [b]) => a - b).map(
-      ([userId, count]) => this.advanceNoncesOne.get(count, userId) ?? this.takeNoncesOne.get(...nonceRows(new Map([[userId, count]]))[0]!)!,
-    );
+    // One UPDATE per user; fresh seeds are made only for a user with none yet.
+    const rows: SeedRow[] = [];
+    for (const [userId, count] of [...counts].sort(([a], [b]) => a - b)) {
+      let row = this.advanceNoncesOne.get(count, userId);
+      if (!row) {
+        const fresh = freshSeeds(1)[0]!;
+        row = this.seedAndTakeOne.get(count, userId, fresh.serverSeed, fresh.serverSeedHash, fresh.clientSeed, Date.now());
+      }
+      if (row) rows.push(row);
+    }
     return nonceBook(rows, counts);
   }
 
@@ -114,18 +140,23 @@ class SqliteStatements implements LedgerStatements {
     for (const [userId, count] of book.unused()) this.giveBackOne.run(count, userId);
   }
 
-  *readAccounts(userIds: number[]): Step<AccountRow[]> {
-    const rows: AccountRow[] = [];
+  *readAccounts(userIds: number[]): Step<SeededAccount[]> {
+    const rows: SeededAccount[] = [];
     for (const id of userIds) {
       const row = this.readOne.get(id);
-      if (row) rows.push(accountOf(id, row));
+      if (row) rows.push(seededAccountOf(id, row));
     }
     return rows;
   }
 
   *writeAccounts(rows: AccountWrite[]): Step<number> {
     let written = 0;
-    for (const row of rows) written += this.writeOne.run(row.balance, row.seq, row.id, row.readSeq).changes;
+    for (const row of rows) {
+      const { newSeed } = row;
+      // Seeds committed meanwhile by someone else: the plays drew from others, so the guard fails.
+      if (newSeed && this.writeSeed.run(newSeed.serverSeed, newSeed.serverSeedHash, newSeed.clientSeed, newSeed.createdAt, row.id).changes === 0) continue;
+      written += this.writeOne.run(row.balance, row.seq, row.nonce, row.id, row.readSeq).changes;
+    }
     return written;
   }
 
