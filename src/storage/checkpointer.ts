@@ -32,7 +32,9 @@ export async function startCheckpointer(sql: SQL, url: string, intervalMs = CHEC
   (worker as Worker & { unref(): void }).unref();
   worker.postMessage({ type: 'start', url, intervalMs } satisfies CheckpointRequest);
   return {
-    onReport: (listener) => void listeners.push(listener),
+    onReport: (listener) => {
+      listeners.push(listener);
+    },
     async stop() {
       const done = new Promise<void>((resolve) => (stopped = resolve));
       worker.postMessage({ type: 'stop' } satisfies CheckpointRequest);

@@ -5,7 +5,7 @@
  * with the actions (each asking for a reason), the audit log, and the cluster panel. Everything
  * from the server goes in through textContent, never as HTML.
  */
-import { $, element } from './dom.js';
+import { $, element, owned } from './dom.js';
 import { formatDateTime, formatMoney, GAMES, periodStart, toCents } from './model.js';
 
 const TOTALS_EVERY_MS = 10_000;
@@ -90,18 +90,18 @@ export class BackOffice {
     if (this.soon) return;
     this.soon = setTimeout(() => {
       this.soon = undefined;
-      void this.refreshTotals();
+      owned(this.refreshTotals(), 'refreshTotals');
     }, TOTALS_SOON_MS);
   }
 
   start() {
-    void this.refreshTotals();
-    void this.refreshCluster();
-    void this.reloadAudit();
+    owned(this.refreshTotals(), 'refreshTotals');
+    owned(this.refreshCluster(), 'refreshCluster');
+    owned(this.reloadAudit(), 'reloadAudit');
     this.timers.push(
-      setInterval(() => void this.refreshTotals(), TOTALS_EVERY_MS),
-      setInterval(() => void this.refreshCluster(), CLUSTER_EVERY_MS),
-      setInterval(() => void this.reloadAudit(), AUDIT_EVERY_MS),
+      setInterval(() => owned(this.refreshTotals(), 'refreshTotals'), TOTALS_EVERY_MS),
+      setInterval(() => owned(this.refreshCluster(), 'refreshCluster'), CLUSTER_EVERY_MS),
+      setInterval(() => owned(this.reloadAudit(), 'reloadAudit'), AUDIT_EVERY_MS),
     );
   }
 
@@ -121,12 +121,12 @@ export class BackOffice {
     const { view } = this;
     view.period.addEventListener('change', () => {
       view.since.hidden = view.period.value !== 'since';
-      void this.refreshTotals();
+      owned(this.refreshTotals(), 'refreshTotals');
     });
-    view.since.addEventListener('change', () => void this.refreshTotals());
+    view.since.addEventListener('change', () => owned(this.refreshTotals(), 'refreshTotals'));
     view.search.addEventListener('submit', (event) => {
       event.preventDefault();
-      void this.search(String(new FormData(view.search).get('q') ?? '').trim());
+      owned(this.search(String(new FormData(view.search).get('q') ?? '').trim()), 'search');
     });
     view.actions.addEventListener('click', (event) => {
       const button = /** @type {HTMLElement} */ (event.target).closest('button[data-action]');
@@ -135,9 +135,9 @@ export class BackOffice {
     $('#action-cancel').addEventListener('click', () => this.closeAction());
     view.actionForm.addEventListener('submit', (event) => {
       event.preventDefault();
-      void this.applyAction();
+      owned(this.applyAction(), 'the action');
     });
-    view.auditMore.addEventListener('click', () => void this.loadAudit(this.auditBefore));
+    view.auditMore.addEventListener('click', () => owned(this.loadAudit(this.auditBefore), 'the audit log'));
   }
 
   async refreshTotals() {
@@ -184,7 +184,7 @@ export class BackOffice {
               const button = element('button', 'link', `${user.username} (#${user.id})`);
               /** @type {HTMLButtonElement} */ (button).type = 'button';
               button.dataset.userId = String(user.id);
-              button.addEventListener('click', () => void this.openProfile(user.id));
+              button.addEventListener('click', () => owned(this.openProfile(user.id), 'the profile'));
               item.append(button, element('span', `status ${user.status}`, user.status === 'blocked' ? 'blocked' : ''));
               return item;
             })),

@@ -11,3 +11,12 @@ export function element(tag, className, text) {
   node.textContent = text;
   return node;
 }
+
+/**
+ * Runs an async step started from a timer or an event, with an owner for what it does not catch
+ * itself (a drawing error after the fetch): reported on the console, never an unhandled rejection.
+ * @param {Promise<unknown>} promise @param {string} what
+ */
+export function owned(promise, what) {
+  promise.catch((error) => console.error(`monitor: ${what} failed`, error));
+}

@@ -1,4 +1,5 @@
 // @ts-check
+import { owned } from './dom.js';
 /**
  * Usernames by user id, fetched in batches from GET /api/admin/users?ids=… and kept for the
  * page's life. Ids asked for in one turn go in one request (at most 100 ids each, the
@@ -34,7 +35,7 @@ export class Names {
     this.wanted.add(id);
     if (this.isQueued) return;
     this.isQueued = true;
-    queueMicrotask(() => void this.fetchWanted());
+    queueMicrotask(() => owned(this.fetchWanted(), 'fetching names'));
   }
 
   async fetchWanted() {

@@ -6,6 +6,7 @@
  * where retrying would only repeat the fault. After 4006 (too far behind to replay) the next
  * connection starts afresh, without `since`.
  */
+import { owned } from './dom.js';
 import { backoffMs } from './model.js';
 
 const PROTOCOL = 'games.v1';
@@ -47,7 +48,7 @@ export class MonitorStream {
   start() {
     this.isStopped = false;
     this.attempt = 0;
-    void this.connect();
+    owned(this.connect(), 'connecting');
   }
 
   stop() {
@@ -63,7 +64,7 @@ export class MonitorStream {
     clearTimeout(this.retryTimer);
     this.ws?.close(1000, 'reconnecting');
     this.ws = undefined;
-    void this.connect();
+    owned(this.connect(), 'connecting');
   }
 
   /** Sends a message when the socket is open; returns whether it was sent. @param {unknown} message */
@@ -138,7 +139,7 @@ export class MonitorStream {
     this.attempt += 1;
     this.hooks.onStatus({ state: 'reconnecting', detail: `disconnected: ${reason}; reconnecting in ${(delay / 1000).toFixed(1)} s` });
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.connect(), delay);
+    this.retryTimer = setTimeout(() => owned(this.connect(), 'connecting'), delay);
   }
 }
 
