@@ -8,15 +8,13 @@
 import { describe, expect, it } from 'bun:test';
 import Redis from 'ioredis';
 import { useCluster } from '../support/cluster';
+import { total } from '../support/prometheus';
 import { openMonitor, openUserSocket } from '../support/socket';
 
 const suite = useCluster(2);
 const { sockets } = suite;
 
-async function droppedFrames(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return [...text.matchAll(/^games_broker_frames_dropped_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
-}
+const droppedFrames = (url: string) => total(url, 'games_broker_frames_dropped_total');
 
 /** The frame layouts an attacker would try: the previous release's plain frame, and the current one with a made-up MAC; on the topic's channel. */
 const forgeries = (topic: string, message: string): [channel: string, frame: string][] => [

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import Redis from 'ioredis';
 import { eventually, useCluster } from '../support/cluster';
+import { total } from '../support/prometheus';
 import { GAME_NAMES } from '../support/client';
 import { openMonitor, openUserSocket, type TestSocket } from '../support/socket';
 
@@ -36,10 +37,7 @@ function random(seed: number): () => number {
   };
 }
 
-async function droppedFrames(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return [...text.matchAll(/^games_broker_frames_dropped_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
-}
+const droppedFrames = (url: string) => total(url, 'games_broker_frames_dropped_total');
 
 /** The instance id a frame names as its origin (its second line). */
 const originOf = (frame: string) => frame.split('\n')[1] ?? '';

@@ -6,16 +6,13 @@
  */
 import { describe, expect, it } from 'bun:test';
 import { eventually, useCluster } from '../support/cluster';
+import { total } from '../support/prometheus';
 import { openMonitor, openUserSocket } from '../support/socket';
 
 const suite = useCluster(2);
 
-async function received(url: string): Promise<{ user: number; presence: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const counts = { user: 0, presence: 0 };
-  for (const match of text.matchAll(/^games_broker_messages_received_total\{kind="(user|presence)"\} (\d+)/gm)) counts[match[1] as 'user' | 'presence'] = Number(match[2]);
-  return counts;
-}
+/** Broker messages of user topics this instance took (games_broker_messages_received_total{kind="user"}). */
+const received = async (url: string) => ({ user: await total(url, 'games_broker_messages_received_total', { kind: 'user' }) });
 
 describe('an instance takes only what its sockets need', () => {
   it('the plays of users with a socket here, every play only while a monitor is here', async () => {

@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, it } from 'bun:test';
 import Redis from 'ioredis';
 import { api } from '../support/client';
+import { total } from '../support/prometheus';
 import { eventually, useCluster, type Instance } from '../support/cluster';
 import { postgresCluster } from '../support/postgres';
 import { freePort } from '../support/ports';
@@ -17,10 +18,7 @@ afterAll(async () => (await postgresCluster()).start());
 
 const isRunning = (instance: Instance) => instance.proc.exitCode === null && instance.proc.signalCode === null;
 
-async function droppedFrames(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return [...text.matchAll(/^games_broker_frames_dropped_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
-}
+const droppedFrames = (url: string) => total(url, 'games_broker_frames_dropped_total');
 
 describe('an instance under ordinary faults', () => {
   it('closes a resume it cannot read with 1013 while PostgreSQL is down, stays up, and resumes once it is back', async () => {

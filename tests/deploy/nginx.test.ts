@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'bun:test';
 import { GameStream, MonitorStream } from '../../client';
 import { auditLedger } from '../support/ledger-audit';
+import { total } from '../support/prometheus';
 import { api, GAME_NAMES } from '../support/client';
 import { eventually, useCluster } from '../support/cluster';
 import { startNginx } from '../support/nginx';
@@ -16,8 +17,7 @@ const PLAYERS = 4;
 const suite = useCluster(2, { TRUSTED_PROXIES: '127.0.0.1' });
 const portOf = (url: string) => Number(new URL(url).port);
 const fast = { baseMs: 50, maxMs: 400 };
-const playsServed = async (url: string) =>
-  [...(await (await fetch(`${url}/metrics`)).text()).matchAll(/^games_plays_total\{[^}]*\} (\d+)/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
+const playsServed = (url: string) => total(url, 'games_plays_total');
 
 describe('nginx in front of two instances', () => {
   it('carries plays and both streams, and a rolling restart loses nothing', async () => {

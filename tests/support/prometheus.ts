@@ -86,3 +86,8 @@ export async function scrape(baseUrl: string, token?: string): Promise<Scrape> {
   if (!type.startsWith('text/plain; version=0.0.4')) throw new Error(`/metrics content type: ${type}`);
   return parsePrometheus(await response.text());
 }
+
+/** The sum of every sample named `name` whose labels include `labels`, on a fresh scrape (0 when there is none). */
+export async function total(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  return (await scrape(baseUrl)).find(name, labels).reduce((sum, sample) => sum + sample.value, 0);
+}
