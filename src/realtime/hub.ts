@@ -230,12 +230,6 @@ export class Hub {
     this.publish(userTopic(userId), `${gameEvent}\n${balanceUpdate}`);
   }
 
-  /** One serialized game_event: the same string goes to the user's topic and to the monitors. */
-  publishGameEvent(gameEvent: string): void {
-    const head = gameEventHead(gameEvent);
-    if (head) this.publish(userTopic(head.userId), gameEvent);
-  }
-
   publishToUser(userId: number, message: string): void {
     this.publish(userTopic(userId), message);
   }

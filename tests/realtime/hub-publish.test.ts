@@ -28,7 +28,7 @@ describe('a publish the broker rejects', () => {
       await waitUntil(() => remote.length === 1, 'the first message to cross');
       network.outage();
       here.publishToUser(1, 'not shared');
-      here.publishGameEvent(gameEvent(1, 1));
+      here.publishToUser(1, gameEvent(1, 1));
       expect(local.slice(0, 2)).toEqual(['user:1 kept', 'user:1 not shared']);
       expect(local.filter((line) => line.startsWith('user:1 {"type":"game_event"')).length).toBe(1);
       await waitUntil(() => failures.length === 2, 'both rejections to be reported');
