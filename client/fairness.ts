@@ -8,9 +8,11 @@
  *
  * prints the play's `result` (payout and fairness included).
  */
+import type { GameType } from './protocol/games';
 
 export type VerifyInput = {
-  game_type: 'slot' | 'rps' | 'gacha' | 'crash';
+  /** Every game of the wire contract: one without a mapping below does not compile. */
+  game_type: GameType;
   server_seed: string;
   client_seed: string;
   nonce: number;

@@ -10,7 +10,7 @@ import { GameEvent } from './messages';
 export const StatsQuery = t.Object({
   from: t.Optional(t.String({ maxLength: 40, description: 'ISO 8601 date or date-time with a zone (2025-08-16, 2025-08-16T12:00:00Z): plays at or after it; default all time' })),
   to: t.Optional(t.String({ maxLength: 40, description: 'ISO 8601 date or date-time with a zone: plays before it; default now and after' })),
-  game_type: t.Optional(t.String({ maxLength: 16, description: 'only this game: slot, rps, gacha or crash' })),
+  game_type: t.Optional(t.String({ maxLength: 16, description: 'only this game: one of the game types GET /api/games lists' })),
 });
 export type StatsQuery = typeof StatsQuery.static;
 

@@ -11,13 +11,6 @@ import { Type as t } from '@sinclair/typebox';
  */
 export const Bet = t.Number({ description: 'amount staked, at most two decimals' });
 
-/** The games the server offers, by type: the one list the wire schemas and the catalogue share. */
-export const GameType = t.Union([t.Literal('slot'), t.Literal('rps'), t.Literal('gacha'), t.Literal('crash')]);
-export type GameType = typeof GameType.static;
-
-/** The route of each game below /api/games. */
-export const GAME_PATHS = { slot: 'slot/spin', rps: 'rps/play', gacha: 'gacha/pull', crash: 'crash/bet' } as const satisfies Record<GameType, string>;
-
 export const SlotBody = t.Object({ bet: Bet }, { additionalProperties: false });
 export type SlotBody = typeof SlotBody.static;
 
@@ -34,6 +27,36 @@ export const MIN_CASHOUT = 1.01;
 export const MAX_CASHOUT = 1000;
 export const CrashBody = t.Object({ bet: Bet, cashout: t.Number({ minimum: MIN_CASHOUT, maximum: MAX_CASHOUT }) }, { additionalProperties: false });
 export type CrashBody = typeof CrashBody.static;
+
+/** Fields every play's result carries; each game adds its own. */
+const ResultBase = { payout: t.Number(), multiplier: t.Number() };
+/** A newer server may add fields to a result: a client keeps what it knows. */
+const open = { additionalProperties: true } as const;
+
+/**
+ * The games on the wire, by type: the route of each below /api/games, what a play takes (its
+ * body) and the fields its result has. The one list of the client (its types, the wire
+ * schemas' `game_type`); the server's catalogue (src/games/catalogue.ts) must name the same
+ * games, which the compiler checks there. A new game adds its entry here, its method in
+ * rest.ts and its mapping in fairness.ts.
+ */
+export const GAMES = {
+  slot: { path: 'slot/spin', body: SlotBody, result: t.Object({ ...ResultBase, reels: t.Array(t.String()) }, open) },
+  rps: {
+    path: 'rps/play',
+    body: RpsBody,
+    result: t.Object({ ...ResultBase, choice: t.String(), house_choice: t.String(), outcome: t.Union([t.Literal('win'), t.Literal('draw'), t.Literal('lose')]) }, open),
+  },
+  gacha: { path: 'gacha/pull', body: GachaBody, result: t.Object({ ...ResultBase, rarity: t.String(), item: t.String() }, open) },
+  crash: { path: 'crash/bet', body: CrashBody, result: t.Object({ ...ResultBase, cashout: t.Number(), crash_point: t.Number(), won: t.Boolean() }, open) },
+} as const;
+
+export type GameType = keyof typeof GAMES;
+/** The game types as a schema (`anyOf` of their literals), from GAMES. */
+export const GameType = t.Unsafe<GameType>(t.Union(Object.keys(GAMES).map((game) => t.Literal(game))));
+
+/** The route of each game below /api/games. */
+export const GAME_PATHS = Object.fromEntries(Object.entries(GAMES).map(([game, { path }]) => [game, path])) as { [G in GameType]: (typeof GAMES)[G]['path'] };
 
 /** What a play answers: the balance after it is the old one minus `bet` plus `result.payout`. */
 export const PlayResponse = t.Object({

@@ -6,6 +6,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { CloseCode, WsErrorCode } from '../../client/protocol/close-codes';
 import { ClientMessage, ServerMessage } from '../../client/protocol/messages';
+import { GAME_TYPES } from '../games/catalogue';
 
 type Stream = 'user' | 'monitor';
 
@@ -87,7 +88,7 @@ const CHANNELS: Record<Stream, { address: string; title: string; description: st
       "monitor_snapshot, then every user's game_event and presence; game_events in cursor order, the same on every instance (each user's in that user's order). With since, the snapshot's recent_events are every event after that cursor (up to RESUME_MAX_EVENTS; past it, or for an unknown cursor, close 4006), then live ones, none missing or repeated. The query fields (or a subscribe message) narrow it.",
     query: {
       since: { type: 'string', description: "a game_event's cursor already seen: the snapshot replays every event after it" },
-      games: { type: 'string', description: 'comma-separated game types: slot, rps, gacha, crash' },
+      games: { type: 'string', description: `comma-separated game types: ${GAME_TYPES.join(', ')}` },
       user_id: { type: 'integer', description: "only this user's events" },
       min_bet: { type: 'number', description: 'only bets of at least this' },
       min_multiplier: { type: 'number', description: 'only plays paying at least this multiple of the bet' },

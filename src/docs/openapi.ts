@@ -9,7 +9,7 @@ import { openapi } from '@elysiajs/openapi';
 import { Type as t, type TObject, type TSchema } from '@sinclair/typebox';
 import { AdjustBody, AdjustResponse, AuditPage, AuditQuery, ClusterState, DisconnectResponse, Profile, ReasonBody, StatsQuery, StatsResponse, UserResponse, UsersQuery, UsersResponse } from '../../client/protocol/admin';
 import { Credentials, LoginBody, RefreshBody, TokenResponse, User } from '../../client/protocol/auth';
-import { games } from '../games/catalogue';
+import { GAME_TYPES, games } from '../games/catalogue';
 import { GamesResponse, PlayResponse } from '../../client/protocol/games';
 import { AdminEventsPage, AdminEventsQuery, HistoryPage, HistoryQuery } from '../history/model';
 import type { ServedRoute } from '../http/methods';
@@ -126,7 +126,7 @@ export const operations: Record<string, OperationDoc> = {
   'GET /api/games/ws': websocket('the user', [{ name: 'since', in: 'query', description: 'an event_id: replay the newer events first', schema: t.String() }]),
   'GET /api/games/ws/monitor': websocket('admins', [
     { name: 'since', in: 'query', description: "a game_event's cursor: the snapshot replays every event after it (400 invalid_cursor when it is not one; closed 4006 past RESUME_MAX_EVENTS)", schema: t.String() },
-    { name: 'games', in: 'query', description: 'comma-separated game types to keep', schema: t.String() },
+    { name: 'games', in: 'query', description: `comma-separated game types to keep: ${GAME_TYPES.join(', ')}`, schema: t.String() },
     { name: 'user_id', in: 'query', description: "only this user's events", schema: t.Integer() },
     { name: 'min_bet', in: 'query', description: 'only bets of at least this', schema: t.Number() },
     { name: 'min_multiplier', in: 'query', description: 'only plays paying at least this multiple of the bet', schema: t.Number() },

@@ -16,7 +16,7 @@ export function crashPointHundredths(u: number): number {
   return Math.floor(99 / (1 - u));
 }
 
-export const crash: Game<CrashBody> = {
+export const crash: Game<CrashBody, 'crash'> = {
   type: 'crash',
   path: GAME_PATHS.crash,
   body: CrashBody,

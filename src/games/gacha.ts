@@ -16,7 +16,7 @@ export const RARITIES = [
   { rarity: 'legendary', perMille: 10, multiplier: 1500, items: ['dragon crown'] },
 ] as const;
 
-export const gacha: Game<GachaBody> = {
+export const gacha: Game<GachaBody, 'gacha'> = {
   type: 'gacha',
   path: GAME_PATHS.gacha,
   body: GachaBody,

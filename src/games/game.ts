@@ -1,8 +1,8 @@
 import type { TObject } from '@sinclair/typebox';
-import type { GameType } from '../../client/protocol/games';
+import type { GameType } from './catalogue';
 import type { Rng } from './rng';
 
-export type { GameType } from '../../client/protocol/games';
+export type { GameType } from './catalogue';
 
 /** What a game decides: the result shown to the player and the payout in minor units. */
 export type Outcome = {
@@ -14,8 +14,9 @@ export type Outcome = {
  * A game is a pure function of the player's input and an RNG. It knows nothing of balances,
  * storage or sockets; the ledger charges and credits around it.
  */
-export interface Game<Input extends Record<string, unknown> = Record<string, unknown>> {
-  type: GameType;
+export interface Game<Input extends Record<string, unknown> = Record<string, unknown>, Type extends string = GameType> {
+  /** The game's name on the wire (`game_type`); the catalogue's games make GameType. */
+  type: Type;
   /** Route below /api/games, e.g. "slot/spin". */
   path: string;
   /** The request body's schema: `bet` plus the game's own fields. */

@@ -18,7 +18,7 @@ export function rpsOutcome(choice: Choice, house: Choice): 'win' | 'draw' | 'los
 
 const MULTIPLIER = { win: WIN_HUNDREDTHS, draw: 100, lose: 0 } as const;
 
-export const rps: Game<RpsBody> = {
+export const rps: Game<RpsBody, 'rps'> = {
   type: 'rps',
   path: GAME_PATHS.rps,
   body: RpsBody,

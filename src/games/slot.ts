@@ -29,7 +29,7 @@ export function slotMultiplier(reels: readonly string[]): number {
 }
 
 
-export const slot: Game<SlotBody> = {
+export const slot: Game<SlotBody, 'slot'> = {
   type: 'slot',
   path: GAME_PATHS.slot,
   body: SlotBody,

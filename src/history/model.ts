@@ -1,5 +1,6 @@
 import { Type as t } from '@sinclair/typebox';
 import { GameEvent } from '../../client/protocol/messages';
+import { GAME_TYPES } from '../games/catalogue';
 
 /**
  * Query strings arrive as text; they are read by `HistoryService` so that each bad value gets
@@ -14,7 +15,7 @@ export type HistoryQuery = typeof HistoryQuery.static;
 
 export const AdminEventsQuery = t.Object({
   user_id: t.Optional(t.String({ description: "only this user's events" })),
-  game_type: t.Optional(t.String({ description: 'only this game: slot, rps, gacha or crash' })),
+  game_type: t.Optional(t.String({ description: `only this game: one of ${GAME_TYPES.join(', ')}` })),
   before: t.Optional(t.String({ description: 'a cursor (the global row id) from next_before: events stored before it' })),
   limit: t.Optional(t.String({ description: 'page size, 1 to 100 (default 50)' })),
 }, { additionalProperties: true });

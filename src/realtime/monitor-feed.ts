@@ -5,8 +5,8 @@
  * handful), so each event is checked against each of them once, not once per monitor.
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { GameType } from '../../client/protocol/games';
 import { MonitorFilter, type GameEvent } from '../../client/protocol/messages';
+import { GAME_TYPES } from '../games/catalogue';
 
 export const MONITOR_TOPIC = 'monitor';
 /** Presence for monitors with a filter (unfiltered ones get it on MONITOR_TOPIC). */
@@ -27,10 +27,9 @@ export function filterFromQuery(query: Record<string, string | undefined>): Moni
   return checkFilter(filter);
 }
 
-const GAME_TYPES = GameType.anyOf.map((member) => member.const).join(', ');
 /** Each filter field's rule in words: a refusal names the field that failed, not a schema path. */
 const FILTER_RULES: Record<string, string> = {
-  games: `games must be a comma-separated list of at most 8 of ${GAME_TYPES}`,
+  games: `games must be a comma-separated list of at most 8 of ${GAME_TYPES.join(', ')}`,
   user_id: 'user_id must be a positive integer',
   min_bet: `min_bet must be a number from 0 to ${MonitorFilter.properties.min_bet.maximum}`,
   min_multiplier: `min_multiplier must be a number from 0 to ${MonitorFilter.properties.min_multiplier.maximum}`,
