@@ -4,7 +4,7 @@
  * origin's own files: no inline script, no style attribute, nothing from elsewhere.
  */
 import { Elysia } from 'elysia';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorResponse } from '../http/errors';
 
@@ -17,8 +17,11 @@ const CONTENT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** The page's assets by name: only these are served, so no path from a URL reaches the disk. */
-const ASSETS = ['main.js', 'model.js', 'session.js', 'stream.js', 'names.js', 'chart.js', 'backoffice.js', 'dom.js', 'monitor.css', 'favicon.svg'] as const;
+/**
+ * The page's assets by name: the files of ./page (but the page itself), read at start-up; only
+ * these are served, so no path from a URL reaches the disk.
+ */
+const ASSETS = readdirSync(PAGE_DIR).filter((name) => name !== 'monitor.html' && name.slice(name.lastIndexOf('.')) in CONTENT_TYPES);
 
 /**
  * `connect-src 'self'` covers the page's own ws:/wss: origin in current browsers (CSP Level 3).

@@ -283,8 +283,8 @@ describe('the monitor page', () => {
     expect(seen.low).toEqual([250, 500, 1000, 2000, 4000, 7500, 7500, 7500, 7500]);
     expect(seen.high).toEqual([500, 1000, 2000, 4000, 8000, 15000, 15000, 15000, 15000]);
     expect(seen.none).toBe('');
-    // None ticked shows nothing in the page, but asks the server for everything, not for [].
-    expect(seen.noGames).toEqual(['', { type: 'subscribe', games: ['slot', 'rps', 'gacha', 'crash'] }]);
+    // None ticked shows nothing in the page, but asks the server for everything (games left out), not for [].
+    expect(seen.noGames).toEqual(['', { type: 'subscribe' }]);
     expect(seen.narrowed).toBe('?games=slot%2Ccrash&user_id=7&min_bet=5&min_multiplier=2');
     expect(seen.subscribe).toEqual({ type: 'subscribe', games: ['slot'], min_bet: 5 });
     expect(consoleErrors).toEqual([]);

@@ -3,27 +3,24 @@
  * Wires the monitor page: login form → session → socket → store → drawing. Everything drawn from
  * server data goes in through textContent, never as HTML.
  */
+import { BigWins } from './alerts.js';
 import { BackOffice } from './backoffice.js';
 import { drawRate } from './chart.js';
 import { $, element } from './dom.js';
-import {
-  allEvents, clockSkew, describeOutcome, EventStore, filterQuery, formatDateTime, formatMoney, GAMES, isBigWin,
-  measuredRtp, playsPerSecond, revenueCents, subscribeMessage, toCents, totals,
-} from './model.js';
+import { Feed } from './feed.js';
+import { GameFilter } from './games.js';
+import { allEvents, clockSkew, EventStore, filterQuery, playsPerSecond, subscribeMessage, totals } from './model.js';
 import { Names } from './names.js';
 import { NotAdminError, Session, SessionEndedError } from './session.js';
 import { MonitorStream } from './stream.js';
+import { sumOf, totalsRows } from './tables.js';
 
-/** Events held for the counters and the feed; the feed shows the newest FEED_ROWS of them. */
+/** Events held for the counters and the feed; the feed shows the newest of them. */
 const HELD_EVENTS = 5_000;
-const FEED_ROWS = 200;
 const CHART_SECONDS = 60;
 /** A filter being typed is sent once it settles: every message counts against the socket's budget. */
 const SUBSCRIBE_DELAY_MS = 300;
 const RENDER_INTERVAL_MS = 200;
-const ALERTS_SHOWN = 5;
-/** The big-win rule the operator set, kept in this browser (it is no secret). */
-const ALERT_RULE_KEY = 'monitor.alert_rule';
 
 
 const view = {
@@ -41,10 +38,6 @@ const view = {
   rate: /** @type {HTMLCanvasElement} */ ($('#rate')),
   connected: $('#connected'),
   connectedCount: $('#connected-count'),
-  feed: $('#feed'),
-  feedCount: $('#feed-count'),
-  alertRule: /** @type {HTMLFormElement} */ ($('#alert-rule')),
-  alerts: $('#alerts'),
 };
 
 const store = new EventStore(HELD_EVENTS);
@@ -54,8 +47,6 @@ let filter = allEvents();
 let hasHadSnapshot = false;
 /** The newest cursor the page holds: a reconnect resumes after it (`since`). @type {number | undefined} */
 let newestCursor;
-/** @type {import('./model.js').BigWinRule} */
-let alertRule = readAlertRule();
 
 const session = new Session({
   onToken: (token) => stream.send({ type: 'refresh', token }),
@@ -64,12 +55,16 @@ const session = new Session({
 const names = new Names({
   getJson: (path) => session.getJson(path),
   onChange: () => {
-    feedRows = new WeakMap();
+    feed.namesChanged();
     backOffice.namesChanged();
-    renderAlerts();
+    bigWins.render();
     scheduleRender();
   },
 });
+const bigWins = new BigWins({ names });
+const feed = new Feed({ names, isBig: (event) => bigWins.isBig(event) });
+// Loaded, all are ticked: the filter is still every game, only the tables gain their rows.
+const games = new GameFilter({ fieldset: $('#game-filter'), onLoaded: () => scheduleRender() });
 const backOffice = new BackOffice({ session, names });
 const stream = new MonitorStream({
   path: () => {
@@ -119,7 +114,7 @@ function receive(message) {
     }
     case 'game_event':
       if (store.add(message, Date.now(), true)) {
-        if (isBigWin(message, alertRule)) showAlert(message);
+        bigWins.arrived(message);
         backOffice.played();
       }
       noteCursor(message);
@@ -141,68 +136,6 @@ function receive(message) {
 function noteCursor(event) {
   const cursor = Number(event.cursor);
   if (event.cursor !== undefined && Number.isSafeInteger(cursor) && (newestCursor === undefined || cursor > newestCursor)) newestCursor = cursor;
-}
-
-/** @returns {import('./model.js').BigWinRule} */
-function readAlertRule() {
-  try {
-    const stored = JSON.parse(localStorage.getItem(ALERT_RULE_KEY) ?? '{}');
-    const rule = { minMultiplier: positive(stored.minMultiplier), minPayout: positive(stored.minPayout) };
-    const form = /** @type {HTMLFormElement} */ ($('#alert-rule'));
-    /** @type {HTMLInputElement} */ (form.elements.namedItem('min_multiplier')).value = rule.minMultiplier === undefined ? '' : String(rule.minMultiplier);
-    /** @type {HTMLInputElement} */ (form.elements.namedItem('min_payout')).value = rule.minPayout === undefined ? '' : String(rule.minPayout);
-    return rule;
-  } catch {
-    return {};
-  }
-}
-
-/** A positive finite number, or undefined (the rule's part is off). @param {unknown} value */
-function positive(value) {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
-}
-
-function changeAlertRule() {
-  const field = (/** @type {string} */ name) => {
-    const input = /** @type {HTMLInputElement} */ (view.alertRule.elements.namedItem(name));
-    return positive(input.value.trim() === '' ? Number.NaN : Number(input.value));
-  };
-  alertRule = { minMultiplier: field('min_multiplier'), minPayout: field('min_payout') };
-  localStorage.setItem(ALERT_RULE_KEY, JSON.stringify(alertRule));
-}
-
-/** The big wins shown, newest first. @type {import('./model.js').GameEvent[]} */
-let alerted = [];
-
-/** A big win, newest on top, until dismissed; the oldest go past ALERTS_SHOWN. @param {import('./model.js').GameEvent} event */
-function showAlert(event) {
-  alerted = [event, ...alerted].slice(0, ALERTS_SHOWN);
-  renderAlerts();
-}
-
-function renderAlerts() {
-  view.alerts.replaceChildren(...alerted.map((event) => alertItem(event)));
-}
-
-/** @param {import('./model.js').GameEvent} event */
-function alertItem(event) {
-  const payout = event.result.payout;
-  const item = document.createElement('li');
-  item.dataset.eventId = event.event_id;
-  item.append(
-    element('time', 'time', formatDateTime(event.ts)),
-    element('strong', 'user', names.name(event.user_id)),
-    element('span', 'game', event.game_type),
-    element('span', 'payout', `won ${formatMoney(toCents(payout))} on ${formatMoney(toCents(event.bet))} (${(payout / event.bet).toFixed(2)}×)`),
-  );
-  const dismiss = element('button', 'dismiss', 'Dismiss');
-  /** @type {HTMLButtonElement} */ (dismiss).type = 'button';
-  dismiss.addEventListener('click', () => {
-    alerted = alerted.filter((shown) => shown !== event);
-    renderAlerts();
-  });
-  item.append(dismiss);
-  return item;
 }
 
 let isRenderQueued = false;
@@ -229,7 +162,7 @@ function render() {
   const startedAt = performance.now();
   const shown = store.matching(filter);
   renderStats(shown);
-  renderFeed(shown);
+  feed.render(shown);
   renderConnected();
   renderUserOptions();
   drawChart(shown);
@@ -242,84 +175,11 @@ function drawChart(shown) {
   drawRate(view.rate, playsPerSecond(shown, now, CHART_SECONDS, clockSkew(shown)), now);
 }
 
-/** @param {import('./model.js').Entry[]} shown */
+/** One row a game of the server's list (and any other game among the events), then all. @param {import('./model.js').Entry[]} shown */
 function renderStats(shown) {
   const { byGame, all } = totals(shown);
-  const rows = [...GAMES.map((game) => /** @type {const} */ ([game, byGame[game]])), /** @type {const} */ (['all', all])];
-  view.stats.replaceChildren(
-    ...rows.map(([name, sum]) => {
-      const row = document.createElement('tr');
-      row.dataset.game = name;
-      if (name === 'all') row.className = 'total';
-      const s = sum ?? { plays: 0, betCents: 0, payoutCents: 0 };
-      const rtp = measuredRtp(s);
-      const cells = [
-        ['game', name],
-        ['plays', String(s.plays)],
-        ['bet', formatMoney(s.betCents)],
-        ['payout', formatMoney(s.payoutCents)],
-        ['ggr', formatMoney(revenueCents(s))],
-        ['rtp', rtp === undefined ? '—' : `${(rtp * 100).toFixed(2)}%`],
-      ];
-      for (const [stat, text] of cells) {
-        const cell = element('td', '', /** @type {string} */ (text));
-        cell.dataset.stat = stat;
-        row.append(cell);
-      }
-      return row;
-    }),
-  );
-}
-
-/** @param {import('./model.js').Entry[]} shown */
-function renderFeed(shown) {
-  const newest = shown.slice(-FEED_ROWS).reverse();
-  view.feedCount.textContent = shown.length > FEED_ROWS ? `(newest ${FEED_ROWS} of ${shown.length})` : `(${shown.length})`;
-  view.feed.replaceChildren(...newest.map((entry) => feedRow(entry)));
-}
-
-/**
- * A feed row is built once per event and reused by later renders (a busy stream would otherwise
- * rebuild every row several times a second); learning new names starts afresh.
- */
-let feedRows = new WeakMap();
-/** @param {import('./model.js').Entry} entry @returns {HTMLLIElement} */
-function feedRow(entry) {
-  let row = feedRows.get(entry);
-  if (!row) {
-    row = buildFeedRow(entry.event);
-    feedRows.set(entry, row);
-  }
-  return row;
-}
-
-/** @param {import('./model.js').GameEvent} event */
-function buildFeedRow(event) {
-  const row = document.createElement('li');
-  row.dataset.eventId = event.event_id;
-  row.dataset.userId = String(event.user_id);
-  row.dataset.game = event.game_type;
-  const payout = event.result.payout;
-  if (payout > event.bet) row.classList.add('win');
-  const multiplier = event.bet > 0 ? payout / event.bet : 0;
-  const fairness = event.result.fairness;
-  if (isBigWin(event, alertRule)) row.classList.add('big');
-  const time = element('time', 'time', formatDateTime(event.ts));
-  time.setAttribute('datetime', event.ts);
-  const cells = [
-    time,
-    element('span', 'user', names.name(event.user_id)),
-    element('span', 'game', event.game_type),
-    element('span', 'bet', `bet ${formatMoney(toCents(event.bet))}`),
-    element('span', 'payout', payout > 0 ? `paid ${formatMoney(toCents(payout))} (${multiplier.toFixed(2)}×)` : 'lost'),
-    element('span', 'outcome', describeOutcome(event)),
-    element('span', 'fairness', fairness ? `${String(fairness.server_seed_hash).slice(0, 10)}… #${fairness.nonce}` : ''),
-  ];
-  // A cell too narrow for its text ends in an ellipsis; the whole text is its tooltip.
-  for (const cell of cells) if (!cell.title) cell.title = cell.textContent ?? '';
-  row.append(...cells);
-  if (fairness) row.lastElementChild?.setAttribute('title', `server seed hash ${fairness.server_seed_hash}, client seed ${fairness.client_seed}, nonce ${fairness.nonce}`);
-  return row;
+  const shownGames = [...new Set([...games.types, ...Object.keys(byGame)])];
+  view.stats.replaceChildren(...totalsRows(shownGames, Object.fromEntries(Object.entries(byGame).map(([game, sum]) => [game, sumOf(sum)])), sumOf(all)));
 }
 
 function renderConnected() {
@@ -364,9 +224,8 @@ function numberField(name) {
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let subscribeTimer;
 function readFilters() {
-  const games = [...view.filters.querySelectorAll('input[name="game"]:checked')].map((input) => /** @type {HTMLInputElement} */ (input).value);
   const userId = view.userSelect.value === '' ? undefined : Number(view.userSelect.value);
-  filter = { games, userId, minBet: numberField('min_bet'), minMultiplier: numberField('min_multiplier') };
+  filter = { games: games.chosen(), userId, minBet: numberField('min_bet'), minMultiplier: numberField('min_multiplier') };
   // Shown at once from what the page holds; the server narrows the stream once it settles.
   scheduleRender();
   clearTimeout(subscribeTimer);
@@ -419,13 +278,12 @@ view.logout.addEventListener('click', async () => {
 view.reconnect.addEventListener('click', () => stream.reconnectNow());
 view.filters.addEventListener('input', readFilters);
 view.filters.addEventListener('change', readFilters);
-view.alertRule.addEventListener('change', changeAlertRule);
-view.alertRule.addEventListener('submit', (event) => event.preventDefault());
 // The chart moves with time even when no event arrives.
 setInterval(() => {
   if (!view.monitorView.hidden) drawChart(store.matching(filter));
 }, 1_000);
 
+games.load();
 if (session.hasStoredLogin) {
   session.resume().then(showMonitor, (error) => signOut(error instanceof NotAdminError ? error.message : 'log in again'));
 }

@@ -2,26 +2,27 @@
 /**
  * The monitor's pure logic: the filter, the event store (deduplicated by event_id), the counters
  * and the words for an outcome. No DOM, no network: main.js feeds it and draws what it says.
+ * It names no game: the games are the server's (GET /api/games, games.js), and every rule here
+ * holds for any of them.
  */
-
-export const GAMES = /** @type {const} */ (['slot', 'rps', 'gacha', 'crash']);
 
 /**
  * @typedef {{ event_id: string, game_type: string, user_id: number, bet: number, ts: string,
  *   result: { payout: number, multiplier?: number, fairness?: { server_seed_hash: string, client_seed: string, nonce: number } } & Record<string, unknown> }} GameEvent
- * @typedef {{ games: string[], userId?: number, minBet?: number, minMultiplier?: number }} Filter
+ * @typedef {{ games?: string[], userId?: number, minBet?: number, minMultiplier?: number }} Filter
+ *   `games` left out: every game (all ticked, or the list of games not loaded)
  * @typedef {{ event: GameEvent, arrivedAt: number, isLive: boolean }} Entry
  */
 
 /** @returns {Filter} everything */
-export const allEvents = () => ({ games: [...GAMES] });
+export const allEvents = () => ({});
 
 /** Money is summed in cents: adding decimals would drift. */
 export const toCents = (/** @type {number} */ amount) => Math.round(amount * 100);
 
 /** @param {Filter} filter @param {GameEvent} event */
 export function matches(filter, event) {
-  if (!filter.games.includes(event.game_type)) return false;
+  if (filter.games && !filter.games.includes(event.game_type)) return false;
   if (filter.userId !== undefined && event.user_id !== filter.userId) return false;
   if (filter.minBet !== undefined && event.bet < filter.minBet) return false;
   if (filter.minMultiplier !== undefined && event.result.payout / event.bet < filter.minMultiplier) return false;
@@ -31,9 +32,9 @@ export function matches(filter, event) {
 /**
  * Whether the games filter is worth sending. None ticked shows nothing in the page, but is not
  * sent as an empty list, which a server could refuse (and a refused upgrade would be retried).
- * @param {Filter} filter
+ * @param {Filter} filter @returns {filter is Filter & { games: string[] }}
  */
-const narrowsGames = (filter) => filter.games.length > 0 && filter.games.length < GAMES.length;
+const narrowsGames = (filter) => filter.games !== undefined && filter.games.length > 0;
 
 /**
  * The filter as the upgrade's query string ('' for none), in the server's names; only what
@@ -52,13 +53,14 @@ export function filterQuery(filter) {
 
 /**
  * The filter as a `subscribe` message: the whole filter, so a server that replaces the previous
- * filter with it, as a new upgrade would, is right. The games always (all four when none is
- * ticked, as in the query), the rest when set.
+ * filter with it, as a new upgrade would, is right; a field left out means any, so the games
+ * only when they narrow (none ticked asks for every game, as in the query).
  * @param {Filter} filter
  */
 export function subscribeMessage(filter) {
   /** @type {Record<string, unknown>} */
-  const message = { type: 'subscribe', games: narrowsGames(filter) ? filter.games : [...GAMES] };
+  const message = { type: 'subscribe' };
+  if (narrowsGames(filter)) message.games = filter.games;
   if (filter.userId !== undefined) message.user_id = filter.userId;
   if (filter.minBet !== undefined) message.min_bet = filter.minBet;
   if (filter.minMultiplier !== undefined) message.min_multiplier = filter.minMultiplier;
@@ -98,12 +100,12 @@ export class EventStore {
 /**
  * @typedef {{ plays: number, betCents: number, payoutCents: number }} Totals
  * @param {Entry[]} entries
- * @returns {{ byGame: Record<string, Totals>, all: Totals }}
+ * @returns {{ byGame: Record<string, Totals>, all: Totals }} byGame: the games played among them
  */
 export function totals(entries) {
   const empty = () => ({ plays: 0, betCents: 0, payoutCents: 0 });
   /** @type {Record<string, Totals>} */
-  const byGame = Object.fromEntries(GAMES.map((game) => [game, empty()]));
+  const byGame = {};
   const all = empty();
   for (const { event } of entries) {
     for (const sum of [byGame[event.game_type] ??= empty(), all]) {
@@ -214,21 +216,21 @@ export function isBigWin(event, rule) {
   return byMultiplier || byAmount;
 }
 
-/** What happened in a play, in a few words. @param {GameEvent} event */
+/** Result fields with a cell of their own in a row (payout, its multiple, the fairness data). */
+const SHOWN_APART = new Set(['payout', 'multiplier', 'fairness']);
+
+/**
+ * What happened in a play, in a few words, from its result's own fields, whatever the game:
+ * `reels cherry lemon bell`, `choice rock, house choice paper, outcome lose`.
+ * @param {GameEvent} event
+ */
 export function describeOutcome(event) {
-  const r = /** @type {Record<string, any>} */ (event.result);
-  switch (event.game_type) {
-    case 'slot':
-      return Array.isArray(r.reels) ? `reels ${r.reels.join(' ')}` : 'spin';
-    case 'rps':
-      return `${r.choice} vs ${r.house_choice}: ${r.outcome}`;
-    case 'gacha':
-      return `${r.rarity} ${r.item ?? ''}`.trim();
-    case 'crash':
-      return `cash out ${r.cashout}× / crash ${r.crash_point}×: ${r.won ? 'won' : 'lost'}`;
-    default:
-      return '';
-  }
+  /** @param {unknown} value */
+  const words = (value) => (Array.isArray(value) ? value.join(' ') : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
+  return Object.entries(event.result)
+    .filter(([field]) => !SHOWN_APART.has(field))
+    .map(([field, value]) => `${field.replaceAll('_', ' ')} ${words(value)}`)
+    .join(', ');
 }
 
 /**
