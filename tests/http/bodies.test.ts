@@ -5,7 +5,7 @@
  * client had meant the default.
  */
 import { beforeAll, describe, expect, it } from 'bun:test';
-import { operations } from '../../src/docs/openapi';
+import { operations } from '../../src/docs/operations';
 import type { Api } from '../support/client';
 import { useServer, type Player } from '../support/suite';
 

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'bun:test';
 import type { TokenResponse } from '../../client/protocol/auth';
-import { operations } from '../../src/docs/openapi';
+import { operations } from '../../src/docs/operations';
 import type { Api } from '../support/client';
 import { upgradeStatus } from '../support/socket';
 import { useServer, type Player } from '../support/suite';
