@@ -10,7 +10,7 @@ import { CONTENT_SECURITY_POLICY } from '../../src/monitor';
 import { messages } from '../../src/realtime/events';
 import { MONITOR_TOPIC } from '../../src/realtime/hub';
 import { launchChromium } from '../support/browser';
-import { api, type Api } from '../support/client';
+import { api, GAME_NAMES, type Api } from '../support/client';
 import { ManualClock } from '../support/clock';
 import { ADMIN, startTestServer, type TestServer } from '../support/server';
 import { openUserSocket, type TestSocket } from '../support/socket';
@@ -150,11 +150,13 @@ describe('the monitor page', () => {
     expect(await page.getAttribute('#rate', 'data-plays')).toBe(String(plays.length));
 
     // Filters narrow the feed in the page and are sent to the server as `subscribe`.
-    for (const game of ['rps', 'gacha', 'crash']) await page.uncheck(`input[name="game"][value="${game}"]`);
+    // Every game but slot, from the server's list (the page's checkboxes come from GET /api/games).
+    const others = GAME_NAMES.filter((game) => game !== 'slot');
+    for (const game of others) await page.uncheck(`input[name="game"][value="${game}"]`);
     await feedShows(plays.filter((p) => p.game_type === 'slot'));
     await inPage(() => document.querySelector('#stats tr[data-game="all"] td[data-stat="plays"]')!.textContent === '3', null);
     await waitFor(() => sockets[0]!.sent.some((m) => m.type === 'subscribe' && JSON.stringify(m.games) === '["slot"]'), 'a subscribe for slot');
-    for (const game of ['rps', 'gacha', 'crash']) await page.check(`input[name="game"][value="${game}"]`);
+    for (const game of others) await page.check(`input[name="game"][value="${game}"]`);
 
     await page.selectOption('select[name="user"]', String(bob.user.id));
     await feedShows(plays.filter((p) => p.user_id === bob.user.id));
