@@ -15,8 +15,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /** Lowest first. Every unit of src/ must be here: a new folder is given its floor on purpose. */
 export const FLOORS: readonly (readonly string[])[] = [
-  // 1. Ground: money, time, configuration, logging, and the game domain.
-  ['money', 'clock', 'config', 'log', 'games'],
+  // 1. Ground: money, time, configuration, logging, the game domain, the client's address.
+  ['money', 'clock', 'config', 'log', 'games', 'client-address'],
   // 2. Storage, fairness, the ledger.
   ['storage', 'fairness', 'wallet'],
   // 3. Realtime: wire messages, delivery, presence, the socket routes, the backends.
@@ -36,13 +36,10 @@ const HTTP_TOOLKIT = 'the http toolkit (errors, query, limits, client address) i
 const TOKEN_CHECKS = 'token checks (auth/tokens.ts) are needed by the socket routes and fairness routes below auth: tokens move down, or those routes up';
 const METRICS = 'the metrics registry is used by realtime: it moves to the ground floor';
 const FAIRNESS_ROUTES = "fairness's routes and service (index.ts, service.ts) are a use-case on floor 2: they move up to floor 4, leaving seeds, nonces and the HMAC stream below";
-const PROXY_PARSER = "config parses TRUSTED_PROXIES with http's parser: the parser moves into config (this also ends the config <-> http <-> storage cycle)";
 
 export const KNOWN: Readonly<Record<string, string>> = {
-  'config.ts -> http/client-address.ts': PROXY_PARSER,
   'fairness/index.ts -> auth/index.ts': FAIRNESS_ROUTES,
   'fairness/index.ts -> auth/tokens.ts': FAIRNESS_ROUTES,
-  'fairness/index.ts -> http/client-address.ts': FAIRNESS_ROUTES,
   'fairness/service.ts -> http/errors.ts': FAIRNESS_ROUTES,
   'fairness/service.ts -> http/query.ts': FAIRNESS_ROUTES,
   'fairness/service.ts -> http/shared-limits.ts': FAIRNESS_ROUTES,
@@ -51,7 +48,6 @@ export const KNOWN: Readonly<Record<string, string>> = {
   'realtime/client-messages.ts -> observability/metrics.ts': METRICS,
   'realtime/cluster-socket-caps.ts -> http/shared-limits.ts': HTTP_TOOLKIT,
   'realtime/index.ts -> auth/tokens.ts': TOKEN_CHECKS,
-  'realtime/index.ts -> http/client-address.ts': HTTP_TOOLKIT,
   'realtime/index.ts -> http/errors.ts': HTTP_TOOLKIT,
   'realtime/index.ts -> observability/metrics.ts': METRICS,
   'realtime/registry.ts -> observability/metrics.ts': METRICS,
@@ -65,7 +61,6 @@ export const KNOWN: Readonly<Record<string, string>> = {
 
 /** Folder cycles known, by their units in order, each with the change that ends it. */
 export const KNOWN_CYCLES: Readonly<Record<string, string>> = {
-  'config <-> http <-> storage': PROXY_PARSER,
 };
 
 export type Import = { from: string; to: string };

@@ -3,7 +3,7 @@
  * starts: one `close()` stops the limiters, sweeps, timers and the hub. It reads no
  * environment; tests build apps with it directly.
  */
-import { addressOf, trustedProxies } from './http/client-address';
+import { addressOf, trustedProxies } from './client-address';
 import { Elysia } from 'elysia';
 import { adminController } from './admin';
 import { authController } from './auth';

@@ -3,7 +3,7 @@
  * validated at start-up, and a bad value stops the server with a message that names the
  * variable and what it expects (API.md, "Running it").
  */
-import { trustedProxies } from './http/client-address';
+import { trustedProxies } from './client-address';
 import { Type as t, type Static, type TOptional, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 

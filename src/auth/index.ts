@@ -1,5 +1,5 @@
 /** The auth controller (/api/auth) and the guard that turns a bearer token into a user. */
-import type { AddressOf } from '../http/client-address';
+import type { AddressOf } from '../client-address';
 import { Elysia } from 'elysia';
 import type { Server } from 'bun';
 import { bearerRefused, forbidden, tooManyRequests } from '../http/errors';

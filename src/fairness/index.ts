@@ -3,7 +3,7 @@
  * `verify`, which needs no account and is limited per address instead.
  */
 import { Elysia } from 'elysia';
-import type { AddressOf } from '../http/client-address';
+import type { AddressOf } from '../client-address';
 import { authGuard } from '../auth';
 import type { TokenService } from '../auth/tokens';
 import { ClientSeedBody, RevealedQuery, VerifyBody } from './model';

@@ -8,7 +8,7 @@
  * `.ws()` copies the whole request context into every socket (6.6 KB against 2.8 KB per idle
  * socket here).
  */
-import type { AddressOf } from '../http/client-address';
+import type { AddressOf } from '../client-address';
 import type { ClusterSocketCaps } from './cluster-socket-caps';
 import { Elysia } from 'elysia';
 import type { TokenService } from '../auth/tokens';

@@ -6,10 +6,10 @@
  */
 import { afterEach, describe, expect, it } from 'bun:test';
 import type { Server } from 'bun';
-import { addressOf, trustedProxies } from '../../src/http/client-address';
-import { ConfigError, loadConfig } from '../../src/config';
-import { api } from '../support/client';
-import { startTestServer, TEST_SECRET, type TestServer } from '../support/server';
+import { addressOf, trustedProxies } from '../src/client-address';
+import { ConfigError, loadConfig } from '../src/config';
+import { api } from './support/client';
+import { startTestServer, TEST_SECRET, type TestServer } from './support/server';
 
 const peer = (address: string): Pick<Server<unknown>, 'requestIP'> => ({ requestIP: () => ({ address, family: 'IPv4', port: 1 }) });
 const from = (forwarded?: string) => new Request('http://x/', { headers: forwarded ? { 'x-forwarded-for': forwarded } : {} });
