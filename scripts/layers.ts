@@ -15,8 +15,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /** Lowest first. Every unit of src/ must be here: a new folder is given its floor on purpose. */
 export const FLOORS: readonly (readonly string[])[] = [
-  // 1. Ground: money, time, configuration, logging, the game domain, the client's address.
-  ['money', 'clock', 'config', 'log', 'games', 'client-address'],
+  // 1. Ground: money, time, configuration, logging, the game domain, the client's address, the errors a request gets.
+  ['money', 'clock', 'config', 'log', 'games', 'client-address', 'errors'],
   // 2. Storage, fairness, the ledger.
   ['storage', 'fairness', 'wallet'],
   // 3. Realtime: wire messages, delivery, presence, the socket routes, the backends.
@@ -40,7 +40,6 @@ const FAIRNESS_ROUTES = "fairness's routes and service (index.ts, service.ts) ar
 export const KNOWN: Readonly<Record<string, string>> = {
   'fairness/index.ts -> auth/index.ts': FAIRNESS_ROUTES,
   'fairness/index.ts -> auth/tokens.ts': FAIRNESS_ROUTES,
-  'fairness/service.ts -> http/errors.ts': FAIRNESS_ROUTES,
   'fairness/service.ts -> http/query.ts': FAIRNESS_ROUTES,
   'fairness/service.ts -> http/shared-limits.ts': FAIRNESS_ROUTES,
   'realtime/backends.ts -> http/cluster-limits.ts': HTTP_TOOLKIT,
@@ -48,7 +47,6 @@ export const KNOWN: Readonly<Record<string, string>> = {
   'realtime/client-messages.ts -> observability/metrics.ts': METRICS,
   'realtime/cluster-socket-caps.ts -> http/shared-limits.ts': HTTP_TOOLKIT,
   'realtime/index.ts -> auth/tokens.ts': TOKEN_CHECKS,
-  'realtime/index.ts -> http/errors.ts': HTTP_TOOLKIT,
   'realtime/index.ts -> observability/metrics.ts': METRICS,
   'realtime/registry.ts -> observability/metrics.ts': METRICS,
   'realtime/resume-budget.ts -> http/shared-limits.ts': HTTP_TOOLKIT,
@@ -56,7 +54,6 @@ export const KNOWN: Readonly<Record<string, string>> = {
   'realtime/socket-open-rate.ts -> http/shared-limits.ts': HTTP_TOOLKIT,
   'realtime/socket-quota.ts -> http/rate-limit.ts': HTTP_TOOLKIT,
   'realtime/upgrade.ts -> auth/tokens.ts': TOKEN_CHECKS,
-  'realtime/upgrade.ts -> http/errors.ts': HTTP_TOOLKIT,
 };
 
 /** Folder cycles known, by their units in order, each with the change that ends it. */

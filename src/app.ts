@@ -25,7 +25,7 @@ import { GameService } from './play/service';
 import { httpErrors } from './http';
 import { corsFor } from './http/cors';
 import { methodsOf, type ServedRoute } from './http/methods';
-import { errorResponse } from './http/errors';
+import { errorResponse } from './errors';
 import type { ClusterLimits } from './http/cluster-limits';
 import { LimitsFallback, SharedRateLimiter, type Shared } from './http/shared-limits';
 import { createLogger, throttledWarnings, type Logger } from './log';

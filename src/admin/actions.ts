@@ -15,7 +15,7 @@
  */
 import type { SQL } from 'bun';
 import type { RefreshTokenStore } from '../auth/refresh-tokens';
-import { AppError, badRequest, conflict, notFound } from '../http/errors';
+import { AppError, badRequest, conflict, notFound } from '../errors';
 import { fromMinor, toMinor } from '../money';
 import { checkIdempotencyKey } from '../play/service';
 import { CloseCode } from '../../client/protocol/close-codes';

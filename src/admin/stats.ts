@@ -10,7 +10,7 @@
  * (bench/micro/admin-stats.ts, BENCHMARKS.md "Period totals").
  */
 import type { SQL } from 'bun';
-import { badRequest } from '../http/errors';
+import { badRequest } from '../errors';
 import { games } from '../games/catalogue';
 import { fromMinor } from '../money';
 import type { GameTotals, StatsResponse } from '../../client/protocol/admin';

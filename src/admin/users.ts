@@ -4,7 +4,7 @@
  * profile (balance, status, totals from the ledger, newest events).
  */
 import type { SQL } from 'bun';
-import { badRequest, notFound } from '../http/errors';
+import { badRequest, notFound } from '../errors';
 import { pageLimit, positiveInteger } from '../http/query';
 import { games } from '../games/catalogue';
 import { fromMinor } from '../money';

@@ -2,7 +2,7 @@
 import type { AddressOf } from '../client-address';
 import { Elysia } from 'elysia';
 import type { Server } from 'bun';
-import { bearerRefused, forbidden, tooManyRequests } from '../http/errors';
+import { bearerRefused, forbidden, tooManyRequests } from '../errors';
 import type { SharedRateLimiter } from '../http/shared-limits';
 import { Credentials, LoginBody, RefreshBody } from '../../client/protocol/auth';
 import type { AuthService } from './service';

@@ -4,7 +4,7 @@
  * so the whole family is revoked (OAuth 2.0 Security BCP, refresh token rotation).
  */
 import type { SQL } from 'bun';
-import { accountBlocked, AppError } from '../http/errors';
+import { accountBlocked, AppError } from '../errors';
 
 const hash = (token: string) => new Bun.CryptoHasher('sha256').update(token).digest('hex');
 const randomToken = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');

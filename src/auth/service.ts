@@ -1,6 +1,6 @@
 /** Accounts: sign-up, login, token refresh and logout. Knows nothing of HTTP. */
 import type { SQL } from 'bun';
-import { accountBlocked, AppError, conflict, tooManyRequests, unauthorized } from '../http/errors';
+import { accountBlocked, AppError, conflict, tooManyRequests, unauthorized } from '../errors';
 import type { Clock } from '../clock';
 import { SharedLoginThrottle, type Shared } from '../http/shared-limits';
 import type { Credentials, LoginBody, TokenResponse, User } from '../../client/protocol/auth';

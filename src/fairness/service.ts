@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../clock';
 import { Value } from '@sinclair/typebox/value';
 import { games } from '../games/catalogue';
 import { checkBet, type BetLimits } from '../games/bet-rules';
-import { badRequest, tooManyRequests } from '../http/errors';
+import { badRequest, tooManyRequests } from '../errors';
 import { pageLimit, positiveInteger } from '../http/query';
 import { SharedRateLimiter, type Shared } from '../http/shared-limits';
 import type { Dialect } from '../storage';

@@ -3,7 +3,7 @@
  * it was published, spliced in without parsing it again.
  */
 import type { SQL } from 'bun';
-import { badRequest } from '../http/errors';
+import { badRequest } from '../errors';
 import { pageLimit, positiveInteger } from '../http/query';
 import { eventId, parseEventId } from '../realtime/events';
 import { games } from '../games/catalogue';

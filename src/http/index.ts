@@ -4,7 +4,7 @@ import { Elysia, ValidationError } from 'elysia';
 import type { Logger } from '../log';
 import { redactUrl } from '../log';
 import { isDatabaseUnavailable } from '../storage/unavailable';
-import { AppError, errorResponse } from './errors';
+import { AppError, errorResponse } from '../errors';
 
 /** A body field that failed its schema, named the way clients know it. */
 const FIELD_CODES: Record<string, string> = {

@@ -1,6 +1,6 @@
 import { Type as t } from '@sinclair/typebox';
 
-/** Every REST failure: `{ error: { code, message } }` (src/http/errors.ts builds it). */
+/** Every REST failure: `{ error: { code, message } }` (src/errors.ts builds it). */
 export const ErrorBody = t.Object({
   error: t.Object({ code: t.String({ description: 'snake_case, for programs' }), message: t.String({ description: 'for a person' }) }),
 });

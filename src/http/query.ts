@@ -2,7 +2,7 @@
  * Query-string values as routes read them: text, checked here so that each bad parameter gets
  * its own error code (`invalid_limit`, `invalid_before`, …) rather than a generic schema failure.
  */
-import { badRequest } from './errors';
+import { badRequest } from '../errors';
 
 /** A positive integer small enough to be exact in JavaScript (ids, cursors), or a 400 with `code`. */
 export function positiveInteger(raw: unknown, code: string, name: string): number {

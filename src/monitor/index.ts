@@ -6,7 +6,7 @@
 import { Elysia } from 'elysia';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorResponse } from '../http/errors';
+import { errorResponse } from '../errors';
 
 const PAGE_DIR = join(import.meta.dir, 'page');
 

@@ -14,7 +14,7 @@ import { Elysia } from 'elysia';
 import type { TokenService } from '../auth/tokens';
 import { throttledWarnings, type Logger } from '../log';
 import type { Metrics } from '../observability/metrics';
-import { errorBody, tooManyRequests } from '../http/errors';
+import { errorBody, tooManyRequests } from '../errors';
 import { clientMessageHandler, filterFields } from './client-messages';
 import { CloseCode, WsErrorCode } from '../../client/protocol/close-codes';
 import { SUBPROTOCOL, type MonitorFilter } from '../../client/protocol/messages';

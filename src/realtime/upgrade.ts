@@ -4,7 +4,7 @@
  */
 import type { AccessClaims, TokenService } from '../auth/tokens';
 import { bearerToken } from '../auth/tokens';
-import { bearerRefused } from '../http/errors';
+import { bearerRefused } from '../errors';
 import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from '../../client/protocol/messages';
 
 export type UpgradePolicy = {
