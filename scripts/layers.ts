@@ -17,8 +17,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 export const FLOORS: readonly (readonly string[])[] = [
   // 1. Ground: money, time, configuration, logging, the game domain, the client's address, the errors a request gets.
   ['money', 'clock', 'config', 'log', 'games', 'client-address', 'errors'],
-  // 2. Storage, fairness, the ledger.
-  ['storage', 'fairness', 'wallet'],
+  // 2. Storage, fairness, the ledger, the limiters.
+  ['storage', 'fairness', 'wallet', 'limits'],
   // 3. Realtime: wire messages, delivery, presence, the socket routes, the backends.
   ['realtime'],
   // 4. Use-cases and routes.
@@ -41,18 +41,11 @@ export const KNOWN: Readonly<Record<string, string>> = {
   'fairness/index.ts -> auth/index.ts': FAIRNESS_ROUTES,
   'fairness/index.ts -> auth/tokens.ts': FAIRNESS_ROUTES,
   'fairness/service.ts -> http/query.ts': FAIRNESS_ROUTES,
-  'fairness/service.ts -> http/shared-limits.ts': FAIRNESS_ROUTES,
-  'realtime/backends.ts -> http/cluster-limits.ts': HTTP_TOOLKIT,
   'realtime/client-messages.ts -> auth/tokens.ts': TOKEN_CHECKS,
   'realtime/client-messages.ts -> observability/metrics.ts': METRICS,
-  'realtime/cluster-socket-caps.ts -> http/shared-limits.ts': HTTP_TOOLKIT,
   'realtime/index.ts -> auth/tokens.ts': TOKEN_CHECKS,
   'realtime/index.ts -> observability/metrics.ts': METRICS,
   'realtime/registry.ts -> observability/metrics.ts': METRICS,
-  'realtime/resume-budget.ts -> http/shared-limits.ts': HTTP_TOOLKIT,
-  'realtime/session.ts -> http/rate-limit.ts': HTTP_TOOLKIT,
-  'realtime/socket-open-rate.ts -> http/shared-limits.ts': HTTP_TOOLKIT,
-  'realtime/socket-quota.ts -> http/rate-limit.ts': HTTP_TOOLKIT,
   'realtime/upgrade.ts -> auth/tokens.ts': TOKEN_CHECKS,
 };
 

@@ -3,7 +3,7 @@ import type { AddressOf } from '../client-address';
 import { Elysia } from 'elysia';
 import type { Server } from 'bun';
 import { bearerRefused, forbidden, tooManyRequests } from '../errors';
-import type { SharedRateLimiter } from '../http/shared-limits';
+import type { SharedRateLimiter } from '../limits/shared-limits';
 import { Credentials, LoginBody, RefreshBody } from '../../client/protocol/auth';
 import type { AuthService } from './service';
 import { bearerToken, type TokenService } from './tokens';

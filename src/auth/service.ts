@@ -2,7 +2,7 @@
 import type { SQL } from 'bun';
 import { accountBlocked, AppError, conflict, tooManyRequests, unauthorized } from '../errors';
 import type { Clock } from '../clock';
-import { SharedLoginThrottle, type Shared } from '../http/shared-limits';
+import { SharedLoginThrottle, type Shared } from '../limits/shared-limits';
 import type { Credentials, LoginBody, TokenResponse, User } from '../../client/protocol/auth';
 import type { RefreshTokenStore } from './refresh-tokens';
 import type { TokenService } from './tokens';

@@ -6,7 +6,7 @@ import { games } from '../games/catalogue';
 import { checkBet, type BetLimits } from '../games/bet-rules';
 import { badRequest, tooManyRequests } from '../errors';
 import { pageLimit, positiveInteger } from '../http/query';
-import { SharedRateLimiter, type Shared } from '../http/shared-limits';
+import { SharedRateLimiter, type Shared } from '../limits/shared-limits';
 import type { Dialect } from '../storage';
 import { fromMinor } from '../money';
 import { seedHash } from './hmac-rng';

@@ -1,6 +1,6 @@
 /** Playing a game: the checks around a bet, then the ledger transaction; refusals become HTTP errors. */
 import { accountBlocked, AppError, badRequest, conflict, tooManyRequests } from '../errors';
-import type { SharedRateLimiter } from '../http/shared-limits';
+import type { SharedRateLimiter } from '../limits/shared-limits';
 import type { Ledger, Refusal } from '../wallet/ledger';
 import { checkBet, type BetLimits } from '../games/bet-rules';
 import type { Game } from '../games/game';

@@ -12,7 +12,7 @@ import { MemoryBroker } from './broker/memory';
 import { connectionOptions, ready, redisBrokerFromUrl } from './broker/redis';
 import type { Presence, PresenceHooks } from './presence/presence';
 import { createRedisPresence } from './presence/redis';
-import { ClusterLimits } from '../http/cluster-limits';
+import { ClusterLimits } from '../limits/cluster-limits';
 import { clusterSettings, joinCluster, renewCluster, SETTINGS_LEASE_MS } from './cluster-settings';
 
 export type Cluster = {
@@ -25,7 +25,7 @@ export type Cluster = {
    * while it runs; throws `ClusterMismatchError` (cluster-settings.ts) naming what differs.
    */
   join?: () => Promise<void>;
-  /** The limits kept in Redis for the whole cluster (http/cluster-limits.ts). */
+  /** The limits kept in Redis for the whole cluster (limits/cluster-limits.ts). */
   limits?: ClusterLimits;
   /**
    * Whether other instances share these backends: a user's earlier event may then still be on

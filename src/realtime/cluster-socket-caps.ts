@@ -4,7 +4,7 @@
  * 4. A place Redis cannot give (it does not answer) is not refused: the instance's own caps hold
  * meanwhile, and `LimitsFallback` says so.
  */
-import type { Shared } from '../http/shared-limits';
+import type { Shared } from '../limits/shared-limits';
 
 export type ClusterPlace = { full: 'user' | 'address' } | { release: () => void };
 

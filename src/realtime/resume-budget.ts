@@ -7,7 +7,7 @@
  * For the whole cluster when it shares Redis (shared-limits.ts).
  */
 import type { Clock } from '../clock';
-import { SharedRateLimiter, type Shared } from '../http/shared-limits';
+import { SharedRateLimiter, type Shared } from '../limits/shared-limits';
 
 export type ResumeBudgetLimits = { events: number; intervalMs: number };
 

@@ -1,6 +1,6 @@
 /** What each socket keeps: small on purpose, it is multiplied by every connection. */
 import type { ServerWebSocket } from 'bun';
-import type { TokenBucket } from '../http/rate-limit';
+import type { TokenBucket } from '../limits/rate-limit';
 import type { MonitorFilter } from '../../client/protocol/messages';
 
 export type Session = {

@@ -6,7 +6,7 @@
  * messages at every monitor). For the whole cluster when it shares Redis (shared-limits.ts).
  */
 import type { Clock } from '../clock';
-import { SharedRateLimiter, type Shared } from '../http/shared-limits';
+import { SharedRateLimiter, type Shared } from '../limits/shared-limits';
 
 export type OpenRateLimits = {
   userOpensPerMinute: number;

@@ -5,7 +5,7 @@
  * opening more sockets does not buy more messages.
  */
 import type { Clock } from '../clock';
-import { TokenBucket } from '../http/rate-limit';
+import { TokenBucket } from '../limits/rate-limit';
 
 export type QuotaLimits = {
   perUser: number;

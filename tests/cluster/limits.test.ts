@@ -1,7 +1,7 @@
 /**
  * Limits hold for the cluster, not per instance (issue 20): measured before, a play rate of 5 a
  * second with a burst of 5 took 12 plays in about a second over two instances, and a socket cap
- * of 3 let 4 sockets open over three. Kept in Redis (src/http/cluster-limits.ts); while Redis is
+ * of 3 let 4 sockets open over three. Kept in Redis (src/limits/cluster-limits.ts); while Redis is
  * away every instance limits on its own, says so once per interval, and /health says degraded.
  */
 import { describe, expect, it } from 'bun:test';
