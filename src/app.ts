@@ -10,7 +10,7 @@ import { authController } from './auth';
 import { RefreshTokenStore } from './auth/refresh-tokens';
 import { blockedUserIds, isBlocked } from './auth/users';
 import { AuthService } from './auth/service';
-import { createTokenService } from './auth/tokens';
+import { createTokenService } from './access-tokens';
 import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import { docsController } from './docs';

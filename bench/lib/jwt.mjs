@@ -3,7 +3,7 @@
 // then identical, and the harness needs no JWT library.
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-/** What our server (src/auth/tokens.ts) pins on an access token; the peers check the same. */
+/** What our server (src/access-tokens.ts) pins on an access token; the peers check the same. */
 export const ISSUER = "game-event-server";
 export const AUDIENCE = "game-clients";
 /** RFC 9068's header `typ` for access tokens, as our server signs and requires it. */

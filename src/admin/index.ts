@@ -9,7 +9,7 @@ import type { SQL } from 'bun';
 import { Elysia } from 'elysia';
 import { adminGuard } from '../auth';
 import type { RefreshTokenStore } from '../auth/refresh-tokens';
-import type { TokenService } from '../auth/tokens';
+import type { TokenService } from '../access-tokens';
 import type { ClusterControl } from '../realtime/control';
 import type { Hub } from '../realtime/hub';
 import type { Dialect } from '../storage';

@@ -6,7 +6,7 @@ import { bearerRefused, forbidden, tooManyRequests } from '../errors';
 import type { SharedRateLimiter } from '../limits/shared-limits';
 import { Credentials, LoginBody, RefreshBody } from '../../client/protocol/auth';
 import type { AuthService } from './service';
-import { bearerToken, type TokenService } from './tokens';
+import { bearerToken, type TokenService } from '../access-tokens';
 
 /** The claims of a request's bearer token; 401 without a valid one. */
 async function authenticate(tokens: TokenService, authorization: string | undefined) {

@@ -5,7 +5,7 @@ import type { Clock } from '../clock';
 import { SharedLoginThrottle, type Shared } from '../limits/shared-limits';
 import type { Credentials, LoginBody, TokenResponse, User } from '../../client/protocol/auth';
 import type { RefreshTokenStore } from './refresh-tokens';
-import type { TokenService } from './tokens';
+import type { TokenService } from '../access-tokens';
 import { findUserById, findUserByName, insertUser, publicUser, type UserRow } from './users';
 
 export type AuthServiceOptions = {

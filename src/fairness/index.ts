@@ -5,7 +5,7 @@
 import { Elysia } from 'elysia';
 import type { AddressOf } from '../client-address';
 import { authGuard } from '../auth';
-import type { TokenService } from '../auth/tokens';
+import type { TokenService } from '../access-tokens';
 import { ClientSeedBody, RevealedQuery, VerifyBody } from './model';
 import type { FairnessService } from './service';
 

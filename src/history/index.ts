@@ -1,7 +1,7 @@
 /** The history controller: a user's own past events, and every user's for admins. */
 import { Elysia } from 'elysia';
 import { adminGuard, authGuard } from '../auth';
-import type { TokenService } from '../auth/tokens';
+import type { TokenService } from '../access-tokens';
 import { AdminEventsQuery, HistoryQuery } from './model';
 import type { HistoryService } from './service';
 

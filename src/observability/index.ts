@@ -5,7 +5,7 @@
  */
 import { Elysia } from 'elysia';
 import { timingSafeEqual } from 'node:crypto';
-import { bearerToken } from '../auth/tokens';
+import { bearerToken } from '../access-tokens';
 import { errorResponse } from '../errors';
 import { METRICS_CONTENT_TYPE, type Metrics } from './metrics';
 

@@ -4,7 +4,7 @@
  */
 import { Elysia } from 'elysia';
 import { authGuard } from '../auth';
-import type { TokenService } from '../auth/tokens';
+import type { TokenService } from '../access-tokens';
 import { games } from '../games/catalogue';
 import type { GamesResponse } from '../../client/protocol/games';
 import type { GameService } from './service';

@@ -3,7 +3,7 @@
  * parsed, charged to the user's message budget, answered.
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import type { TokenService } from '../auth/tokens';
+import type { TokenService } from '../access-tokens';
 import type { Metrics } from '../observability/metrics';
 import { CloseCode, WsErrorCode } from '../../client/protocol/close-codes';
 import { ClientMessage, type MonitorFilter } from '../../client/protocol/messages';

@@ -11,7 +11,7 @@
 import type { AddressOf } from '../client-address';
 import type { ClusterSocketCaps } from './cluster-socket-caps';
 import { Elysia } from 'elysia';
-import type { TokenService } from '../auth/tokens';
+import type { TokenService } from '../access-tokens';
 import { throttledWarnings, type Logger } from '../log';
 import type { Metrics } from '../observability/metrics';
 import { errorBody, tooManyRequests } from '../errors';

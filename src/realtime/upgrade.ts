@@ -2,8 +2,8 @@
  * The checks before a socket opens: origin, subprotocol and token. A refusal is plain HTTP
  * (401/403) and no socket opens.
  */
-import type { AccessClaims, TokenService } from '../auth/tokens';
-import { bearerToken } from '../auth/tokens';
+import type { AccessClaims, TokenService } from '../access-tokens';
+import { bearerToken } from '../access-tokens';
 import { bearerRefused } from '../errors';
 import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from '../../client/protocol/messages';
 

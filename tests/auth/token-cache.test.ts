@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { createTokenService } from '../../src/auth/tokens';
+import { createTokenService } from '../../src/access-tokens';
 import { TEST_SECRET } from '../support/server';
 import { accessClaims, accessHeader, signToken } from '../support/tokens';
 

@@ -1,11 +1,11 @@
 /**
  * Access tokens minted by the test itself, with the header and claims the server issues
- * (src/auth/tokens.ts) and the test server's secret, so a test can choose the expiry or change
+ * (src/access-tokens.ts) and the test server's secret, so a test can choose the expiry or change
  * any one part of a token and see the server refuse it.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Role } from '../../client/protocol/auth';
-import { ACCESS_TOKEN_TYPE, AUDIENCE, ISSUER } from '../../src/auth/tokens';
+import { ACCESS_TOKEN_TYPE, AUDIENCE, ISSUER } from '../../src/access-tokens';
 import { TEST_SECRET } from './server';
 
 export type JsonObject = Record<string, unknown>;

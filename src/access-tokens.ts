@@ -3,7 +3,7 @@
  * asks pinned on verification (algorithm, issuer, audience, type, required expiry).
  */
 import { jwt } from '@elysiajs/jwt';
-import type { Role } from '../../client/protocol/auth';
+import type { Role } from '../client/protocol/auth';
 
 export const ISSUER = 'game-event-server';
 export const AUDIENCE = 'game-clients';
