@@ -31,8 +31,8 @@ import { LimitsFallback, SharedRateLimiter, type Shared } from './limits/shared-
 import { createLogger, throttledWarnings, type Logger } from './log';
 import { monitorController } from './monitor';
 import { observabilityController, type Ping } from './observability';
-import { buildInfo } from './observability/build-info';
-import { Metrics } from './observability/metrics';
+import { buildInfo } from './build-info';
+import { Metrics } from './metrics';
 import { requestObserver } from './observability/requests';
 import { realtimeController } from './realtime';
 import { MemoryBroker, type Broker } from './realtime/broker';

@@ -54,7 +54,7 @@ async function measure(level: 'silent' | 'info'): Promise<{ cpuMicrosPerPlay: nu
 }
 
 async function metricsMethods(): Promise<Record<string, number>> {
-  const module = await import('../../src/observability/metrics').catch(() => undefined);
+  const module = await import('../../src/metrics').catch(() => undefined);
   if (!module) return {};
   const metrics = new module.Metrics({ version: 'bench', commit: 'unknown', bun: Bun.version });
   const N = 1_000_000;

@@ -7,7 +7,7 @@ import { Elysia } from 'elysia';
 import { timingSafeEqual } from 'node:crypto';
 import { bearerToken } from '../access-tokens';
 import { errorResponse } from '../errors';
-import { METRICS_CONTENT_TYPE, type Metrics } from './metrics';
+import { METRICS_CONTENT_TYPE, type Metrics } from '../metrics';
 
 /** A dependency /ready asks: resolves when it answers, rejects (or never settles) when not. */
 export type Ping = () => Promise<unknown>;

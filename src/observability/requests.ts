@@ -4,7 +4,7 @@
  */
 import { Elysia } from 'elysia';
 import { redactUrl, type Logger } from '../log';
-import type { Metrics } from './metrics';
+import type { Metrics } from '../metrics';
 
 /** Ids a client may choose: no spaces, quotes or control characters, at most 64. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:+=\/-]{1,64}$/;

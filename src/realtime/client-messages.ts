@@ -4,7 +4,7 @@
  */
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { TokenService } from '../access-tokens';
-import type { Metrics } from '../observability/metrics';
+import type { Metrics } from '../metrics';
 import { CloseCode, WsErrorCode } from '../../client/protocol/close-codes';
 import { ClientMessage, type MonitorFilter } from '../../client/protocol/messages';
 import { messages } from './events';

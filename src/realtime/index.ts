@@ -13,7 +13,7 @@ import type { ClusterSocketCaps } from './cluster-socket-caps';
 import { Elysia } from 'elysia';
 import type { TokenService } from '../access-tokens';
 import { throttledWarnings, type Logger } from '../log';
-import type { Metrics } from '../observability/metrics';
+import type { Metrics } from '../metrics';
 import { errorBody, tooManyRequests } from '../errors';
 import { clientMessageHandler, filterFields } from './client-messages';
 import { CloseCode, WsErrorCode } from '../../client/protocol/close-codes';

@@ -3,7 +3,7 @@
  * readers (4002).
  */
 import type { Clock } from '../clock';
-import type { Metrics } from '../observability/metrics';
+import type { Metrics } from '../metrics';
 import { CloseCode } from '../../client/protocol/close-codes';
 import type { Socket } from './session';
 

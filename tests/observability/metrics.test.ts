@@ -7,7 +7,7 @@ import { Database } from 'bun:sqlite';
 import { describe, expect, it } from 'bun:test';
 import { join } from 'node:path';
 import packageJson from '../../package.json';
-import { escapeLabel } from '../../src/observability/metrics';
+import { escapeLabel } from '../../src/metrics';
 import type { Broker } from '../../src/realtime/broker/broker';
 import { api, GAME_NAMES, type GameName } from '../support/client';
 import { parsePrometheus, scrape, type Scrape } from '../support/prometheus';

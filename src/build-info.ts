@@ -3,7 +3,7 @@
  * version. The commit is `GIT_COMMIT` when the deployment sets it (an image has no `.git`),
  * otherwise asked of git once per process, and `unknown` when neither answers.
  */
-import packageJson from '../../package.json';
+import packageJson from '../package.json';
 
 export type BuildInfo = { version: string; commit: string; bun: string };
 
