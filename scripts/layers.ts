@@ -22,7 +22,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   // 3. Realtime: wire messages, delivery, presence, the socket routes, the backends.
   ['realtime'],
   // 4. Use-cases and routes.
-  ['play', 'auth', 'history', 'admin', 'docs', 'observability', 'monitor', 'http'],
+  ['play', 'auth', 'history', 'admin', 'docs', 'observability', 'monitor', 'http', 'fairness-api'],
   // 5. Composition and start-up.
   ['app', 'server', 'dependency-wait', 'index'],
 ];
@@ -36,8 +36,6 @@ const HTTP_TOOLKIT = 'the http toolkit (errors, query, limits, client address) i
 const FAIRNESS_ROUTES = "fairness's routes and service (index.ts, service.ts) are a use-case on floor 2: they move up to floor 4, leaving seeds, nonces and the HMAC stream below";
 
 export const KNOWN: Readonly<Record<string, string>> = {
-  'fairness/index.ts -> auth/index.ts': FAIRNESS_ROUTES,
-  'fairness/service.ts -> http/query.ts': FAIRNESS_ROUTES,
 };
 
 /** Folder cycles known, by their units in order, each with the change that ends it. */

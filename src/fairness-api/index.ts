@@ -6,7 +6,7 @@ import { Elysia } from 'elysia';
 import type { AddressOf } from '../client-address';
 import { authGuard } from '../auth';
 import type { TokenService } from '../access-tokens';
-import { ClientSeedBody, RevealedQuery, VerifyBody } from './model';
+import { ClientSeedBody, RevealedQuery, VerifyBody } from '../fairness/model';
 import type { FairnessService } from './service';
 
 export const fairnessController = (service: FairnessService, tokens: TokenService, clientAddress: AddressOf) =>

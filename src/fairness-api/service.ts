@@ -9,10 +9,10 @@ import { pageLimit, positiveInteger } from '../http/query';
 import { SharedRateLimiter, type Shared } from '../limits/shared-limits';
 import type { Dialect } from '../storage';
 import { fromMinor } from '../money';
-import { seedHash } from './hmac-rng';
-import type { FairnessState, RevealedPage, RevealedQuery, Rotation, VerifyBody } from './model';
-import { fairOutcome } from './outcome';
-import { getOrCreate, revealedPage, rotate, setClientSeed, type ActiveSeed } from './store';
+import { seedHash } from '../fairness/hmac-rng';
+import type { FairnessState, RevealedPage, RevealedQuery, Rotation, VerifyBody } from '../fairness/model';
+import { fairOutcome } from '../fairness/outcome';
+import { getOrCreate, revealedPage, rotate, setClientSeed, type ActiveSeed } from '../fairness/store';
 
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
