@@ -9,7 +9,6 @@
  * only the topics its sockets need (interest.ts); control messages (control.ts) reach every one.
  */
 import type { Broker } from './broker/broker';
-import { CONTROL_TOPIC } from './control';
 import { cursorOf, gameEventHead, messages } from './events';
 import { FeedOrder, type FeedMissed } from './feed-order';
 import { Interest } from './interest';
@@ -18,7 +17,7 @@ import { MonitorFeed } from './monitor-feed';
 import { RecentEvents } from './recent-events';
 import { PresenceTracker, type ClusterPresence } from './presence/online-users';
 import { Sequencer, type MissedEvents } from './sequencer';
-import { PRESENCE_TOPIC, userOfTopic, userTopic } from './topics';
+import { CONTROL_TOPIC, PRESENCE_TOPIC, userTopic } from './topics';
 
 /** The user's newest seq below `beforeSeq` committed before `before` (epoch ms); 0 if none. */
 export type LastSeqBefore = (userId: number, beforeSeq: number, before: number) => Promise<number>;
@@ -146,12 +145,15 @@ export class Hub {
     this.startedAt = this.now();
     // Without it (the database away), the feed starts at the first event that arrives.
     if (this.options.latestCursor) await this.options.latestCursor().then((cursor) => this.feed.startAt(cursor), (error) => this.options.onError?.('feed', error));
-    await this.broker.start((topic, message) => this.deliver(topic, message), {
+    await this.broker.start({
+      onPublication: (userId, lines) => this.deliverPublication(userId, lines),
+      onPresence: (message) => this.deliver(PRESENCE_TOPIC, message),
+      onControl: (message) => this.options.control?.(message),
       onDisconnect: () => {
         this.disconnectedAt ??= this.now();
       },
       onDropped: (reason, error) => this.options.onDropped?.(reason, error),
-      onReceived: (topic) => this.options.onReceived?.(topic === PRESENCE_TOPIC ? 'presence' : topic === CONTROL_TOPIC ? 'control' : 'user'),
+      onReceived: (kind) => this.options.onReceived?.(kind),
       onReconnect: () => {
         this.recoverOwned();
         this.presence.refreshUntilDone();
@@ -340,23 +342,12 @@ export class Hub {
   }
 
   private deliver(topic: string, message: string): void {
-    if (topic === PRESENCE_TOPIC) {
-      if (this.interest.hasFeed && this.presence.apply(message) && this.publishLocal) this.monitors.publishPresence(message, this.publishLocal);
-      return;
-    }
-    if (topic === CONTROL_TOPIC) {
-      this.options.control?.(message);
-      return;
-    }
-    const userId = userOfTopic(topic);
-    // A topic this version never publishes on (another release's, or a bug's) reaches no socket.
-    if (userId === undefined) {
-      this.options.onDropped?.('unknown_topic');
-      return;
-    }
+    if (topic === PRESENCE_TOPIC && this.interest.hasFeed && this.presence.apply(message) && this.publishLocal) this.monitors.publishPresence(message, this.publishLocal);
+  }
+
+  private deliverPublication(userId: number, lines: readonly string[]): void {
     if (!this.interest.wants(userId)) return;
-    if (message.includes('\n')) for (const line of message.split('\n')) this.deliverToUser(userId, line);
-    else this.deliverToUser(userId, message);
+    for (const line of lines) this.deliverToUser(userId, line);
   }
 
   private deliverToUser(userId: number, message: string): void {

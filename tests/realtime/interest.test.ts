@@ -6,7 +6,8 @@
  * gap since.
  */
 import { describe, expect, it } from 'bun:test';
-import type { Broker, Deliver } from '../../src/realtime/broker/broker';
+import type { Broker, BrokerHandler } from '../../src/realtime/broker/broker';
+import { dispatch } from '../../src/realtime/topic-dispatch';
 import { eventId, messages } from '../../src/realtime/events';
 import { Hub } from '../../src/realtime/hub';
 
@@ -17,14 +18,14 @@ const gameEvent = (userId: number, seq: number) =>
 class SlowSubscriptions implements Broker {
   readonly name = 'slow';
   readonly connected = true;
-  deliver: Deliver | undefined;
+  handler: BrokerHandler | undefined;
   readonly topics = new Set<string>();
   readonly pending: (() => void)[] = [];
   async publish(topic: string, message: string): Promise<void> {
-    this.deliver?.(topic, message);
+    if (this.handler) dispatch(this.handler, topic, message);
   }
-  async start(deliver: Deliver): Promise<void> {
-    this.deliver = deliver;
+  async start(handler: BrokerHandler): Promise<void> {
+    this.handler = handler;
   }
   async stop(): Promise<void> {}
   subscribe(topic: string): Promise<void> {
@@ -37,7 +38,7 @@ class SlowSubscriptions implements Broker {
   }
   /** What another instance published: delivered only if subscribed. */
   fromElsewhere(topic: string, message: string): void {
-    if (this.topics.has(topic) || (topic.startsWith('user:') && this.topics.has('user:*'))) this.deliver?.(topic, message);
+    if (this.topics.has(topic) || (topic.startsWith('user:') && this.topics.has('user:*'))) if (this.handler) dispatch(this.handler, topic, message);
   }
 }
 

@@ -28,8 +28,9 @@
  * Knowing about the outage at once, and coming back from a long one, decide it: one dependency.
  */
 import Redis from 'ioredis';
-import type { Broker, BrokerHooks, Deliver } from './broker';
+import type { Broker, BrokerHandler } from './broker';
 import { FrameCodec } from './frame';
+import { dispatch, dispatchReceived } from '../topic-dispatch';
 
 export type RedisBrokerOptions = {
   /** Publishes frames; made with `enableOfflineQueue: false` so publishes reject while down. */
@@ -65,8 +66,7 @@ export class RedisBroker implements Broker {
   private readonly subscriber: Redis;
   private readonly channel: string;
   private readonly codec: FrameCodec;
-  private deliver: Deliver | undefined;
-  private hooks: BrokerHooks = {};
+  private handler: BrokerHandler | undefined;
   private subscribed = false;
   /** Topics asked for, with how many asked: channels (`user:7`) and patterns (`user:*`). */
   private readonly wanted = new Map<string, number>();
@@ -90,7 +90,7 @@ export class RedisBroker implements Broker {
   }
 
   async publish(topic: string, message: string): Promise<void> {
-    this.deliver?.(topic, message);
+    if (this.handler) dispatch(this.handler, topic, message);
     await this.publisher.publish(`${this.channel}:${topic}`, this.codec.seal(topic, message));
   }
 
@@ -168,9 +168,8 @@ export class RedisBroker implements Broker {
   }
 
   /** Rejects when Redis cannot be reached; may then be called again (start-up waits for Redis so). */
-  async start(deliver: Deliver, hooks: BrokerHooks = {}): Promise<void> {
-    this.deliver = deliver;
-    this.hooks = hooks;
+  async start(handler: BrokerHandler): Promise<void> {
+    this.handler = handler;
     this.stopped = false;
     if (!this.isListening) {
       this.isListening = true;
@@ -188,8 +187,7 @@ export class RedisBroker implements Broker {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.deliver = undefined;
-    this.hooks = {};
+    this.handler = undefined;
     this.subscribed = false;
     this.isListening = false;
     this.subscriber.off('message', this.receive).off('pmessage', this.receivePattern).off('ready', this.resubscribe);
@@ -206,19 +204,14 @@ export class RedisBroker implements Broker {
   private readonly receivePattern = (_pattern: string, channel: string, text: string): void => this.receive(channel, text);
 
   private readonly receive = (_channel: string, text: string): void => {
+    const { handler } = this;
+    if (!handler) return;
     const envelope = this.codec.open(text);
     if ('dropped' in envelope) {
-      if (envelope.dropped !== 'echo') this.hooks.onDropped?.(envelope.dropped);
+      if (envelope.dropped !== 'echo') handler.onDropped?.(envelope.dropped);
       return;
     }
-    this.hooks.onReceived?.(envelope.topic);
-    // ioredis rethrows a listener's exception on the next tick, which ends the process: what
-    // another process wrote must never get that far.
-    try {
-      this.deliver?.(envelope.topic, envelope.message);
-    } catch (error) {
-      this.hooks.onDropped?.('malformed', error);
-    }
+    dispatchReceived(handler, envelope.topic, envelope.message);
   };
 
   /** `close` comes again on every failed reconnect attempt: one `onDisconnect` per outage. */
@@ -227,7 +220,7 @@ export class RedisBroker implements Broker {
     if (this.subscriber.status !== 'ready') this.subscribed = false;
     if (this.down) return;
     this.down = true;
-    this.hooks.onDisconnect?.();
+    this.handler?.onDisconnect?.();
   };
 
   /** Subscribes to everything wanted (SUBSCRIBE and PSUBSCRIBE of what is already subscribed change nothing). */
@@ -256,7 +249,7 @@ export class RedisBroker implements Broker {
   private readonly recovered = (): void => {
     if (this.stopped || !this.down || !this.connected) return;
     this.down = false;
-    this.hooks.onReconnect?.();
+    this.handler?.onReconnect?.();
   };
 }
 
