@@ -19,7 +19,7 @@ import { FairnessService } from './fairness/service';
 import { gameListController, gamesController } from './play';
 import { historyController } from './history';
 import { HistoryService } from './history/service';
-import { publishAdjustment, publishPlay, renderPlay } from './realtime/play-publisher';
+import { PlayPublisher } from './realtime/play-publisher';
 import type { Rng } from './games/rng';
 import { GameService } from './play/service';
 import { httpErrors } from './http';
@@ -74,8 +74,6 @@ export type AppDeps = {
 };
 
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60 * 1000;
-/** Most events read back after a broker outage; past it, per-user gap filling takes over. */
-const CATCH_UP_MAX_EVENTS = 50_000;
 
 /** Bun's per-server WebSocket settings (per-route ones are ignored by Bun). */
 function websocketSettings(config: Config) {
@@ -138,40 +136,33 @@ export function createApp(deps: AppDeps) {
     now: () => clock.now(),
   });
   const hub = new Hub(broker, {
-    control: (message) => control.receive(message),
+    control,
     recentEvents: config.RECENT_EVENTS,
     presence: deps.presence,
     presenceGraceMs: config.WS_PRESENCE_GRACE_MS,
-    missed: (userId, afterSeq, beforeSeq) => history.between(userId, afterSeq, beforeSeq),
-    // Only with other instances can a user's earlier event still be on its way.
-    lastSeqBefore: deps.sharedBackends ? (userId, beforeSeq, before) => history.lastSeqBefore(userId, beforeSeq, before) : undefined,
-    eventsSince: (since) => history.createdSince(since, CATCH_UP_MAX_EVENTS),
-    recentFromStore: (count) => history.recent(count),
-    currentBalance: async (userId) => (await balances.current(userId))?.message,
-    onReceived: (kind) => metrics.brokerReceived(kind),
-    feedMissed: (after, through) => history.byCursor(after, through, CATCH_UP_MAX_EVENTS),
-    latestCursor: () => history.latestCursor(),
-    onError: (what, error) => {
-      if (what === 'publish') metrics.publishFailed();
-      hubWarnings.warn(`hub: ${what} failed`, { error: String(error) });
-    },
-    onDropped: (reason, error) => {
-      metrics.frameDropped(reason);
-      hubWarnings.warn(`broker: frame dropped (${reason})`, { error: String(error) });
+    history,
+    balances,
+    sharedBackends: deps.sharedBackends,
+    report: {
+      received: (kind) => metrics.brokerReceived(kind),
+      failed: (what, error) => {
+        if (what === 'publish') metrics.publishFailed();
+        hubWarnings.warn(`hub: ${what} failed`, { error: String(error) });
+      },
+      dropped: (reason, error) => {
+        metrics.frameDropped(reason);
+        hubWarnings.warn(`broker: frame dropped (${reason})`, { error: String(error) });
+      },
     },
     now: () => clock.now(),
   });
-  const published = publishPlay(hub);
   const ledger = new Ledger(ledgerStoreFor(db), deps.rng, {
     concurrency: db.dialect === 'sqlite' ? 1 : 4,
-    render: renderPlay,
-    onSettled: (play, texts) => {
-      metrics.played(play.gameType, play.betMinor, play.payoutMinor);
-      published(play, texts);
+    publisher: new PlayPublisher(hub, metrics),
+    report: {
+      committed: (plays, seconds) => metrics.ledgerCommitted(plays, seconds),
+      releaseFailed: (error) => hubWarnings.warn('ledger: handing settled plays on failed', { error: String(error) }),
     },
-    onAdjusted: publishAdjustment(hub),
-    onCommit: (plays, seconds) => metrics.ledgerCommitted(plays, seconds),
-    onReleaseError: (error) => hubWarnings.warn('ledger: handing settled plays on failed', { error: String(error) }),
   });
   const games = new GameService(ledger, playLimiter, { minBet: config.MIN_BET, maxBet: config.MAX_BET });
   const fairness = new FairnessService(db.sql, db.dialect, { minBet: config.MIN_BET, maxBet: config.MAX_BET, verifyRatePerSecond: 20, verifyBurst: 40, shared }, clock);

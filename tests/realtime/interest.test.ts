@@ -10,6 +10,7 @@ import type { Broker, BrokerHandler } from '../../src/realtime/broker/broker';
 import { dispatch } from '../../src/realtime/topic-dispatch';
 import { eventId, messages } from '../../src/realtime/events';
 import { Hub } from '../../src/realtime/hub';
+import { noHistory } from '../support/history';
 
 const gameEvent = (userId: number, seq: number) =>
   messages.gameEvent({ event_id: eventId(userId, seq), game_type: 'slot', user_id: userId, bet: 1, result: { payout: 0 }, ts: new Date().toISOString() });
@@ -45,9 +46,13 @@ class SlowSubscriptions implements Broker {
 function hubOn(broker: SlowSubscriptions, stored: { seq: number; payload: string; at: number }[]) {
   return new Hub(broker, {
     recentEvents: 10,
-    missed: async (_userId, after, before) => stored.filter((row) => row.seq > after && row.seq < before),
-    lastSeqBefore: async (_userId, beforeSeq, before) => Math.max(0, ...stored.filter((row) => row.seq < beforeSeq && row.at < before).map((row) => row.seq)),
-    eventsSince: async (since) => stored.filter((row) => row.at >= since).map((row) => ({ userId: 1, ...row })),
+    sharedBackends: true,
+    history: {
+      ...noHistory,
+      between: async (_userId, after, before) => stored.filter((row) => row.seq > after && row.seq < before),
+      lastSeqBefore: async (_userId, beforeSeq, before) => Math.max(0, ...stored.filter((row) => row.seq < beforeSeq && row.at < before).map((row) => row.seq)),
+      createdSince: async (since) => stored.filter((row) => row.at >= since).map((row) => ({ userId: 1, ...row })),
+    },
   });
 }
 
