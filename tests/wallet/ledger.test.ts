@@ -296,3 +296,34 @@ function recordUnsafe(sql: SQL, record: (text: string, params: unknown[] | undef
     },
   });
 }
+
+/**
+ * The publisher the ledger is given at construction (realtime's PlayPublisher in the server):
+ * each commit is handed to it right after the commit, per user in seq order, an admin's
+ * adjustment in its place among the user's plays, and no refused play.
+ */
+describe('the ledger’s publisher', () => {
+  useDatabase('sqlite');
+
+  it('is handed every settled play and adjustment in commit order, per user in seq order, and nothing refused', async () => {
+    const [rich, poor] = await makeUsers(2, 100_000);
+    await db.sql`UPDATE users SET balance = 50 WHERE id = ${poor!}`;
+    const handed: string[] = [];
+    const ledger = new Ledger(onBunSqlite(db), seededRng(3), {
+      publisher: {
+        render: renderPlay,
+        played: (settled, texts) => {
+          expect(JSON.parse(texts.event).event_id).toBe(`${settled.userId}-${settled.seq}`);
+          handed.push(`play ${settled.userId}-${settled.seq}`);
+        },
+        adjusted: (adjustment) => handed.push(`adjust ${adjustment.userId} ${adjustment.amountMinor}`),
+      },
+    });
+    const first = [play(ledger, rich!, 100), play(ledger, rich!, 100), play(ledger, poor!, 100)];
+    const adjusted = ledger.adjust({ kind: 'adjustment', userId: rich!, adminId: poor!, amountMinor: 500, reason: 'goodwill', respond: () => '{}' });
+    await Promise.all([...first, adjusted]);
+    await play(ledger, rich!, 100);
+    expect((await Promise.all(first)).map((outcome) => outcome.kind)).toEqual(['settled', 'settled', 'refused']);
+    expect(handed).toEqual([`play ${rich}-1`, `play ${rich}-2`, `adjust ${rich} 500`, `play ${rich}-3`]);
+  });
+});
