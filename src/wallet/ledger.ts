@@ -15,15 +15,14 @@
  * to the publisher it was given at construction (realtime/play-publisher.ts), which also
  * renders the texts stored with a play.
  *
- * Its statements go through a `LedgerStore` (ledger-store.ts). The logic is written once, as
- * generators in which each statement is a `yield*` (a play's in play-transaction.ts): the
- * Bun.SQL store awaits them, the bun:sqlite store runs the whole transaction synchronously.
+ * What one transaction runs, and what it hands the publisher after its commit, is
+ * transactions.ts; its statements go through a `LedgerStore` (ledger-store.ts).
  */
 import type { Rng } from '../games/rng';
 import { GroupCommit } from './group-commit';
-import type { LedgerStatements, LedgerStore, Step } from './ledger-store';
-import { isAdjustment, keyOf, refused, type AdjustmentOutcome, type AdjustmentRequest, type Applied, type LedgerJob, type LedgerPublisher, type PlayOutcome, type PlayRequest, type SettledAdjustment } from './outcomes';
-import { PlayTransaction } from './play-transaction';
+import type { LedgerStore } from './ledger-store';
+import { isAdjustment, keyOf, refused, type AdjustmentOutcome, type AdjustmentRequest, type Applied, type LedgerJob, type LedgerPublisher, type PlayOutcome, type PlayRequest } from './outcomes';
+import { LedgerTransactions } from './transactions';
 
 export type * from './outcomes';
 
@@ -54,26 +53,20 @@ export class Ledger {
   private readonly inFlight = new Map<string, { requestHash: string; outcome: Promise<PlayOutcome> }>();
   private readonly writer: GroupCommit<LedgerJob, Applied>;
 
-  private readonly plays: PlayTransaction;
-  private readonly publisher: LedgerPublisher;
-
   constructor(
     private readonly store: LedgerStore,
     /** Tests only: replaces the committed seeds' stream (such plays cannot be verified). */
     rng: Rng | undefined,
     options: LedgerOptions,
   ) {
-    this.publisher = options.publisher;
-    this.plays = new PlayTransaction(rng, options.publisher);
     const { report } = options;
-    this.writer = new GroupCommit((requests) => store.transaction((tx) => this.apply(tx, requests)), {
+    this.writer = new GroupCommit(new LedgerTransactions(store, rng, options.publisher), {
       maxBatch: 256,
       concurrency: options.concurrency ?? 1,
       // One lock order for every batch, so concurrent batches on PostgreSQL cannot deadlock.
       order: (a, b) => a.userId - b.userId,
       // A user's plays never commit in two transactions at once: commit order is seq order.
       lane: (request) => request.userId,
-      committed: (requests, results) => this.release(results),
       onCommit: report && ((plays, seconds) => report.committed(plays, seconds)),
       onReleaseError: report && ((error) => report.releaseFailed(error)),
     });
@@ -113,14 +106,6 @@ export class Ledger {
     return this.writer.settled();
   }
 
-  /** Right after a commit, synchronously: each settled play and adjustment to the publisher, in batch order. */
-  private release(results: readonly Applied[]): void {
-    for (const applied of results) {
-      if (applied.kind === 'settled') this.publisher.played?.(applied.play, applied.texts);
-      else if (applied.kind === 'adjusted') this.publisher.adjusted?.(applied.adjustment);
-    }
-  }
-
   private async transact(request: PlayRequest): Promise<PlayOutcome> {
     const applied = await this.writer.submit(request);
     if (applied.kind === 'key_taken') return this.storedOutcome(request);
@@ -133,37 +118,6 @@ export class Ledger {
     if (!stored || stored.status === 0) return refused('idempotency_key_in_use');
     if (stored.requestHash !== job.idempotency!.requestHash) return refused('idempotency_key_reused');
     return { kind: 'replayed', response: stored.response };
-  }
-
-  /**
-   * One transaction's work: a lone play takes the single-play path, plays together the batch
-   * path. With an adjustment among them (rare), each job runs on its own path in turn, in this
-   * one transaction, so each sees what the ones before it wrote.
-   */
-  private *apply(tx: LedgerStatements, jobs: LedgerJob[]): Step<Applied[]> {
-    const plays = jobs.filter((job): job is PlayRequest => !isAdjustment(job));
-    if (plays.length === jobs.length) return plays.length === 1 ? [yield* this.plays.one(tx, plays[0]!)] : yield* this.plays.batch(tx, plays);
-    const results: Applied[] = [];
-    for (const job of jobs) results.push(isAdjustment(job) ? yield* this.applyAdjustment(tx, job) : yield* this.plays.one(tx, job));
-    return results;
-  }
-
-  /** An adjustment: its key, the bounded balance change, its audit row, its stored response. */
-  private *applyAdjustment(tx: LedgerStatements, request: AdjustmentRequest): Step<Applied> {
-    const { userId, adminId, amountMinor, reason, idempotency } = request;
-    const key = idempotency && { userId: adminId, key: idempotency.key };
-    if (key && !(yield* tx.claimKey({ ...key, requestHash: idempotency!.requestHash, at: Date.now() }))) return { kind: 'key_taken' };
-    const balanceMinor = yield* tx.adjust(userId, amountMinor);
-    if (balanceMinor === undefined) {
-      if (key) yield* tx.dropKey(key);
-      return refused('insufficient_funds');
-    }
-    const at = new Date();
-    const auditId = yield* tx.insertAudit({ at: at.getTime(), admin_id: adminId, action: 'adjust', user_id: userId, amount: amountMinor, reason });
-    const adjustment: SettledAdjustment = { userId, adminId, amountMinor, balanceMinor, auditId, reason, at };
-    const response = request.respond(adjustment);
-    if (key) yield* tx.completeKey({ ...key, response });
-    return { kind: 'adjusted', adjustment, response };
   }
 
   /** Forgets Idempotency-Keys older than the retention period. */
