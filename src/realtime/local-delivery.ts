@@ -10,8 +10,10 @@ import { MonitorFeed } from './monitor-feed';
 import { RecentEvents } from './recent-events';
 import { userTopic } from './topics';
 
-/** Bun's `server.publish`: native fan-out to every socket subscribed to the topic. */
-export type TopicPublisher = (topic: string, message: string) => unknown;
+/** Bun's topics (`server.publish`: native fan-out to every socket subscribed to the topic). */
+export interface TopicPublisher {
+  publish(topic: string, message: string): unknown;
+}
 
 type Listener = (message: string) => void;
 
@@ -24,6 +26,8 @@ export class LocalDelivery {
   private readonly feedWatchers = new Set<Listener>();
   /** Set between the hub's start and stop. */
   private publishLocal: TopicPublisher | undefined;
+  /** `publishLocal.publish` as the monitor feed takes it, made once. */
+  private publishTopic: ((topic: string, message: string) => unknown) | undefined;
 
   constructor(
     recentEvents: number,
@@ -35,10 +39,11 @@ export class LocalDelivery {
   /** From the hub's start: where the Bun topics are published. */
   attach(publishLocal: TopicPublisher): void {
     this.publishLocal = publishLocal;
+    this.publishTopic = (topic, message) => publishLocal.publish(topic, message);
   }
 
   detach(): void {
-    this.publishLocal = undefined;
+    this.publishLocal = this.publishTopic = undefined;
   }
 
   /** Whether presence is shown here (a monitor is here, or every user is anyway). */
@@ -49,7 +54,7 @@ export class LocalDelivery {
   /** A message for the user's sockets that is no game_event (a balance_update). */
   toUser(userId: number, message: string): void {
     this.notifyWatchers(userId, message);
-    this.publishLocal?.(userTopic(userId), message);
+    this.publishLocal?.publish(userTopic(userId), message);
   }
 
   /**
@@ -65,12 +70,12 @@ export class LocalDelivery {
   feedEvent(message: string): void {
     this.recent.push(message);
     for (const listener of this.feedWatchers) listener(message);
-    if (this.publishLocal) this.monitors.publishEvent(message, this.publishLocal);
+    if (this.publishTopic) this.monitors.publishEvent(message, this.publishTopic);
   }
 
   /** A change of who is online, to every monitor here. */
   presence(message: string): void {
-    if (this.publishLocal) this.monitors.publishPresence(message, this.publishLocal);
+    if (this.publishTopic) this.monitors.publishPresence(message, this.publishTopic);
   }
 
   /** Hands `listener` every game_event of the monitors' feed until the returned function is called. */

@@ -23,8 +23,8 @@ describe('a publish the broker rejects', () => {
     const there = new Hub(new LateBroker(network), { recentEvents: 10 });
     const local: string[] = [];
     const remote: string[] = [];
-    await here.start((topic, message) => local.push(`${topic} ${message}`));
-    await there.start((topic, message) => remote.push(`${topic} ${message}`));
+    await here.start({ publish: (topic, message) => local.push(`${topic} ${message}`) });
+    await there.start({ publish: (topic, message) => remote.push(`${topic} ${message}`) });
     try {
       here.publishToUser(1, 'kept');
       await waitUntil(() => remote.length === 1, 'the first message to cross');
@@ -66,7 +66,7 @@ describe('the catch-up after a broker outage', () => {
       report: { ...silentReport, failed: (what, error) => failures.push(`${what}: ${String(error)}`) },
     });
     const local: string[] = [];
-    await hub.start((topic, message) => local.push(`${topic} ${message}`));
+    await hub.start({ publish: (topic, message) => local.push(`${topic} ${message}`) });
     try {
       await hub.recover();
       expect(failures).toEqual(['catch_up: Error: database away']);

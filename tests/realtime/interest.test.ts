@@ -62,7 +62,7 @@ describe('a user topic being taken', () => {
     const stored: { seq: number; payload: string; at: number }[] = [{ seq: 1, payload: gameEvent(1, 1), at: Date.now() - 60_000 }];
     const hub = hubOn(broker, stored);
     const sent: string[] = [];
-    await hub.start((topic, message) => sent.push(`${topic} ${JSON.parse(message).event_id}`));
+    await hub.start({ publish: (topic, message) => sent.push(`${topic} ${JSON.parse(message).event_id}`) });
     const following = hub.follow(1);
     await Bun.sleep(2);
     // Committed on another instance while SUBSCRIBE is on its way: its publish reaches nobody here.
@@ -84,7 +84,7 @@ describe('a user topic being taken', () => {
     const stored: { seq: number; payload: string; at: number }[] = [];
     const hub = hubOn(broker, stored);
     const sent: string[] = [];
-    await hub.start((topic, message) => sent.push(`${topic} ${JSON.parse(message).event_id}`));
+    await hub.start({ publish: (topic, message) => sent.push(`${topic} ${JSON.parse(message).event_id}`) });
     const first = hub.follow(1);
     broker.pending.shift()!();
     await Bun.sleep(5);
