@@ -31,7 +31,7 @@ export function buildLedger({ db, rng, hub, metrics, warnings, logger, clock }: 
     committed: (plays, seconds) => metrics.ledgerCommitted(plays, seconds),
     releaseFailed: (error) => warnings.warn('ledger: handing settled plays on failed', { error: String(error) }),
   };
-  const ledger = new Ledger(ledgerStoreFor(db), rng, { concurrency: db.dialect === 'sqlite' ? 1 : 4, publisher: new PlayPublisher(hub, metrics), report });
+  const ledger = new Ledger(ledgerStoreFor(db), rng, { concurrency: db.dialect === 'sqlite' ? 1 : 4, publisher: new PlayPublisher(hub.outbound, metrics), report });
   const purge = setInterval(() => void ledger.purgeExpiredKeys(clock.now()).catch((error) => logger.warn('idempotency purge failed', { error: String(error) })), IDEMPOTENCY_PURGE_INTERVAL_MS);
   purge.unref();
   return {

@@ -59,7 +59,8 @@ export class Hub implements BrokerHandler {
   /** Every user's events for the monitors, in cursor order (the same on every instance). */
   private readonly feed: FeedOrder;
   private readonly inbound: Inbound;
-  private readonly outbound: Outbound;
+  /** The way out: what this instance publishes to every instance (a play's publisher holds it, play-publisher.ts). */
+  readonly outbound: Outbound;
   private readonly catchUp: OutageCatchUp;
   private readonly report: DeliveryReport;
 
@@ -153,11 +154,6 @@ export class Hub implements BrokerHandler {
   /** Refills the recent events (serialized game_events, oldest first), e.g. from the database. */
   seedRecent(events: readonly string[]): void {
     for (const event of events) this.local.recent.push(event);
-  }
-
-  /** A settled play: its game_event (to the user and the monitors) and the user's balance_update, in one broker message. */
-  publishPlay(userId: number, gameEvent: string, balanceUpdate: string): void {
-    this.outbound.publishToUser(userId, `${gameEvent}\n${balanceUpdate}`);
   }
 
   publishToUser(userId: number, message: string): void {

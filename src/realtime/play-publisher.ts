@@ -7,7 +7,7 @@
  * the seam `LedgerPublisher`) and hands it every commit, in order.
  */
 import { eventId, messages } from './events';
-import type { Hub } from './hub';
+import type { Outbound } from './outbound';
 import type { LedgerPublisher, PlayTexts, SettledAdjustment, SettledPlay } from '../wallet/outcomes';
 import { fromMinor } from '../money';
 import type { GameType } from '../games/game';
@@ -17,10 +17,10 @@ export interface PlayCounter {
   played(gameType: GameType, betMinor: number, payoutMinor: number): void;
 }
 
-/** Publishes what the ledger committed through the hub's way out, and counts each play. */
+/** Publishes what the ledger committed through the hub's way out (outbound.ts), and counts each play. */
 export class PlayPublisher implements LedgerPublisher {
   constructor(
-    private readonly hub: Pick<Hub, 'publishPlay' | 'publishToUser'>,
+    private readonly outbound: Pick<Outbound, 'publishToUser'>,
     private readonly counter?: PlayCounter,
   ) {}
 
@@ -28,15 +28,19 @@ export class PlayPublisher implements LedgerPublisher {
     return renderPlay(play);
   }
 
-  /** Called per user in `seq` order, right after the commit; the hub keeps that order on every socket. */
+  /**
+   * Called per user in `seq` order, right after the commit; the hub keeps that order on every
+   * socket. The game_event (to the user and the monitors) and the user's balance_update go as
+   * one broker message, a line each.
+   */
   played(play: SettledPlay, texts: PlayTexts): void {
     this.counter?.played(play.gameType, play.betMinor, play.payoutMinor);
-    this.hub.publishPlay(play.userId, texts.event, balanceUpdateOf(play));
+    this.outbound.publishToUser(play.userId, `${texts.event}\n${balanceUpdateOf(play)}`);
   }
 
   /** Each committed adjustment as the user's `balance_update`, in commit order with their plays. */
   adjusted(adjustment: SettledAdjustment): void {
-    this.hub.publishToUser(
+    this.outbound.publishToUser(
       adjustment.userId,
       messages.balanceUpdate({
         user_id: adjustment.userId,
