@@ -66,20 +66,7 @@ export function buildRealtime({ config, db, clock, logger, metrics, shared, ...d
   const warnings = throttledWarnings(logger, clock, 10_000);
   const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock, metrics);
   const broker = deps.broker ?? new MemoryBroker();
-  const controlWarnings = throttledWarnings(logger, clock, 10_000);
-  const control = new ClusterControl({
-    broker,
-    instanceId: deps.instanceId ?? crypto.randomUUID(),
-    registry,
-    blockedUsers: () => blockedUserIds(db.sql),
-    pingDatabase: () => db.sql`SELECT 1`,
-    onError: (what, error) => {
-      if (what === 'malformed') metrics.frameDropped('malformed_control');
-      controlWarnings.warn(`control: ${what} failed`, { error: String(error) });
-    },
-    onClosed: (why) => metrics.serverClosed(why),
-    now: () => clock.now(),
-  });
+  const control = clusterControl({ db, clock, logger, metrics, broker, registry, instanceId: deps.instanceId });
   const hub = new Hub(broker, {
     control,
     recentEvents: config.RECENT_EVENTS,
@@ -127,6 +114,25 @@ export function buildRealtime({ config, db, clock, logger, metrics, shared, ...d
       await hub.stop();
     },
   };
+}
+
+/** The cluster's control messages (control.ts): heartbeats, closing a user's sockets everywhere, the blocked-accounts sweep. */
+function clusterControl(deps: { db: Database; clock: Clock; logger: Logger; metrics: Metrics; broker: Broker; registry: SocketRegistry; instanceId?: string }) {
+  const { db, clock, metrics } = deps;
+  const warnings = throttledWarnings(deps.logger, clock, 10_000);
+  return new ClusterControl({
+    broker: deps.broker,
+    instanceId: deps.instanceId ?? crypto.randomUUID(),
+    registry: deps.registry,
+    blockedUsers: () => blockedUserIds(db.sql),
+    pingDatabase: () => db.sql`SELECT 1`,
+    onError: (what, error) => {
+      if (what === 'malformed') metrics.frameDropped('malformed_control');
+      warnings.warn(`control: ${what} failed`, { error: String(error) });
+    },
+    onClosed: (why) => metrics.serverClosed(why),
+    now: () => clock.now(),
+  });
 }
 
 /** Sockets per user and address (here and in the cluster), opens per minute, messages, resumes. */
