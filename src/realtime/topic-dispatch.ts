@@ -7,18 +7,15 @@ import type { BrokerHandler, InboundKind } from './broker/broker';
 import { CONTROL_TOPIC, PRESENCE_TOPIC, userOfTopic } from './topics';
 
 /** What `topic` carries, or undefined for a topic this version does not know. */
-function kindOf(topic: string): { kind: InboundKind; userId?: number } | undefined {
-  if (topic === PRESENCE_TOPIC) return { kind: 'presence' };
-  if (topic === CONTROL_TOPIC) return { kind: 'control' };
-  const userId = userOfTopic(topic);
-  return userId === undefined ? undefined : { kind: 'user', userId };
+function kindOf(topic: string): InboundKind | undefined {
+  if (userOfTopic(topic) !== undefined) return 'user';
+  if (topic === PRESENCE_TOPIC) return 'presence';
+  return topic === CONTROL_TOPIC ? 'control' : undefined;
 }
 
 /** Hands `message` on `topic` to the handler's method for it (this instance's own publishes too). */
 export function dispatch(handler: BrokerHandler, topic: string, message: string): void {
-  const read = kindOf(topic);
-  if (read) handOn(handler, read, message);
-  else handler.onDropped?.('unknown_topic');
+  if (!handOn(handler, topic, message)) handler.onDropped?.('unknown_topic');
 }
 
 /**
@@ -27,21 +24,25 @@ export function dispatch(handler: BrokerHandler, topic: string, message: string)
  * exception on the next tick, which ends the process): a throw is a malformed message.
  */
 export function dispatchReceived(handler: BrokerHandler, topic: string, message: string): void {
-  const read = kindOf(topic);
-  if (!read) {
+  const kind = kindOf(topic);
+  if (kind === undefined) {
     handler.onDropped?.('unknown_topic');
     return;
   }
-  handler.onReceived?.(read.kind);
+  handler.onReceived?.(kind);
   try {
-    handOn(handler, read, message);
+    handOn(handler, topic, message);
   } catch (error) {
     handler.onDropped?.('malformed', error);
   }
 }
 
-function handOn(handler: BrokerHandler, read: { kind: InboundKind; userId?: number }, message: string): void {
-  if (read.kind === 'user') handler.onPublication(read.userId!, message.includes('\n') ? message.split('\n') : [message]);
-  else if (read.kind === 'presence') handler.onPresence(message);
-  else handler.onControl(message);
+/** False for a topic this version does not know (nothing handed on). */
+function handOn(handler: BrokerHandler, topic: string, message: string): boolean {
+  const userId = userOfTopic(topic);
+  if (userId !== undefined) handler.onPublication(userId, message.includes('\n') ? message.split('\n') : [message]);
+  else if (topic === PRESENCE_TOPIC) handler.onPresence(message);
+  else if (topic === CONTROL_TOPIC) handler.onControl(message);
+  else return false;
+  return true;
 }
