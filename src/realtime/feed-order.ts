@@ -7,7 +7,7 @@
  * committed ids form a prefix with no gap. A repeat is dropped; an event the database has
  * never heard of (it was never committed) is dropped instead of holding the feed for ever.
  * (Events without a cursor, stored before cursors or from an older version, reach the monitors
- * in their user's order instead: hub.ts.)
+ * in their user's order instead: local-delivery.ts.)
  *
  * This is the per-user sequencer's rule (sequencer.ts) over one global sequence.
  */

@@ -17,6 +17,7 @@ import { FeedOrder } from './feed-order';
 import { Inbound, type Following } from './inbound';
 import { Interest } from './interest';
 import { LocalDelivery, type TopicPublisher } from './local-delivery';
+import type { MonitorFeed } from './monitor-feed';
 import { OutageCatchUp, Outbound } from './outbound';
 import { PresenceTracker, type ClusterPresence } from './presence/online-users';
 import { Sequencer } from './sequencer';
@@ -52,7 +53,8 @@ export type HubOptions = {
 export class Hub implements BrokerHandler {
   /** Who is online: this instance's sockets, the cluster's presence, the mirror the monitors see. */
   readonly presence: PresenceTracker;
-  readonly monitors;
+  /** The monitors' filter topics (monitor-feed.ts). */
+  readonly monitors: MonitorFeed;
   private readonly local: LocalDelivery;
   private readonly interest: Interest;
   private readonly sequencer: Sequencer;
@@ -88,9 +90,9 @@ export class Hub implements BrokerHandler {
     return this.broker.name;
   }
 
-  /** Starts taking deliveries from the broker and sending them to `publishLocal`'s topics. */
-  async start(publishLocal: TopicPublisher): Promise<void> {
-    this.local.attach(publishLocal);
+  /** Starts taking deliveries from the broker and sending them to Bun's topics (bun-topics.ts). */
+  async start(topics: TopicPublisher): Promise<void> {
+    this.local.attach(topics);
     this.interest.begin();
     const { history } = this.options;
     // Without it (the database away), the feed starts at the first event that arrives.
