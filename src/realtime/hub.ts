@@ -9,7 +9,7 @@
  * line each), and an instance takes only the topics its sockets need (interest.ts); control
  * messages (control.ts) reach every one.
  */
-import type { Broker, BrokerHandler, InboundKind } from './broker/broker';
+import type { Broker, BrokerHandler, InboundKind, PresenceChange } from './broker/broker';
 import type { BalanceReader } from './balance-reader';
 import { silentReport, type DeliveryReport } from './delivery-report';
 import type { StoredEvents } from './event-reader';
@@ -123,8 +123,8 @@ export class Hub implements BrokerHandler {
     this.inbound.publication(userId, lines);
   }
 
-  onPresence(message: string): void {
-    this.presence.take(message);
+  onPresence(change: PresenceChange): void {
+    this.presence.take(change);
   }
 
   onControl(message: string): void {

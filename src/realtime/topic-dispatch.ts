@@ -1,9 +1,10 @@
 /**
  * A broker message typed by its topic, read once for every backend (memory.ts, redis.ts): a
- * user's publication with its lines, a presence change, a control message. A topic this version
- * never publishes on (another release's, or a bug's) reaches no method: it is counted as dropped.
+ * user's publication with its lines, a presence change (read defensively), a control message.
+ * A topic this version never publishes on (another release's, or a bug's) reaches no method:
+ * it is counted as dropped, as is a presence message that cannot be read.
  */
-import type { BrokerHandler, InboundKind } from './broker/broker';
+import type { BrokerHandler, InboundKind, PresenceChange } from './broker/broker';
 import { CONTROL_TOPIC, PRESENCE_TOPIC, userOfTopic } from './topics';
 
 /** What `topic` carries, or undefined for a topic this version does not know. */
@@ -41,8 +42,28 @@ export function dispatchReceived(handler: BrokerHandler, topic: string, message:
 function handOn(handler: BrokerHandler, topic: string, message: string): boolean {
   const userId = userOfTopic(topic);
   if (userId !== undefined) handler.onPublication(userId, message.includes('\n') ? message.split('\n') : [message]);
-  else if (topic === PRESENCE_TOPIC) handler.onPresence(message);
+  else if (topic === PRESENCE_TOPIC) handOnPresence(handler, message);
   else if (topic === CONTROL_TOPIC) handler.onControl(message);
   else return false;
   return true;
+}
+
+function handOnPresence(handler: BrokerHandler, message: string): void {
+  const change = presenceChangeOf(message);
+  if (change) handler.onPresence(change);
+  else handler.onDropped?.('malformed');
+}
+
+/** The change a `presence` message (events.ts `messages.presence`) tells, or undefined when it tells none. */
+export function presenceChangeOf(message: string): PresenceChange | undefined {
+  let value: { user_id?: unknown; status?: unknown };
+  try {
+    value = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  const userId = value?.user_id;
+  const status = value?.status;
+  const isChange = Number.isSafeInteger(userId) && (userId as number) >= 1 && (status === 'join' || status === 'leave');
+  return isChange ? { userId: userId as number, status, message } : undefined;
 }

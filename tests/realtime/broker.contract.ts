@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'bun:test';
 import type { Broker, BrokerHandler } from '../../src/realtime/broker/broker';
+import { messages } from '../../src/realtime/events';
 import { waitUntil } from '../support/streams';
 
 export type BrokerBackend = {
@@ -34,7 +35,7 @@ type Started = {
 function recorder(started: Pick<Started, 'got' | 'dropped' | 'received' | 'disconnects' | 'reconnects'>): BrokerHandler {
   return {
     onPublication: (userId, lines) => void started.got.push([`user:${userId}`, lines.join('\n')]),
-    onPresence: (message) => void started.got.push(['presence', message]),
+    onPresence: (change) => void started.got.push(['presence', `${change.userId} ${change.status}`]),
     onControl: (message) => void started.got.push(['control', message]),
     onDropped: (reason) => void started.dropped.push(reason),
     onReceived: (kind) => void started.received.push(kind),
@@ -46,7 +47,7 @@ function recorder(started: Pick<Started, 'got' | 'dropped' | 'received' | 'disco
 /** A handler that writes down every message as "<kind> <message>". */
 function lines(into: string[]): BrokerHandler {
   const push = (kind: string, message: string) => void into.push(`${kind} ${message}`);
-  return { onPublication: (userId, sent) => push(`user:${userId}`, sent.join('\n')), onPresence: (m) => push('presence', m), onControl: (m) => push('control', m) };
+  return { onPublication: (userId, sent) => push(`user:${userId}`, sent.join('\n')), onPresence: (change) => push('presence', `${change.userId} ${change.status}`), onControl: (m) => push('control', m) };
 }
 
 export function brokerContract(name: string, backend: BrokerBackend): void {
@@ -124,11 +125,12 @@ export function brokerContract(name: string, backend: BrokerBackend): void {
       expect(one!.broker.connected).toBe(true);
     });
 
-    it('hands each message to the method of its kind, a user\'s lines split, and drops a topic it does not know', async () => {
+    it('hands each message to the method of its kind, a user\'s lines split, a presence change read, and drops what it cannot read', async () => {
       const instances = await start(Math.min(2, backend.maxInstances));
       const [a] = instances;
       await a!.broker.publish('user:7', 'first line\nsecond line');
-      await a!.broker.publish('presence', 'someone joined');
+      await a!.broker.publish('presence', messages.presence(7, 'join'));
+      await a!.broker.publish('presence', '{"type":"presence","user_id":"7","status":"join"}');
       await a!.broker.publish('control', 'a control message');
       await a!.broker.publish('nonsense:7', 'nobody publishes here');
       await a!.broker.publish('user:0', 'no such user');
@@ -137,15 +139,15 @@ export function brokerContract(name: string, backend: BrokerBackend): void {
         await waitUntil(() => started.got.some(([, message]) => message === 'last'), 'every message to arrive');
         expect(started.got).toEqual([
           ['user:7', 'first line\nsecond line'],
-          ['presence', 'someone joined'],
+          ['presence', '7 join'],
           ['control', 'a control message'],
           ['control', 'last'],
         ]);
-        expect(started.dropped).toEqual(['unknown_topic', 'unknown_topic']);
+        expect(started.dropped).toEqual(['malformed', 'unknown_topic', 'unknown_topic']);
       }
       // Only what came from another instance is counted as received, by its kind.
       expect(a!.received).toEqual([]);
-      if (instances[1]) expect(instances[1].received).toEqual(['user', 'presence', 'control', 'control']);
+      if (instances[1]) expect(instances[1].received).toEqual(['user', 'presence', 'presence', 'control', 'control']);
     });
 
     if (backend.maxInstances > 1) {

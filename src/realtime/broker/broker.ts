@@ -44,6 +44,9 @@ export interface Broker {
 /** What a message on the broker is about, by its topic (topics.ts). */
 export type InboundKind = 'user' | 'presence' | 'control';
 
+/** A presence change as delivered: who, which way, and the message as published (what the monitors are sent). */
+export type PresenceChange = { userId: number; status: 'join' | 'leave'; message: string };
+
 /**
  * Where a broker hands what it delivers, as centrifuge's `BrokerEventHandler`: one method per
  * kind of message, so no one downstream reads a topic string. The only callback of the
@@ -52,8 +55,8 @@ export type InboundKind = 'user' | 'presence' | 'control';
 export interface BrokerHandler {
   /** A message on a user's topic: one message a line (a play is its game_event and its balance_update). */
   onPublication(userId: number, lines: readonly string[]): void;
-  /** A presence change (`presence` message). */
-  onPresence(message: string): void;
+  /** A presence change, read from its `presence` message (one that cannot be read is dropped as malformed). */
+  onPresence(change: PresenceChange): void;
   /** One of the cluster's control messages (control.ts). */
   onControl(message: string): void;
   onReconnect?(): void;

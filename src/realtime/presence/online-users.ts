@@ -5,6 +5,7 @@
  * every instance receives. After a broker outage the mirror is compared with the cluster's
  * presence again and the monitors here are told what changed.
  */
+import type { PresenceChange } from '../broker/broker';
 import type { DeliveryReport } from '../delivery-report';
 import { messages } from '../events';
 import { LeaveGrace } from './leave-grace';
@@ -30,6 +31,9 @@ export interface PresenceShown {
 export type ClusterPresence = Pick<Presence, 'add' | 'remove' | 'connectedUserIds'> & Partial<Pick<Presence, 'retake'>>;
 
 type Status = 'join' | 'leave';
+
+/** A change this instance found (refresh()), as if it had been delivered. */
+const changeOf = (userId: number, status: Status): PresenceChange => ({ userId, status, message: messages.presence(userId, status) });
 
 /**
  * After a broker outage, how long a user missing from the cluster presence stays shown online
@@ -119,13 +123,12 @@ export class PresenceTracker {
    * presence, it updates who is online and, if it changes that, goes on to them; another
    * instance's repeat (e.g. after an outage) goes nowhere.
    */
-  take(message: string): void {
+  take({ userId, status, message }: PresenceChange): void {
     if (!this.deps.monitors.showsPresence) return;
-    const { user_id, status } = JSON.parse(message) as { user_id: number; status: Status };
-    const isChange = status === 'join' ? !this.online.has(user_id) : this.online.has(user_id);
+    const isChange = status === 'join' ? !this.online.has(userId) : this.online.has(userId);
     if (!isChange) return;
-    if (status === 'join') this.online.add(user_id);
-    else this.online.delete(user_id);
+    if (status === 'join') this.online.add(userId);
+    else this.online.delete(userId);
     this.deps.monitors.presence(message);
   }
 
@@ -160,7 +163,7 @@ export class PresenceTracker {
     if (!presence || this.isStopped) return;
     await presence.retake?.();
     const now = new Set(await presence.connectedUserIds());
-    for (const userId of now) if (!this.online.has(userId)) this.take(messages.presence(userId, 'join'));
+    for (const userId of now) if (!this.online.has(userId)) this.take(changeOf(userId, 'join'));
     const missing = [...this.online].filter((userId) => !now.has(userId));
     if (missing.length === 0) return;
     clearTimeout(this.settleTimer);
@@ -168,7 +171,7 @@ export class PresenceTracker {
       this.settleTimer = undefined;
       presence.connectedUserIds().then((later) => {
         const still = new Set(later);
-        for (const userId of missing) if (!still.has(userId)) this.take(messages.presence(userId, 'leave'));
+        for (const userId of missing) if (!still.has(userId)) this.take(changeOf(userId, 'leave'));
       }, (error) => this.deps.report.failed('presence', error));
     }, PRESENCE_SETTLE_MS);
     this.settleTimer.unref?.();
