@@ -3,7 +3,9 @@
  * A publish the broker refuses (Redis away) is reported; if it carried game_events they are kept
  * and published again once the broker is back, so the other instances still get them (their
  * sequencers would also read them from the database, but only at the user's next event). Only
- * game_events: a balance_update sent late could show an older balance after a newer one.
+ * game_events: a balance_update sent late could show an older balance after a newer one. Once
+ * the broker is back from an outage, `OutageCatchUp` (below) publishes those again and reads
+ * what the other instances committed meanwhile.
  */
 import type { Broker } from './broker/broker';
 import type { BalanceReader } from './balance-reader';
