@@ -10,6 +10,7 @@ import { systemClock } from './clock';
 import { dependencyWait, type Dependency } from './dependency-wait';
 import { createLogger } from './log';
 import { createCluster } from './realtime/backends';
+import { BunTopics } from './realtime/bun-topics';
 import { isRedisUnavailable } from './realtime/broker/redis';
 import { CloseCode } from '../client/protocol/close-codes';
 import { openDatabase } from './storage';
@@ -59,13 +60,7 @@ export async function startServer(config: Config, overrides: Omit<Partial<AppDep
   app.listen({ port: config.PORT, hostname: config.HOST, maxRequestBodySize: BODY_CEILING_BYTES, reusePort: config.REUSE_PORT });
   const server = app.server!;
   // From here /ready answers (503 until the end of start-up), so the probes see an instance starting.
-  await waitFor(REDIS, () =>
-    hub.start((topic, message) => {
-      built.registry.noteTraffic();
-      built.metrics.deliveredTo(topic.startsWith('monitor') ? 'monitor' : 'user');
-      return server.publish(topic, message);
-    }),
-  );
+  await waitFor(REDIS, () => hub.start(new BunTopics(server, built.registry, built.metrics)));
   const presence = cluster.presence;
   if (presence) {
     await waitFor(REDIS, () =>

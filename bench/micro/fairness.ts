@@ -61,7 +61,7 @@ async function ledgerCpuPerPlay(rng: Rng | undefined, plays = 20_000): Promise<n
       const [row] = await db.sql`INSERT INTO users (username, username_key, password_hash, role, balance, created_at) VALUES (${`u${i}`}, ${`u${i}`}, 'x', 'user', 1000000000, 0) RETURNING id`;
       users.push(Number(row.id));
     }
-    const ledger = new Ledger(ledgerStoreFor(db), rng, { render: renderPlay });
+    const ledger = new Ledger(ledgerStoreFor(db), rng, { publisher: { render: renderPlay } });
     const slot = games.find((game) => game.type === 'slot')!;
     const submit = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => ledger.play({ userId: users[i % users.length]!, game: slot, input: { bet: 1 }, betMinor: 100 })));
     await submit(2_000); // warm-up

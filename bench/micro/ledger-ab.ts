@@ -35,7 +35,7 @@ async function open(name: string, root: string, dir: string): Promise<Side> {
   const db = await storage.openDatabase(`sqlite://${join(dir, `${name}.sqlite`)}`);
   const users: number[] = [];
   for (let i = 0; i < USERS; i++) users.push((await insertUser(db.sql, { username: `bench${i}`, passwordHash: 'x', role: 'user', balanceMinor: 1e12 }))!.id);
-  const ledger = new Ledger(new SqliteLedgerStore(db.sqlite!), undefined, { render: renderPlay });
+  const ledger = new Ledger(new SqliteLedgerStore(db.sqlite!), undefined, { render: renderPlay, publisher: { render: renderPlay } });
   return { name, users, play: (userId) => ledger.play({ userId, game: slot, input: { bet: 0.01 }, betMinor: 1 }), close: () => db.close() };
 }
 

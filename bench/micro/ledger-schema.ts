@@ -84,7 +84,7 @@ try {
     const users: number[] = [];
     for (let u = 0; u < USERS; u++) users.push((await insertUser(db.sql, { username: `bench${u}`, passwordHash: 'x', role: 'user', balanceMinor: 1e12 }))!.id);
     variant.change(db.sqlite!);
-    setups.push({ variant, users, ledger: new Ledger(new SqliteLedgerStore(db.sqlite!), undefined, { render: renderPlay }) });
+    setups.push({ variant, users, ledger: new Ledger(new SqliteLedgerStore(db.sqlite!), undefined, { publisher: { render: renderPlay } }) });
   }
   for (const setup of setups) await run(setup.ledger, setup.users); // warm-up
   const figures = new Map<string, number[]>();

@@ -168,7 +168,7 @@ const db = await openDatabase(`sqlite://${join(dir, 'bench.sqlite')}`);
 try {
   const users: number[] = [];
   for (let i = 0; i < USERS; i++) users.push((await insertUser(db.sql, { username: `bench${i}`, passwordHash: 'x', role: 'user', balanceMinor: 1e12 }))!.id);
-  const ledgers = backends.map((backend) => new Ledger(backend.open(db), undefined, { render: renderPlay }));
+  const ledgers = backends.map((backend) => new Ledger(backend.open(db), undefined, { publisher: { render: renderPlay } }));
   const sizes = [16, 1];
   const figures = new Map<string, number[]>();
   for (const ledger of ledgers) for (const batch of sizes) await run(ledger, users, batch, Math.min(PLAYS, 400)); // warm-up

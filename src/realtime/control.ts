@@ -19,8 +19,9 @@
 import type { Broker } from './broker/broker';
 import { CloseCode } from '../../client/protocol/close-codes';
 import type { SocketRegistry } from './registry';
+import { CONTROL_TOPIC } from './topics';
 
-export const CONTROL_TOPIC = 'control';
+export { CONTROL_TOPIC };
 
 export const HEARTBEAT_MS = 2_000;
 export const NODE_TTL_MS = 3 * HEARTBEAT_MS;

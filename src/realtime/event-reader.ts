@@ -9,6 +9,13 @@ import { withCursor } from './events';
  */
 const GAME_TYPES: string[] = games.map((game) => game.type);
 
+/**
+ * What delivery reads back from the store, as one object (the hub is given it whole): gaps in
+ * a user's order or the feed's, what an outage or a subscription being taken missed, where
+ * the feed starts, the recent events.
+ */
+export type StoredEvents = Pick<EventHistory, 'between' | 'lastSeqBefore' | 'createdSince' | 'byCursor' | 'latestCursor' | 'recent'>;
+
 export class EventHistory {
   constructor(private readonly sql: SQL) {}
 

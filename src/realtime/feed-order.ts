@@ -7,17 +7,24 @@
  * committed ids form a prefix with no gap. A repeat is dropped; an event the database has
  * never heard of (it was never committed) is dropped instead of holding the feed for ever.
  * (Events without a cursor, stored before cursors or from an older version, reach the monitors
- * in their user's order instead: hub.ts.)
+ * in their user's order instead: local-delivery.ts.)
  *
  * This is the per-user sequencer's rule (sequencer.ts) over one global sequence.
  */
-/** Stored events with `afterCursor < cursor <= throughCursor`, oldest first. */
-export type FeedMissed = (afterCursor: number, throughCursor: number) => Promise<{ cursor: number; payload: string }[]>;
+import type { DeliveryReport } from './delivery-report';
+import type { StoredEvents } from './event-reader';
+
+/** The next stage: every user's events in the feed's order (local-delivery.ts). */
+export interface OrderedFeed {
+  feedEvent(message: string): void;
+}
 
 /** How long an event that skipped ahead waits for the ones before it before they are read. */
 export const HOLD_MS = 200;
 /** Past this many held (the database away for long), the feed moves on over the gap. */
 const MAX_HELD = 10_000;
+/** Most events one read of a gap brings. */
+const MAX_READ = 50_000;
 
 export class FeedOrder {
   private last: number | undefined;
@@ -28,9 +35,10 @@ export class FeedOrder {
   private generation = 0;
 
   constructor(
-    private readonly emit: (message: string) => void,
-    private readonly missed: FeedMissed | undefined,
-    private readonly onError: (error: unknown) => void = () => {},
+    private readonly next: OrderedFeed,
+    /** Reads the events of a gap; without it, a gap is waited out for HOLD_MS, then skipped. */
+    private readonly store: Pick<StoredEvents, 'byCursor'> | undefined,
+    private readonly report: Pick<DeliveryReport, 'failed'>,
     private readonly holdMs = HOLD_MS,
   ) {}
 
@@ -79,7 +87,7 @@ export class FeedOrder {
 
   private pass(cursor: number, message: string): void {
     this.last = cursor;
-    this.emit(message);
+    this.next.feedEvent(message);
   }
 
   /** Passes on the held events that are next, in order; drops those already passed. */
@@ -105,14 +113,14 @@ export class FeedOrder {
     this.isFilling = true;
     const generation = this.generation;
     this.fill(generation)
-      .catch((error) => this.onError(error))
+      .catch((error) => this.report.failed('feed', error))
       .finally(() => {
         if (generation !== this.generation) return;
         this.isFilling = false;
         this.release();
         if (this.held.size > 0) this.schedule();
       })
-      .catch((error) => this.onError(error)); // handing the released events on threw
+      .catch((error) => this.report.failed('feed', error)); // handing the released events on threw
   }
 
   /** Reads what is missing up to the oldest held event, retrying with back-off while the database is away. */
@@ -120,15 +128,15 @@ export class FeedOrder {
     const upTo = Math.min(...this.held.keys());
     for (let attempt = 0; ; attempt++) {
       try {
-        const rows = this.missed ? await this.missed(this.last!, upTo) : [];
+        const rows = this.store ? await this.store.byCursor(this.last!, upTo, MAX_READ) : [];
         if (generation !== this.generation) return;
         for (const row of rows) if (row.cursor > this.last! && row.cursor < upTo) this.pass(row.cursor, row.payload);
-        const isKnown = !this.missed || rows.some((row) => row.cursor === upTo);
+        const isKnown = !this.store || rows.some((row) => row.cursor === upTo);
         if (isKnown) this.last = Math.max(this.last!, upTo - 1); // the held event is next now
         else this.held.delete(upTo); // never committed: dropped, the feed goes on
         return;
       } catch (error) {
-        this.onError(error);
+        this.report.failed('feed', error);
         // Too much held while the database is away: move on over the gap, in order.
         if (this.held.size >= MAX_HELD) {
           this.last = Math.max(this.last!, upTo - 1);

@@ -20,11 +20,23 @@ export class Interest {
   /** Sockets per user here, and since when the user has been wanted. */
   private readonly users = new Map<number, { sockets: number; since: number }>();
   private feed: { monitors: number; since: number } | undefined;
+  /** When this instance began delivering: events committed before it are not owed here. */
+  private startedAt = 0;
 
   constructor(
     private readonly broker: Broker,
     private readonly now: () => number,
   ) {}
+
+  /** The hub begins delivering now. */
+  begin(): void {
+    this.startedAt = this.now();
+  }
+
+  /** Where the user's stream on this instance starts (the sequencer's `StreamStarts`). */
+  startOf(userId: number): number {
+    return this.since(userId) ?? this.startedAt;
+  }
 
   /** False for a broker that delivers every topic anyway. */
   get isSelective(): boolean {

@@ -6,12 +6,18 @@
  * first (holding later arrivals for that user meanwhile), so every socket sees every event
  * once, in order.
  */
-export type MissedEvents = (userId: number, afterSeq: number, beforeSeq: number) => Promise<{ seq: number; payload: string }[]>;
-/**
- * The user's newest seq below `beforeSeq` that this instance's streams began after (committed
- * before it started delivering): the events after it are owed to the sockets here.
- */
-export type DeliveredFrom = (userId: number, beforeSeq: number) => Promise<number>;
+import type { DeliveryReport } from './delivery-report';
+import type { StoredEvents } from './event-reader';
+
+/** The next stage: each user's events, in order (local-delivery.ts). */
+export interface SequencedEvents {
+  userEvent(userId: number, message: string): void;
+}
+
+/** Where each user's stream on this instance starts (epoch ms): events committed before are not owed here (interest.ts). */
+export interface StreamStarts {
+  startOf(userId: number): number;
+}
 
 type Filling = { held: Map<number, string> };
 
@@ -21,17 +27,17 @@ export class Sequencer {
   private readonly filling = new Map<number, Filling>();
 
   constructor(
-    private readonly emit: (userId: number, message: string) => void,
-    private readonly missed: MissedEvents | undefined,
-    private readonly onFillError: (error: unknown) => void,
+    private readonly next: SequencedEvents,
+    /** Reads the events a gap missed; without it, what arrives is passed on as it comes. */
+    private readonly store: Pick<StoredEvents, 'between' | 'lastSeqBefore'> | undefined,
+    private readonly report: Pick<DeliveryReport, 'failed' | 'dropped'>,
     /**
-     * Asked when a user's first event here is not their first ever: with several instances, an
-     * earlier event may still be on its way from another (this instance's own arrives at once),
-     * so where the user's stream here starts is read before anything is passed on.
+     * Given when other instances share the broker: a user's first event here may not be their
+     * first ever, and an earlier one may still be on its way from another instance (this
+     * instance's own arrives at once), so where the user's stream here starts is read before
+     * anything is passed on.
      */
-    private readonly deliveredFrom?: DeliveredFrom,
-    /** An event dropped because the database holds none of the events before it: it was never committed. */
-    private readonly onUnknown?: (userId: number, seq: number) => void,
+    private readonly starts?: StreamStarts,
   ) {}
 
   accept(userId: number, seq: number, message: string): void {
@@ -43,13 +49,13 @@ export class Sequencer {
     const last = this.last.get(userId);
     // The user's first event here: passed on if it is their first ever (or there is no
     // database to ask); otherwise where their stream here starts is read first.
-    const isNext = last === undefined ? seq === 1 || !this.deliveredFrom : seq === last + 1;
+    const isNext = last === undefined ? seq === 1 || !this.waitsForOthers : seq === last + 1;
     if (isNext) {
       this.pass(userId, seq, message);
       return;
     }
     if (last !== undefined && seq <= last) return; // already passed on
-    if (!this.missed) {
+    if (!this.store) {
       this.pass(userId, seq, message);
       return;
     }
@@ -58,7 +64,7 @@ export class Sequencer {
     this.fill(userId, state).catch((error) => {
       // Only handing the events on can throw here (the reads retry); the user's next event fills again.
       if (this.filling.get(userId) === state) this.filling.delete(userId);
-      this.onFillError(error);
+      this.report.failed('gap_fill', error);
     });
   }
 
@@ -81,9 +87,13 @@ export class Sequencer {
     return this.filling.size > 0;
   }
 
+  private get waitsForOthers(): boolean {
+    return this.store !== undefined && this.starts !== undefined;
+  }
+
   private pass(userId: number, seq: number, message: string): void {
     this.last.set(userId, seq);
-    this.emit(userId, message);
+    this.next.userEvent(userId, message);
   }
 
   private async fill(userId: number, state: Filling): Promise<void> {
@@ -93,12 +103,12 @@ export class Sequencer {
       const upTo = Math.min(...state.held.keys());
       try {
         if (!this.last.has(userId)) {
-          const from = await this.deliveredFrom!(userId, upTo);
+          const from = await this.store!.lastSeqBefore(userId, upTo, this.starts!.startOf(userId));
           if (isAbandoned()) return;
           this.last.set(userId, from);
         }
         const last = this.last.get(userId)!;
-        const rows = await this.missed!(userId, last, upTo);
+        const rows = await this.store!.between(userId, last, upTo);
         if (isAbandoned()) return;
         for (const row of rows) if (row.seq > this.last.get(userId)!) this.pass(userId, row.seq, row.payload);
         // A user's events commit in seq order, so an event's predecessors are in the database
@@ -106,11 +116,11 @@ export class Sequencer {
         // corrupt frame). Dropped, not waited for: re-reading its gap would spin for ever.
         if (this.last.get(userId)! < upTo - 1) {
           state.held.delete(upTo);
-          this.onUnknown?.(userId, upTo);
+          this.report.dropped('unknown_seq');
         }
         break;
       } catch (error) {
-        this.onFillError(error);
+        this.report.failed('gap_fill', error);
         // The database is the only place the missing events are: keep trying, a little slower
         // each time, holding this user's later events meanwhile.
         await Bun.sleep(Math.min(5_000, 100 * 2 ** attempt));

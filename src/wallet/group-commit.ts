@@ -4,9 +4,9 @@
  * statements, is most of a play's database time: 185 µs alone against 34 µs in a batch of 50);
  * with no load a job starts at once and waits for nothing.
  *
- * `transaction` gets the whole batch, so it can write it with a few multi-row statements. Each
+ * `run` gets the whole batch, so it can write it with a few multi-row statements. Each
  * job stays atomic: its writes commit in exactly one transaction, or not at all. Expected
- * refusals are values `transaction` returns, never throws, so they cannot abort the others;
+ * refusals are values `run` returns, never throws, so they cannot abort the others;
  * when a batch fails anyway, each of its jobs is retried alone (a batch of one), so one bad job
  * fails only itself.
  */
@@ -25,12 +25,6 @@ export type GroupCommitOptions<Job, Result> = {
    * transactions at once, so a lane's transactions commit in the order they were queued.
    */
   lane?: (job: Job) => number | string;
-  /**
-   * Called synchronously right after a transaction commits, before any job's promise
-   * resolves, with the jobs and their results in batch order. Per lane, calls follow commit
-   * order: whatever is released from here needs no promise timing to stay in order.
-   */
-  committed?: (jobs: readonly Job[], results: readonly Result[]) => void;
   /** Told of each committed transaction: its jobs and its seconds from BEGIN to COMMIT. */
   onCommit?: (jobs: number, seconds: number) => void;
   /**
@@ -39,6 +33,18 @@ export type GroupCommitOptions<Job, Result> = {
    */
   onReleaseError?: (error: unknown) => void;
 };
+
+/** What a group commit runs: the transaction of a batch, and what follows its commit. */
+export interface Batches<Job, Result> {
+  /** Runs `jobs` in one transaction; resolves after its commit with one result per job, in order. */
+  run(jobs: Job[]): Promise<Result[]>;
+  /**
+   * Called synchronously right after a transaction commits, before any job's promise
+   * resolves, with the jobs and their results in batch order. Per lane, calls follow commit
+   * order: whatever is released from here needs no promise timing to stay in order.
+   */
+  committed?(jobs: readonly Job[], results: readonly Result[]): void;
+}
 
 type Queued<Job, Result> = { job: Job; resolve: (result: Result) => void; reject: (error: unknown) => void };
 
@@ -52,8 +58,7 @@ export class GroupCommit<Job, Result> {
   private readonly busyLanes = new Set<number | string>();
 
   constructor(
-    /** Runs `jobs` in one transaction; resolves after its commit with one result per job, in order. */
-    private readonly transaction: (jobs: Job[]) => Promise<Result[]>,
+    private readonly batches: Batches<Job, Result>,
     private readonly options: GroupCommitOptions<Job, Result>,
   ) {}
 
@@ -120,7 +125,7 @@ export class GroupCommit<Job, Result> {
     let results: Result[];
     const startedAt = performance.now();
     try {
-      results = await this.transaction(batch.map((item) => item.job));
+      results = await this.batches.run(batch.map((item) => item.job));
       this.options.onCommit?.(batch.length, (performance.now() - startedAt) / 1000);
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
@@ -130,7 +135,7 @@ export class GroupCommit<Job, Result> {
     // Released synchronously and in batch order, so what is published after a commit follows
     // the order of the rows, whatever the callers do with their promises.
     try {
-      this.options.committed?.(batch.map((item) => item.job), results);
+      this.batches.committed?.(batch.map((item) => item.job), results);
     } catch (error) {
       this.options.onReleaseError?.(error);
     }

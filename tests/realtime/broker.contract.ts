@@ -5,7 +5,8 @@
  * backend and says what it can do: how many instances, and how an outage is made.
  */
 import { afterEach, describe, expect, it } from 'bun:test';
-import type { Broker } from '../../src/realtime/broker/broker';
+import type { Broker, BrokerHandler } from '../../src/realtime/broker/broker';
+import { messages } from '../../src/realtime/events';
 import { waitUntil } from '../support/streams';
 
 export type BrokerBackend = {
@@ -21,11 +22,33 @@ export type BrokerBackend = {
 
 type Started = {
   broker: Broker;
-  got: [topic: string, message: string][];
+  /** What reached the handler, as "<kind>", the message: `user:<id>`, `presence`, `control`. */
+  got: [kind: string, message: string][];
+  dropped: string[];
+  received: string[];
   disconnects: number;
   reconnects: number;
   messages(): string[];
 };
+
+/** A handler that writes down each call: a user's lines joined again, as published. */
+function recorder(started: Pick<Started, 'got' | 'dropped' | 'received' | 'disconnects' | 'reconnects'>): BrokerHandler {
+  return {
+    onPublication: (userId, lines) => void started.got.push([`user:${userId}`, lines.join('\n')]),
+    onPresence: (change) => void started.got.push(['presence', `${change.userId} ${change.status}`]),
+    onControl: (message) => void started.got.push(['control', message]),
+    onDropped: (reason) => void started.dropped.push(reason),
+    onReceived: (kind) => void started.received.push(kind),
+    onDisconnect: () => void started.disconnects++,
+    onReconnect: () => void started.reconnects++,
+  };
+}
+
+/** A handler that writes down every message as "<kind> <message>". */
+function lines(into: string[]): BrokerHandler {
+  const push = (kind: string, message: string) => void into.push(`${kind} ${message}`);
+  return { onPublication: (userId, sent) => push(`user:${userId}`, sent.join('\n')), onPresence: (change) => push('presence', `${change.userId} ${change.status}`), onControl: (m) => push('control', m) };
+}
 
 export function brokerContract(name: string, backend: BrokerBackend): void {
   describe(`the ${name} broker`, () => {
@@ -43,14 +66,13 @@ export function brokerContract(name: string, backend: BrokerBackend): void {
           const started: Started = {
             broker,
             got: [],
+            dropped: [],
+            received: [],
             disconnects: 0,
             reconnects: 0,
             messages: () => started.got.map(([, message]) => message),
           };
-          await broker.start((topic, message) => started.got.push([topic, message]), {
-            onDisconnect: () => started.disconnects++,
-            onReconnect: () => started.reconnects++,
-          });
+          await broker.start(recorder(started));
           // A backend that delivers only what was subscribed: these tests want every topic.
           await broker.subscribe?.('*');
           return started;
@@ -61,7 +83,7 @@ export function brokerContract(name: string, backend: BrokerBackend): void {
     /** Each instance publishes `count` messages "<instance>:<n>", interleaved with the others. */
     async function publishRound(instances: Started[], round: string, count: number): Promise<void> {
       const sent: Promise<void>[] = [];
-      for (let n = 0; n < count; n++) instances.forEach(({ broker }, i) => sent.push(broker.publish(`user:${i}`, `${round}/${i}:${n}`)));
+      for (let n = 0; n < count; n++) instances.forEach(({ broker }, i) => sent.push(broker.publish(`user:${i + 1}`, `${round}/${i}:${n}`)));
       await Promise.all(sent);
     }
 
@@ -73,7 +95,7 @@ export function brokerContract(name: string, backend: BrokerBackend): void {
     async function settle(instances: Started[], round: string, count: number): Promise<void> {
       const ofRound = (started: Started) => started.messages().filter((m) => m.startsWith(`${round}/`));
       for (const started of instances) await waitUntil(() => ofRound(started).length >= count * instances.length, `${round} at every instance`);
-      await Promise.all(instances.map(({ broker }, i) => broker.publish('fence', `${round}-fence/${i}`)));
+      await Promise.all(instances.map(({ broker }, i) => broker.publish('control', `${round}-fence/${i}`)));
       for (const started of instances) {
         await waitUntil(() => started.messages().filter((m) => m.startsWith(`${round}-fence/`)).length === instances.length, `${round} fences`);
       }
@@ -95,12 +117,37 @@ export function brokerContract(name: string, backend: BrokerBackend): void {
       const [one] = await start(1);
       const sent: Promise<void>[] = [];
       for (let n = 0; n < 100; n++) {
-        sent.push(one!.broker.publish(`user:${n % 3}`, `own:${n}`));
-        expect(one!.got.at(-1)).toEqual([`user:${n % 3}`, `own:${n}`]);
+        sent.push(one!.broker.publish(`user:${(n % 3) + 1}`, `own:${n}`));
+        expect(one!.got.at(-1)).toEqual([`user:${(n % 3) + 1}`, `own:${n}`]);
       }
       await Promise.all(sent);
       expect(one!.messages()).toEqual(Array.from({ length: 100 }, (_, n) => `own:${n}`));
       expect(one!.broker.connected).toBe(true);
+    });
+
+    it('hands each message to the method of its kind, a user\'s lines split, a presence change read, and drops what it cannot read', async () => {
+      const instances = await start(Math.min(2, backend.maxInstances));
+      const [a] = instances;
+      await a!.broker.publish('user:7', 'first line\nsecond line');
+      await a!.broker.publish('presence', messages.presence(7, 'join'));
+      await a!.broker.publish('presence', '{"type":"presence","user_id":"7","status":"join"}');
+      await a!.broker.publish('control', 'a control message');
+      await a!.broker.publish('nonsense:7', 'nobody publishes here');
+      await a!.broker.publish('user:0', 'no such user');
+      await a!.broker.publish('control', 'last');
+      for (const started of instances) {
+        await waitUntil(() => started.got.some(([, message]) => message === 'last'), 'every message to arrive');
+        expect(started.got).toEqual([
+          ['user:7', 'first line\nsecond line'],
+          ['presence', '7 join'],
+          ['control', 'a control message'],
+          ['control', 'last'],
+        ]);
+        expect(started.dropped).toEqual(['malformed', 'unknown_topic', 'unknown_topic']);
+      }
+      // Only what came from another instance is counted as received, by its kind.
+      expect(a!.received).toEqual([]);
+      if (instances[1]) expect(instances[1].received).toEqual(['user', 'presence', 'presence', 'control', 'control']);
     });
 
     if (backend.maxInstances > 1) {
@@ -133,13 +180,12 @@ export function brokerContract(name: string, backend: BrokerBackend): void {
         const [a, b] = backend.make(2);
         running.push(a!, b!);
         const got: string[] = [];
-        await a!.start(() => {});
-        await b!.start((topic, message) => got.push(`${topic} ${message}`));
+        await a!.start(lines([]));
+        await b!.start(lines(got));
+        await b!.subscribe!('control');
         const fence = async (mark: string) => {
-          await b!.subscribe!(`fence:${mark}`);
-          await a!.publish(`fence:${mark}`, mark);
-          await waitUntil(() => got.includes(`fence:${mark} ${mark}`), `fence ${mark}`);
-          await b!.unsubscribe!(`fence:${mark}`);
+          await a!.publish('control', `fence ${mark}`);
+          await waitUntil(() => got.includes(`control fence ${mark}`), `fence ${mark}`);
         };
         await a!.publish('user:1', 'before any subscription');
         await b!.subscribe!('user:1');
@@ -158,7 +204,7 @@ export function brokerContract(name: string, backend: BrokerBackend): void {
         await b!.unsubscribe!('user:1');
         await a!.publish('user:1', 'after everything');
         await fence('3');
-        expect(got.filter((line) => !line.startsWith('fence'))).toEqual(['user:1 subscribed', 'user:1 covered', 'user:2 by the pattern', 'user:1 after the pattern']);
+        expect(got.filter((line) => !line.startsWith('control fence'))).toEqual(['user:1 subscribed', 'user:1 covered', 'user:2 by the pattern', 'user:1 after the pattern']);
       });
     }
 
@@ -170,7 +216,7 @@ export function brokerContract(name: string, backend: BrokerBackend): void {
         try {
           for (const started of instances) await waitUntil(() => !started.broker.connected && started.disconnects === 1, 'the outage to be noticed');
           const [a] = instances;
-          const during = a!.broker.publish('user:0', 'down/0:0');
+          const during = a!.broker.publish('user:1', 'down/0:0');
           expect(a!.messages()).toContain('down/0:0');
           if (outage.publishWhileDown === 'rejects') await expect(during).rejects.toThrow();
           else await during;

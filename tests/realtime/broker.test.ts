@@ -13,8 +13,9 @@ describe('choosing the broker', () => {
     try {
       expect([a.name, b.name]).toEqual(['redis', 'redis']);
       const atB: string[] = [];
-      await a.start(() => {});
-      await b.start((topic, message) => atB.push(`${topic} ${message}`));
+      const ignore = () => {};
+      await a.start({ onPublication: ignore, onPresence: ignore, onControl: ignore });
+      await b.start({ onPublication: (userId, lines) => atB.push(`user:${userId} ${lines.join('\n')}`), onPresence: ignore, onControl: ignore });
       await b.subscribe!('user:7');
       await a.publish('user:7', 'hello');
       for (let i = 0; i < 200 && atB.length === 0; i++) await Bun.sleep(5);
@@ -28,7 +29,8 @@ describe('choosing the broker', () => {
   it('fails start() when Redis cannot be reached, rather than retrying unseen', async () => {
     const broker = createBroker({ REDIS_URL: 'redis://127.0.0.1:1', JWT_SECRET: 'broker test secret' });
     try {
-      await expect(broker.start(() => {})).rejects.toThrow();
+      const ignore = () => {};
+      await expect(broker.start({ onPublication: ignore, onPresence: ignore, onControl: ignore })).rejects.toThrow();
       expect(broker.connected).toBe(false);
     } finally {
       await broker.stop();

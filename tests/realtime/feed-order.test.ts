@@ -5,7 +5,8 @@
  * waited out.
  */
 import { describe, expect, it } from 'bun:test';
-import { FeedOrder, type FeedMissed } from '../../src/realtime/feed-order';
+import type { StoredEvents } from '../../src/realtime/event-reader';
+import { FeedOrder } from '../../src/realtime/feed-order';
 import { waitUntil } from '../support/streams';
 
 const HOLD = 20;
@@ -16,7 +17,7 @@ const cursorsOf = (messages: string[]) => messages.map((m) => Number(JSON.parse(
 function store(upTo: number, options: { failures?: number } = {}) {
   const reads: [number, number][] = [];
   let failures = options.failures ?? 0;
-  const missed: FeedMissed = async (after, through) => {
+  const missed: StoredEvents['byCursor'] = async (after, through) => {
     reads.push([after, through]);
     if (failures-- > 0) throw new Error('database away');
     const rows = [];
@@ -26,10 +27,10 @@ function store(upTo: number, options: { failures?: number } = {}) {
   return { missed, reads };
 }
 
-function feed(missed?: FeedMissed, start = 0) {
+function feed(missed?: StoredEvents['byCursor'], start = 0) {
   const out: string[] = [];
   const errors: unknown[] = [];
-  const order = new FeedOrder((message) => out.push(message), missed, (error) => errors.push(error), HOLD);
+  const order = new FeedOrder({ feedEvent: (message) => out.push(message) }, missed && { byCursor: missed }, { failed: (_step, error) => errors.push(error) }, HOLD);
   order.startAt(start);
   const accept = (...cursors: number[]) => cursors.forEach((cursor) => order.accept(cursor, event(cursor)));
   return { order, out, errors, accept };

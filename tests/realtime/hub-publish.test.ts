@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from 'bun:test';
 import { eventId, messages } from '../../src/realtime/events';
+import { silentReport } from '../../src/realtime/delivery-report';
 import { Hub } from '../../src/realtime/hub';
+import { noHistory } from '../support/history';
 import { LateBroker, LateNetwork } from '../support/brokers';
 import { waitUntil } from '../support/streams';
 
@@ -17,12 +19,12 @@ describe('a publish the broker rejects', () => {
   it('is reported, still reaches this instance, and a failed event is published again after the outage', async () => {
     const network = new LateNetwork();
     const failures: string[] = [];
-    const here = new Hub(new LateBroker(network), { recentEvents: 10, onError: (what, error) => failures.push(`${what}: ${String(error)}`) });
+    const here = new Hub(new LateBroker(network), { recentEvents: 10, report: { ...silentReport, failed: (what, error) => failures.push(`${what}: ${String(error)}`) } });
     const there = new Hub(new LateBroker(network), { recentEvents: 10 });
     const local: string[] = [];
     const remote: string[] = [];
-    await here.start((topic, message) => local.push(`${topic} ${message}`));
-    await there.start((topic, message) => remote.push(`${topic} ${message}`));
+    await here.start({ publish: (topic, message) => local.push(`${topic} ${message}`) });
+    await there.start({ publish: (topic, message) => remote.push(`${topic} ${message}`) });
     try {
       here.publishToUser(1, 'kept');
       await waitUntil(() => remote.length === 1, 'the first message to cross');
@@ -53,15 +55,18 @@ describe('the catch-up after a broker outage', () => {
     let reads = 0;
     const hub = new Hub(new LateBroker(network), {
       recentEvents: 10,
-      eventsSince: async () => {
-        reads += 1;
-        if (reads === 1) throw new Error('database away');
-        return [{ userId: 1, seq: 1, payload: gameEvent(1, 1) }];
+      history: {
+        ...noHistory,
+        createdSince: async () => {
+          reads += 1;
+          if (reads === 1) throw new Error('database away');
+          return [{ userId: 1, seq: 1, payload: gameEvent(1, 1) }];
+        },
       },
-      onError: (what, error) => failures.push(`${what}: ${String(error)}`),
+      report: { ...silentReport, failed: (what, error) => failures.push(`${what}: ${String(error)}`) },
     });
     const local: string[] = [];
-    await hub.start((topic, message) => local.push(`${topic} ${message}`));
+    await hub.start({ publish: (topic, message) => local.push(`${topic} ${message}`) });
     try {
       await hub.recover();
       expect(failures).toEqual(['catch_up: Error: database away']);

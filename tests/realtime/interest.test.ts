@@ -6,9 +6,11 @@
  * gap since.
  */
 import { describe, expect, it } from 'bun:test';
-import type { Broker, Deliver } from '../../src/realtime/broker/broker';
+import type { Broker, BrokerHandler } from '../../src/realtime/broker/broker';
+import { dispatch } from '../../src/realtime/topic-dispatch';
 import { eventId, messages } from '../../src/realtime/events';
 import { Hub } from '../../src/realtime/hub';
+import { noHistory } from '../support/history';
 
 const gameEvent = (userId: number, seq: number) =>
   messages.gameEvent({ event_id: eventId(userId, seq), game_type: 'slot', user_id: userId, bet: 1, result: { payout: 0 }, ts: new Date().toISOString() });
@@ -17,14 +19,14 @@ const gameEvent = (userId: number, seq: number) =>
 class SlowSubscriptions implements Broker {
   readonly name = 'slow';
   readonly connected = true;
-  deliver: Deliver | undefined;
+  handler: BrokerHandler | undefined;
   readonly topics = new Set<string>();
   readonly pending: (() => void)[] = [];
   async publish(topic: string, message: string): Promise<void> {
-    this.deliver?.(topic, message);
+    if (this.handler) dispatch(this.handler, topic, message);
   }
-  async start(deliver: Deliver): Promise<void> {
-    this.deliver = deliver;
+  async start(handler: BrokerHandler): Promise<void> {
+    this.handler = handler;
   }
   async stop(): Promise<void> {}
   subscribe(topic: string): Promise<void> {
@@ -37,16 +39,20 @@ class SlowSubscriptions implements Broker {
   }
   /** What another instance published: delivered only if subscribed. */
   fromElsewhere(topic: string, message: string): void {
-    if (this.topics.has(topic) || (topic.startsWith('user:') && this.topics.has('user:*'))) this.deliver?.(topic, message);
+    if (this.topics.has(topic) || (topic.startsWith('user:') && this.topics.has('user:*'))) if (this.handler) dispatch(this.handler, topic, message);
   }
 }
 
 function hubOn(broker: SlowSubscriptions, stored: { seq: number; payload: string; at: number }[]) {
   return new Hub(broker, {
     recentEvents: 10,
-    missed: async (_userId, after, before) => stored.filter((row) => row.seq > after && row.seq < before),
-    lastSeqBefore: async (_userId, beforeSeq, before) => Math.max(0, ...stored.filter((row) => row.seq < beforeSeq && row.at < before).map((row) => row.seq)),
-    eventsSince: async (since) => stored.filter((row) => row.at >= since).map((row) => ({ userId: 1, ...row })),
+    sharedBackends: true,
+    history: {
+      ...noHistory,
+      between: async (_userId, after, before) => stored.filter((row) => row.seq > after && row.seq < before),
+      lastSeqBefore: async (_userId, beforeSeq, before) => Math.max(0, ...stored.filter((row) => row.seq < beforeSeq && row.at < before).map((row) => row.seq)),
+      createdSince: async (since) => stored.filter((row) => row.at >= since).map((row) => ({ userId: 1, ...row })),
+    },
   });
 }
 
@@ -56,7 +62,7 @@ describe('a user topic being taken', () => {
     const stored: { seq: number; payload: string; at: number }[] = [{ seq: 1, payload: gameEvent(1, 1), at: Date.now() - 60_000 }];
     const hub = hubOn(broker, stored);
     const sent: string[] = [];
-    await hub.start((topic, message) => sent.push(`${topic} ${JSON.parse(message).event_id}`));
+    await hub.start({ publish: (topic, message) => sent.push(`${topic} ${JSON.parse(message).event_id}`) });
     const following = hub.follow(1);
     await Bun.sleep(2);
     // Committed on another instance while SUBSCRIBE is on its way: its publish reaches nobody here.
@@ -78,7 +84,7 @@ describe('a user topic being taken', () => {
     const stored: { seq: number; payload: string; at: number }[] = [];
     const hub = hubOn(broker, stored);
     const sent: string[] = [];
-    await hub.start((topic, message) => sent.push(`${topic} ${JSON.parse(message).event_id}`));
+    await hub.start({ publish: (topic, message) => sent.push(`${topic} ${JSON.parse(message).event_id}`) });
     const first = hub.follow(1);
     broker.pending.shift()!();
     await Bun.sleep(5);

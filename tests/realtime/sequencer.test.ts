@@ -5,7 +5,26 @@
  * stream here is read, so the earlier event is passed on first, not dropped as a repeat.
  */
 import { describe, expect, it } from 'bun:test';
-import { Sequencer, type DeliveredFrom, type MissedEvents } from '../../src/realtime/sequencer';
+import type { StoredEvents } from '../../src/realtime/event-reader';
+import { Sequencer } from '../../src/realtime/sequencer';
+
+type MissedEvents = StoredEvents['between'];
+/** The user's newest seq before their stream here starts (what `lastSeqBefore` answers). */
+type DeliveredFrom = (userId: number, beforeSeq: number) => Promise<number>;
+const START = 1_000;
+
+/** The sequencer as the hub builds it: with `deliveredFrom`, as when other instances share the broker. */
+function sequencerOf(emitted: string[], missed: MissedEvents, deliveredFrom?: DeliveredFrom, onFailed: (error: unknown) => void = () => {}, onUnknown: (reason: string) => void = () => {}) {
+  const store = {
+    between: missed,
+    lastSeqBefore: async (userId: number, beforeSeq: number, before: number) => {
+      expect(before).toBe(START);
+      return deliveredFrom!(userId, beforeSeq);
+    },
+  };
+  const report = { failed: (_step: string, error: unknown) => onFailed(error), dropped: onUnknown };
+  return new Sequencer({ userEvent: (userId, message) => emitted.push(`${userId}:${message}`) }, store, report, deliveredFrom && { startOf: () => START });
+}
 import { waitUntil } from '../support/streams';
 
 /** A user's stored events 1..n, payload "e<seq>"; records every read. */
@@ -23,7 +42,7 @@ function store(n: number) {
 function sequencer(missed: MissedEvents, deliveredFrom?: DeliveredFrom) {
   const emitted: string[] = [];
   const errors: unknown[] = [];
-  const it = new Sequencer((userId, message) => emitted.push(`${userId}:${message}`), missed, (error) => errors.push(error), deliveredFrom);
+  const it = sequencerOf(emitted, missed, deliveredFrom, (error) => errors.push(error));
   return { it, emitted, errors };
 }
 
@@ -105,7 +124,7 @@ describe('an event the database has never heard of', () => {
     const { reads, missed } = store(1);
     const unknown: string[] = [];
     const emitted: string[] = [];
-    const seq = new Sequencer((userId, message) => emitted.push(`${userId}:${message}`), missed, () => {}, undefined, (userId, s) => unknown.push(`${userId}-${s}`));
+    const seq = sequencerOf(emitted, missed, undefined, () => {}, (reason) => unknown.push(reason));
     seq.accept(7, 1, 'e1');
     seq.accept(7, 1002, 'forged'); // far ahead: events 2..1001 do not exist
     await waitUntil(() => unknown.length === 1, 'the forged event dropped');
@@ -114,13 +133,13 @@ describe('an event the database has never heard of', () => {
     expect(seq.isFilling).toBe(false);
     seq.accept(7, 2, 'e2');
     expect(emitted).toEqual(['7:e1', '7:e2']);
-    expect(unknown).toEqual(['7-1002']);
+    expect(unknown).toEqual(['unknown_seq']);
   });
 
   it('drops only itself: a real event held behind it during the read is passed on', async () => {
     const { missed } = store(3);
     const emitted: string[] = [];
-    const seq = new Sequencer((userId, message) => emitted.push(`${userId}:${message}`), missed, () => {}, undefined, () => {});
+    const seq = sequencerOf(emitted, missed);
     seq.accept(7, 1, 'e1');
     seq.accept(7, 1002, 'forged');
     seq.accept(7, 2, 'e2'); // held while the gap below 1002 is read, which also brings e2 and e3

@@ -55,7 +55,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
             expect(view.map((r: Record<string, unknown>) => ({ ...r, user_id: Number(r.user_id), nonce: Number(r.nonce), created_at: Number(r.created_at) }))).toEqual([
               { user_id: played, ...SEED, nonce: 7, created_at: 1234 },
             ]);
-            const ledger = new Ledger(db.sqlite ? new SqliteLedgerStore(db.sqlite) : new SqlLedgerStore(db.sql, db.dialect), undefined, { render: renderPlay });
+            const ledger = new Ledger(db.sqlite ? new SqliteLedgerStore(db.sqlite) : new SqlLedgerStore(db.sql, db.dialect), undefined, { publisher: { render: renderPlay } });
             // Together, so the batch path (seeds read with the account) runs: one user with seeds, one without.
             const outcomes = await Promise.all([played, played, fresh].map((userId) => ledger.play({ userId, game: slot, input: { bet: 1 }, betMinor: 100 })));
             const plays = outcomes.map((o) => (o.kind === 'settled' ? o.play : undefined));

@@ -5,7 +5,8 @@
  * publish order, so a play can be committed (and readable from the database) on one instance
  * well before its event reaches another. `outage()` cuts the network as a Redis restart does.
  */
-import type { Broker, BrokerHooks, Deliver } from '../../src/realtime/broker/broker';
+import type { Broker, BrokerHandler } from '../../src/realtime/broker/broker';
+import { dispatch, dispatchReceived } from '../../src/realtime/topic-dispatch';
 
 export class LateNetwork {
   readonly brokers = new Set<LateBroker>();
@@ -34,8 +35,7 @@ export class LateNetwork {
 
 export class LateBroker implements Broker {
   readonly name = 'late';
-  private deliver: Deliver | undefined;
-  private hooks: BrokerHooks = {};
+  private handler: BrokerHandler | undefined;
   private queue: [topic: string, message: string][] = [];
   private timer: Timer | undefined;
 
@@ -46,7 +46,7 @@ export class LateBroker implements Broker {
   }
 
   async publish(topic: string, message: string): Promise<void> {
-    this.deliver?.(topic, message);
+    if (this.handler) dispatch(this.handler, topic, message);
     if (!this.network.connected) throw new Error('late network: disconnected');
     for (const other of this.network.brokers) if (other !== this) other.enqueue(topic, message);
   }
@@ -60,7 +60,7 @@ export class LateBroker implements Broker {
     this.timer = undefined;
     const due = this.queue;
     this.queue = [];
-    for (const [topic, message] of due) this.deliver?.(topic, message);
+    for (const [topic, message] of due) if (this.handler) dispatchReceived(this.handler, topic, message);
   }
 
   /** @internal for LateNetwork: what is still in flight to this instance is lost. */
@@ -68,17 +68,16 @@ export class LateBroker implements Broker {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.queue = [];
-    this.hooks.onDisconnect?.();
+    this.handler?.onDisconnect?.();
   }
 
   /** @internal for LateNetwork. */
   regained(): void {
-    this.hooks.onReconnect?.();
+    this.handler?.onReconnect?.();
   }
 
-  async start(deliver: Deliver, hooks: BrokerHooks = {}): Promise<void> {
-    this.deliver = deliver;
-    this.hooks = hooks;
+  async start(handler: BrokerHandler): Promise<void> {
+    this.handler = handler;
     this.network.brokers.add(this);
   }
 
@@ -86,7 +85,6 @@ export class LateBroker implements Broker {
     this.network.brokers.delete(this);
     clearTimeout(this.timer);
     this.drain();
-    this.deliver = undefined;
-    this.hooks = {};
+    this.handler = undefined;
   }
 }

@@ -11,8 +11,9 @@ const IDENTITY = { sqlite: 'INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'INTEG
 function committer(options: { fail?: (job: number) => boolean; maxBatch?: number } = {}) {
   let nextTx = 0;
   return new GroupCommit<number, number>(
-    (jobs) =>
-      db.sql.begin(async (tx) => {
+    {
+      run: (jobs) =>
+        db.sql.begin(async (tx) => {
         const txid = ++nextTx;
         const out: number[] = [];
         for (const job of jobs) {
@@ -23,6 +24,7 @@ function committer(options: { fail?: (job: number) => boolean; maxBatch?: number
         }
         return out;
       }),
+    },
     { maxBatch: options.maxBatch ?? 64, concurrency: 1 },
   );
 }
@@ -106,7 +108,8 @@ describe('GroupCommit lanes', () => {
     const inFlight = new Map<number, number>();
     const seen = { overlaps: 0, released: [] as Job[], resolvedUnreleased: 0 };
     const writer = new GroupCommit<Job, number>(
-      async (jobs) => {
+      {
+        run: async (jobs) => {
         const lanes = new Set(jobs.map((job) => job.lane));
         for (const l of lanes) {
           if (inFlight.get(l)) seen.overlaps++;
@@ -116,7 +119,9 @@ describe('GroupCommit lanes', () => {
         for (const l of lanes) inFlight.set(l, inFlight.get(l)! - 1);
         return jobs.map((job) => job.n);
       },
-      { maxBatch: 4, concurrency: 4, lane, committed: (jobs) => seen.released.push(...jobs) },
+        committed: (jobs) => void seen.released.push(...jobs),
+      },
+      { maxBatch: 4, concurrency: 4, lane },
     );
     return { writer, seen };
   }

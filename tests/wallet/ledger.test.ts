@@ -24,7 +24,7 @@ import { describeEngines, testStore, type Engine, type TestStore } from '../supp
 const onBunSqlite = (db: Database) => new SqliteLedgerStore(db.sqlite!);
 const onBunSql = (db: Database) => new SqlLedgerStore(db.sql, db.dialect);
 /** `rng` replaces the committed seeds' stream; without it plays draw from the seeds. */
-const newLedger = (store: LedgerStore, rng?: ReturnType<typeof seededRng>) => new Ledger(store, rng, { render: renderPlay });
+const newLedger = (store: LedgerStore, rng?: ReturnType<typeof seededRng>) => new Ledger(store, rng, { publisher: { render: renderPlay } });
 const responseOf = (outcome: PlayOutcome) => (outcome.kind === 'settled' ? outcome.texts.response : outcome.kind === 'replayed' ? outcome.response : undefined);
 
 let store: TestStore;
@@ -206,7 +206,7 @@ describe('Ledger on bun:sqlite beside Bun.SQL', () => {
 
   it('lets plays wait for a Bun.SQL transaction held open across an await, without blocking the thread, and loses none', async () => {
     const [player, other] = await makeUsers(2, 100_000);
-    const ledger = new Ledger(new SqliteLedgerStore(db.sqlite!), seededRng(1), { render: renderPlay });
+    const ledger = new Ledger(new SqliteLedgerStore(db.sqlite!), seededRng(1), { publisher: { render: renderPlay } });
     const log: string[] = [];
     let plays: Promise<PlayOutcome>[] = [];
 
@@ -238,7 +238,7 @@ describe('Ledger on bun:sqlite beside Bun.SQL', () => {
 
   it('gives up on a database busy for longer than its retry period, writing nothing, and plays again once it is free', async () => {
     const [player, other] = await makeUsers(2, 100_000);
-    const ledger = new Ledger(new SqliteLedgerStore(db.sqlite!, 30), seededRng(2), { render: renderPlay });
+    const ledger = new Ledger(new SqliteLedgerStore(db.sqlite!, 30), seededRng(2), { publisher: { render: renderPlay } });
     await db.sql.begin(async (tx) => {
       await tx`UPDATE users SET balance = balance + 1 WHERE id = ${other!}`;
       await expect(play(ledger, player!, 100)).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
@@ -296,3 +296,34 @@ function recordUnsafe(sql: SQL, record: (text: string, params: unknown[] | undef
     },
   });
 }
+
+/**
+ * The publisher the ledger is given at construction (realtime's PlayPublisher in the server):
+ * each commit is handed to it right after the commit, per user in seq order, an admin's
+ * adjustment in its place among the user's plays, and no refused play.
+ */
+describe('the ledger’s publisher', () => {
+  useDatabase('sqlite');
+
+  it('is handed every settled play and adjustment in commit order, per user in seq order, and nothing refused', async () => {
+    const [rich, poor] = await makeUsers(2, 100_000);
+    await db.sql`UPDATE users SET balance = 50 WHERE id = ${poor!}`;
+    const handed: string[] = [];
+    const ledger = new Ledger(onBunSqlite(db), seededRng(3), {
+      publisher: {
+        render: renderPlay,
+        played: (settled, texts) => {
+          expect(JSON.parse(texts.event).event_id).toBe(`${settled.userId}-${settled.seq}`);
+          handed.push(`play ${settled.userId}-${settled.seq}`);
+        },
+        adjusted: (adjustment) => handed.push(`adjust ${adjustment.userId} ${adjustment.amountMinor}`),
+      },
+    });
+    const first = [play(ledger, rich!, 100), play(ledger, rich!, 100), play(ledger, poor!, 100)];
+    const adjusted = ledger.adjust({ kind: 'adjustment', userId: rich!, adminId: poor!, amountMinor: 500, reason: 'goodwill', respond: () => '{}' });
+    await Promise.all([...first, adjusted]);
+    await play(ledger, rich!, 100);
+    expect((await Promise.all(first)).map((outcome) => outcome.kind)).toEqual(['settled', 'settled', 'refused']);
+    expect(handed).toEqual([`play ${rich}-1`, `play ${rich}-2`, `adjust ${rich} 500`, `play ${rich}-3`]);
+  });
+});

@@ -19,13 +19,14 @@ export interface Broker {
    */
   publish(topic: string, message: string): Promise<void>;
   /**
-   * Begins delivering; `onReconnect` fires after the backend came back from an outage
-   * (subscriptions restored), so the hub can read what it missed. `onDisconnect` fires when
-   * the backend is lost, once per outage. Resolves once deliveries from other instances flow;
-   * rejects when the backend cannot be reached, and may then be called again (start-up waits
-   * for the backend so).
+   * Begins delivering to `handler`, each message typed by its topic (topic-dispatch.ts reads
+   * the topic once, here, for every backend). `onReconnect` fires after the backend came back
+   * from an outage (subscriptions restored), so the hub can read what it missed;
+   * `onDisconnect` when the backend is lost, once per outage. Resolves once deliveries from
+   * other instances flow; rejects when the backend cannot be reached, and may then be called
+   * again (start-up waits for the backend so).
    */
-  start(deliver: (topic: string, message: string) => void, hooks?: BrokerHooks): Promise<void>;
+  start(handler: BrokerHandler): Promise<void>;
   /** Stops delivering and releases what `start` took; nothing is delivered after it resolves. */
   stop(): Promise<void>;
   /**
@@ -40,13 +41,31 @@ export interface Broker {
   unsubscribe?(topic: string): Promise<void>;
 }
 
-export type BrokerHooks = {
+/** What a message on the broker is about, by its topic (topics.ts). */
+export type InboundKind = 'user' | 'presence' | 'control';
+
+/** A presence change as delivered: who, which way, and the message as published (what the monitors are sent). */
+export type PresenceChange = { userId: number; status: 'join' | 'leave'; message: string };
+
+/**
+ * Where a broker hands what it delivers, as centrifuge's `BrokerEventHandler`: one method per
+ * kind of message, so no one downstream reads a topic string. The only callback of the
+ * delivery pipeline; the hub is the one handler in the server.
+ */
+export interface BrokerHandler {
+  /** A message on a user's topic: one message a line (a play is its game_event and its balance_update). */
+  onPublication(userId: number, lines: readonly string[]): void;
+  /** A presence change, read from its `presence` message (one that cannot be read is dropped as malformed). */
+  onPresence(change: PresenceChange): void;
+  /** One of the cluster's control messages (control.ts). */
+  onControl(message: string): void;
   onReconnect?(): void;
   onDisconnect?(): void;
-  /** A frame from another instance was dropped (`reason`: malformed, unauthenticated, …); never thrown. */
+  /**
+   * A message dropped before it reached a method above (`reason`: malformed, unauthenticated,
+   * replayed, unknown_topic, …); never thrown.
+   */
   onDropped?(reason: string, error?: unknown): void;
-  /** An authentic message from another instance was taken, on `topic`. */
-  onReceived?(topic: string): void;
-};
-
-export type Deliver = (topic: string, message: string) => void;
+  /** An authentic message from another instance was taken. */
+  onReceived?(kind: InboundKind): void;
+}

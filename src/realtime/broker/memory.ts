@@ -1,4 +1,5 @@
-import type { Broker, Deliver } from './broker';
+import type { Broker, BrokerHandler } from './broker';
+import { dispatch } from '../topic-dispatch';
 
 /**
  * One process: delivery is a direct, synchronous call, so order is publish order and there is
@@ -7,17 +8,17 @@ import type { Broker, Deliver } from './broker';
 export class MemoryBroker implements Broker {
   readonly name = 'memory';
   readonly connected = true;
-  private deliver: Deliver | undefined;
+  private handler: BrokerHandler | undefined;
 
   async publish(topic: string, message: string): Promise<void> {
-    this.deliver?.(topic, message);
+    if (this.handler) dispatch(this.handler, topic, message);
   }
 
-  async start(deliver: Deliver): Promise<void> {
-    this.deliver = deliver;
+  async start(handler: BrokerHandler): Promise<void> {
+    this.handler = handler;
   }
 
   async stop(): Promise<void> {
-    this.deliver = undefined;
+    this.handler = undefined;
   }
 }

@@ -1,12 +1,11 @@
 /**
  * The Redis backend of the broker seam. Each topic is a channel of its own, `<channel>:<topic>`
  * (`game-events:user:7`, `game-events:presence`), carrying authenticated frames (frame.ts), and
- * an instance subscribes only to what its sockets need (hub.ts decides): a user's channel while
+ * an instance subscribes only to what its sockets need (interest.ts decides): a user's channel while
  * it holds a socket of theirs, the pattern `game-events:user:*` (every user) while it holds a
  * monitor, as centrifuge subscribes a node to a channel with its first subscriber and drops it
- * after the last. A channel a pattern already covers is not subscribed as well (Redis would
- * deliver its messages twice); when the pattern goes, the channels it covered are subscribed
- * again before it is dropped, so nothing falls between.
+ * after the last (the subscriber's side: redis-subscriptions.ts). What arrives is opened and
+ * checked (frame.ts), then typed by its topic and handed to the hub (topic-dispatch.ts).
  *
  * An instance hands its own messages to its hub synchronously inside `publish()` and drops its
  * own echo by instance id, so local delivery never waits on the network (socket.io's cluster
@@ -28,8 +27,10 @@
  * Knowing about the outage at once, and coming back from a long one, decide it: one dependency.
  */
 import Redis from 'ioredis';
-import type { Broker, BrokerHooks, Deliver } from './broker';
+import type { Broker, BrokerHandler } from './broker';
 import { FrameCodec } from './frame';
+import { RedisSubscriptions } from './redis-subscriptions';
+import { dispatch, dispatchReceived } from '../topic-dispatch';
 
 export type RedisBrokerOptions = {
   /** Publishes frames; made with `enableOfflineQueue: false` so publishes reject while down. */
@@ -65,13 +66,10 @@ export class RedisBroker implements Broker {
   private readonly subscriber: Redis;
   private readonly channel: string;
   private readonly codec: FrameCodec;
-  private deliver: Deliver | undefined;
-  private hooks: BrokerHooks = {};
+  private handler: BrokerHandler | undefined;
   private subscribed = false;
-  /** Topics asked for, with how many asked: channels (`user:7`) and patterns (`user:*`). */
-  private readonly wanted = new Map<string, number>();
-  /** Patterns whose PSUBSCRIBE has not been answered yet. */
-  private readonly patternsTaking = new Map<string, Promise<void>>();
+  /** What this instance takes: the subscriber's channels and patterns (redis-subscriptions.ts). */
+  private readonly subscriptions: RedisSubscriptions;
   /** Between `onDisconnect` and `onReconnect`. */
   private down = false;
   private stopped = true;
@@ -83,6 +81,7 @@ export class RedisBroker implements Broker {
     this.subscriber = options.subscriber;
     this.channel = options.channel;
     this.codec = new FrameCodec(options.frameKey, options.instanceId);
+    this.subscriptions = new RedisSubscriptions(options.subscriber, options.channel);
   }
 
   get connected(): boolean {
@@ -90,87 +89,21 @@ export class RedisBroker implements Broker {
   }
 
   async publish(topic: string, message: string): Promise<void> {
-    this.deliver?.(topic, message);
+    if (this.handler) dispatch(this.handler, topic, message);
     await this.publisher.publish(`${this.channel}:${topic}`, this.codec.seal(topic, message));
   }
 
-  async subscribe(topic: string): Promise<void> {
-    const count = this.wanted.get(topic) ?? 0;
-    this.wanted.set(topic, count + 1);
-    if (count > 0) return;
-    if (isPattern(topic)) {
-      const taking = (async () => {
-        await this.subscriber.psubscribe(this.channelOf(topic));
-        // Covered now: the channels under the pattern would deliver every message twice.
-        const covered = this.channelsUnder(topic);
-        if (covered.length > 0) await this.subscriber.unsubscribe(...covered);
-      })();
-      this.patternsTaking.set(topic, taking);
-      try {
-        await taking;
-      } finally {
-        if (this.patternsTaking.get(topic) === taking) this.patternsTaking.delete(topic);
-      }
-    } else if (this.isCovered(topic)) {
-      // Flowing once the covering pattern is: wait for it if it is still being taken.
-      await Promise.all([...this.patternsTaking.values()]);
-    } else {
-      await this.subscriber.subscribe(this.channelOf(topic));
-    }
+  subscribe(topic: string): Promise<void> {
+    return this.subscriptions.add(topic);
   }
 
-  async unsubscribe(topic: string): Promise<void> {
-    const count = this.wanted.get(topic) ?? 0;
-    if (count > 1) {
-      this.wanted.set(topic, count - 1);
-      return;
-    }
-    if (count === 0) return;
-    this.wanted.delete(topic);
-    if (isPattern(topic)) {
-      // The channels it covered first, so that their messages never stop.
-      const covered = this.channelsUnder(topic).filter((channel) => !this.isCoveredByOther(channel, topic));
-      if (covered.length > 0) await this.subscriber.subscribe(...covered);
-      await this.subscriber.punsubscribe(this.channelOf(topic));
-    } else if (!this.isCovered(topic)) {
-      await this.subscriber.unsubscribe(this.channelOf(topic));
-    }
-  }
-
-  private channelOf(topic: string): string {
-    return `${this.channel}:${topic}`;
-  }
-
-  private isCovered(topic: string): boolean {
-    for (const wanted of this.wanted.keys()) if (isPattern(wanted) && topic.startsWith(wanted.slice(0, -1))) return true;
-    return false;
-  }
-
-  private isCoveredByOther(channel: string, pattern: string): boolean {
-    const topic = channel.slice(this.channel.length + 1);
-    for (const wanted of this.wanted.keys()) if (wanted !== pattern && isPattern(wanted) && topic.startsWith(wanted.slice(0, -1))) return true;
-    return false;
-  }
-
-  /** The channels of wanted topics that `pattern` covers. */
-  private channelsUnder(pattern: string): string[] {
-    const prefix = pattern.slice(0, -1);
-    return [...this.wanted.keys()].filter((topic) => !isPattern(topic) && topic.startsWith(prefix)).map((topic) => this.channelOf(topic));
-  }
-
-  /** Everything wanted, as the SUBSCRIBE and PSUBSCRIBE arguments that restore it after a reconnect. */
-  private subscriptions(): { channels: string[]; patterns: string[] } {
-    const topics = [...this.wanted.keys()];
-    return {
-      patterns: topics.filter(isPattern).map((topic) => this.channelOf(topic)),
-      channels: topics.filter((topic) => !isPattern(topic) && !this.isCovered(topic)).map((topic) => this.channelOf(topic)),
-    };
+  unsubscribe(topic: string): Promise<void> {
+    return this.subscriptions.remove(topic);
   }
 
   /** Rejects when Redis cannot be reached; may then be called again (start-up waits for Redis so). */
-  async start(deliver: Deliver, hooks: BrokerHooks = {}): Promise<void> {
-    this.deliver = deliver;
-    this.hooks = hooks;
+  async start(handler: BrokerHandler): Promise<void> {
+    this.handler = handler;
     this.stopped = false;
     if (!this.isListening) {
       this.isListening = true;
@@ -180,7 +113,7 @@ export class RedisBroker implements Broker {
       this.publisher.on('ready', this.recovered);
     }
     await Promise.all([ready(this.publisher), ready(this.subscriber)]);
-    await this.restore();
+    await this.subscriptions.restore();
     this.subscribed = true;
     // Connections lost during an attempt that failed were never an outage of a running broker.
     this.down = false;
@@ -188,12 +121,11 @@ export class RedisBroker implements Broker {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.deliver = undefined;
-    this.hooks = {};
+    this.handler = undefined;
     this.subscribed = false;
     this.isListening = false;
     this.subscriber.off('message', this.receive).off('pmessage', this.receivePattern).off('ready', this.resubscribe);
-    this.wanted.clear();
+    this.subscriptions.clear();
     this.publisher.off('ready', this.recovered);
     for (const client of [this.publisher, this.subscriber]) client.off('close', this.lost);
     // quit() lets publishes already sent finish; a client not ready (never started, Redis
@@ -206,19 +138,14 @@ export class RedisBroker implements Broker {
   private readonly receivePattern = (_pattern: string, channel: string, text: string): void => this.receive(channel, text);
 
   private readonly receive = (_channel: string, text: string): void => {
+    const { handler } = this;
+    if (!handler) return;
     const envelope = this.codec.open(text);
     if ('dropped' in envelope) {
-      if (envelope.dropped !== 'echo') this.hooks.onDropped?.(envelope.dropped);
+      if (envelope.dropped !== 'echo') handler.onDropped?.(envelope.dropped);
       return;
     }
-    this.hooks.onReceived?.(envelope.topic);
-    // ioredis rethrows a listener's exception on the next tick, which ends the process: what
-    // another process wrote must never get that far.
-    try {
-      this.deliver?.(envelope.topic, envelope.message);
-    } catch (error) {
-      this.hooks.onDropped?.('malformed', error);
-    }
+    dispatchReceived(handler, envelope.topic, envelope.message);
   };
 
   /** `close` comes again on every failed reconnect attempt: one `onDisconnect` per outage. */
@@ -227,15 +154,8 @@ export class RedisBroker implements Broker {
     if (this.subscriber.status !== 'ready') this.subscribed = false;
     if (this.down) return;
     this.down = true;
-    this.hooks.onDisconnect?.();
+    this.handler?.onDisconnect?.();
   };
-
-  /** Subscribes to everything wanted (SUBSCRIBE and PSUBSCRIBE of what is already subscribed change nothing). */
-  private async restore(): Promise<void> {
-    const { channels, patterns } = this.subscriptions();
-    for (let i = 0; i < channels.length; i += RESUBSCRIBE_CHUNK) await this.subscriber.subscribe(...channels.slice(i, i + RESUBSCRIBE_CHUNK));
-    if (patterns.length > 0) await this.subscriber.psubscribe(...patterns);
-  }
 
   /**
    * Subscribing again here, rather than leaving it to ioredis's `autoResubscribe`, tells us when
@@ -243,7 +163,7 @@ export class RedisBroker implements Broker {
    */
   private readonly resubscribe = (): void => {
     if (this.stopped || this.subscribed) return;
-    this.restore().then(
+    this.subscriptions.restore().then(
       () => {
         this.subscribed = true;
         this.recovered();
@@ -256,15 +176,12 @@ export class RedisBroker implements Broker {
   private readonly recovered = (): void => {
     if (this.stopped || !this.down || !this.connected) return;
     this.down = false;
-    this.hooks.onReconnect?.();
+    this.handler?.onReconnect?.();
   };
 }
 
 function ignore(): void {}
 
-const isPattern = (topic: string) => topic.endsWith('*');
-/** Channels per SUBSCRIBE when restoring thousands of them after a reconnect. */
-const RESUBSCRIBE_CHUNK = 1000;
 
 /** A connection attempt that ended before the client could take commands. */
 export class RedisNotReadyError extends Error {

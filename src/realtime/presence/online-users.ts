@@ -5,9 +5,22 @@
  * every instance receives. After a broker outage the mirror is compared with the cluster's
  * presence again and the monitors here are told what changed.
  */
+import type { PresenceChange } from '../broker/broker';
+import type { DeliveryReport } from '../delivery-report';
 import { messages } from '../events';
 import { LeaveGrace } from './leave-grace';
 import type { Presence } from './presence';
+
+/** Where presence messages go out to every instance (outbound.ts). */
+export interface PresenceAnnouncer {
+  publishPresence(message: string): void;
+}
+
+/** This instance's monitors (local-delivery.ts): told each change of who is online, while they are shown presence. */
+export interface PresenceShown {
+  readonly showsPresence: boolean;
+  presence(message: string): void;
+}
 
 /**
  * Who is online across the cluster (realtime/presence/presence.ts): the part of `Presence` the
@@ -18,6 +31,9 @@ import type { Presence } from './presence';
 export type ClusterPresence = Pick<Presence, 'add' | 'remove' | 'connectedUserIds'> & Partial<Pick<Presence, 'retake'>>;
 
 type Status = 'join' | 'leave';
+
+/** A change this instance found (refresh()), as if it had been delivered. */
+const changeOf = (userId: number, status: Status): PresenceChange => ({ userId, status, message: messages.presence(userId, status) });
 
 /**
  * After a broker outage, how long a user missing from the cluster presence stays shown online
@@ -48,11 +64,11 @@ export class PresenceTracker {
     private readonly deps: {
       /** Without it, this instance's sockets are the whole story. */
       presence?: ClusterPresence;
-      /** Publishes a presence message to every instance (through the broker). */
-      announce: (message: string) => void;
-      /** Hands a presence message to this instance's monitors, as if it had been delivered. */
-      show: (message: string) => void;
-      onError: (error: unknown) => void;
+      /** Publishes presence messages to every instance (through the broker). */
+      outbound: PresenceAnnouncer;
+      /** This instance's monitors. */
+      monitors: PresenceShown;
+      report: Pick<DeliveryReport, 'failed'>;
       /**
        * How long a user whose last socket here closed still counts as here (0: not at all).
        * Until then the cluster presence is not told either: the user stays online everywhere.
@@ -102,14 +118,18 @@ export class PresenceTracker {
     return [...this.online];
   }
 
-  /** A delivered presence message: true when it changes who is online (the monitors are told), false for a repeat. */
-  apply(message: string): boolean {
-    const { user_id, status } = JSON.parse(message) as { user_id: number; status: Status };
-    const isChange = status === 'join' ? !this.online.has(user_id) : this.online.has(user_id);
-    if (!isChange) return false; // another instance's repeat (e.g. after an outage)
-    if (status === 'join') this.online.add(user_id);
-    else this.online.delete(user_id);
-    return true;
+  /**
+   * A presence message delivered (or found by refresh()): while the monitors here are shown
+   * presence, it updates who is online and, if it changes that, goes on to them; another
+   * instance's repeat (e.g. after an outage) goes nowhere.
+   */
+  take({ userId, status, message }: PresenceChange): void {
+    if (!this.deps.monitors.showsPresence) return;
+    const isChange = status === 'join' ? !this.online.has(userId) : this.online.has(userId);
+    if (!isChange) return;
+    if (status === 'join') this.online.add(userId);
+    else this.online.delete(userId);
+    this.deps.monitors.presence(message);
   }
 
   /**
@@ -124,12 +144,12 @@ export class PresenceTracker {
 
   /** Users whose last socket was on an instance that died: announced gone by a survivor. */
   announceGone(userIds: readonly number[]): void {
-    for (const userId of userIds) this.deps.announce(messages.presence(userId, 'leave'));
+    for (const userId of userIds) this.deps.outbound.publishPresence(messages.presence(userId, 'leave'));
   }
 
   /** Users made present again after this instance's lease was taken back (a long pause). */
   announceBack(userIds: readonly number[]): void {
-    for (const userId of userIds) this.deps.announce(messages.presence(userId, 'join'));
+    for (const userId of userIds) this.deps.outbound.publishPresence(messages.presence(userId, 'join'));
   }
 
   /**
@@ -143,7 +163,7 @@ export class PresenceTracker {
     if (!presence || this.isStopped) return;
     await presence.retake?.();
     const now = new Set(await presence.connectedUserIds());
-    for (const userId of now) if (!this.online.has(userId)) this.deps.show(messages.presence(userId, 'join'));
+    for (const userId of now) if (!this.online.has(userId)) this.take(changeOf(userId, 'join'));
     const missing = [...this.online].filter((userId) => !now.has(userId));
     if (missing.length === 0) return;
     clearTimeout(this.settleTimer);
@@ -151,8 +171,8 @@ export class PresenceTracker {
       this.settleTimer = undefined;
       presence.connectedUserIds().then((later) => {
         const still = new Set(later);
-        for (const userId of missing) if (!still.has(userId)) this.deps.show(messages.presence(userId, 'leave'));
-      }, this.deps.onError);
+        for (const userId of missing) if (!still.has(userId)) this.take(changeOf(userId, 'leave'));
+      }, (error) => this.deps.report.failed('presence', error));
     }, PRESENCE_SETTLE_MS);
     this.settleTimer.unref?.();
   }
@@ -166,7 +186,7 @@ export class PresenceTracker {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.refresh().catch((error) => {
-      this.deps.onError(error);
+      this.deps.report.failed('presence', error);
       if (this.isStopped) return;
       this.retryTimer = setTimeout(() => this.refreshUntilDone(), REFRESH_RETRY_MS);
       this.retryTimer.unref?.();
@@ -204,16 +224,16 @@ export class PresenceTracker {
   private change(userId: number, status: Status): void {
     const { presence } = this.deps;
     if (!presence) {
-      this.deps.announce(messages.presence(userId, status));
+      this.deps.outbound.publishPresence(messages.presence(userId, status));
       return;
     }
     const previous = this.changes.get(userId) ?? Promise.resolve();
     const change = previous
       .then(() => (status === 'join' ? presence.add(userId) : presence.remove(userId)))
       .then((isClusterWide) => {
-        if (isClusterWide) this.deps.announce(messages.presence(userId, status));
+        if (isClusterWide) this.deps.outbound.publishPresence(messages.presence(userId, status));
       })
-      .catch(this.deps.onError)
+      .catch((error) => this.deps.report.failed('presence', error))
       .finally(() => {
         if (this.changes.get(userId) === change) this.changes.delete(userId);
       });
