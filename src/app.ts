@@ -163,7 +163,10 @@ export function createApp(deps: AppDeps) {
   });
   const published = publishPlay(hub);
   const ledger = new Ledger(ledgerStoreFor(db), deps.rng, {
-    concurrency: db.dialect === 'sqlite' ? 1 : 4,
+    // One transaction at a time on every engine. On PostgreSQL each one holds the event_order
+    // row lock from its events to its commit, so more in flight only queue on it in smaller
+    // batches (BENCHMARKS.md, "Cluster: issue 18": 4 → 1 was 0.65x CPU per play, 1.6x plays/s).
+    concurrency: 1,
     render: renderPlay,
     onSettled: (play, texts) => {
       metrics.played(play.gameType, play.betMinor, play.payoutMinor);
