@@ -17,7 +17,28 @@
  */
 import type Redis from 'ioredis';
 
-const RATE = `
+/**
+ * A Lua script run by its SHA1 (EVALSHA), so a check sends its keys and arguments and not the
+ * script's text every time; loaded again (EVAL) when Redis does not know it (first use, a restart).
+ */
+class Script {
+  private readonly sha: string;
+
+  constructor(private readonly text: string) {
+    this.sha = new Bun.CryptoHasher('sha1').update(text).digest('hex');
+  }
+
+  async run(redis: Redis, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return redis.eval(this.text, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+const RATE = new Script(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local emission = tonumber(ARGV[1])
@@ -29,19 +50,19 @@ local after = tat + emission * cost
 local wait = after - emission * burst - now
 if wait > 0 then return wait end
 redis.call('SET', KEYS[1], after, 'PX', math.ceil(after - now) + 1)
-return -1`;
+return -1`);
 
-const FAIL = `
+const FAIL = new Script(`
 local failures = redis.call('INCR', KEYS[1])
 if failures == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 if failures >= tonumber(ARGV[1]) then
   redis.call('SET', KEYS[2], 1, 'PX', ARGV[3])
   redis.call('DEL', KEYS[1])
 end
-return failures`;
+return failures`);
 
 /** KEYS: leases, this instance's hash; ARGV: field, cap, now (ms), instance id, hash prefix. */
-const TAKE_SOCKET = `
+const TAKE_SOCKET = new Script(`
 local live = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[3], '+inf')
 local total = 0
 local mine = false
@@ -52,12 +73,12 @@ end
 if not mine then total = total + tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or 0) end
 if total >= tonumber(ARGV[2]) then return 0 end
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-return 1`;
+return 1`);
 
-const RELEASE_SOCKET = `
+const RELEASE_SOCKET = new Script(`
 local left = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
 if left <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
-return left`;
+return left`);
 
 export class ClusterLimits {
   private readonly sockets: string;
@@ -74,7 +95,7 @@ export class ClusterLimits {
 
   /** Takes `cost` from `key`'s bucket of `name`: undefined when allowed, else the seconds to wait. */
   async rate(name: string, key: string | number, ratePerSecond: number, burst: number, cost = 1): Promise<number | undefined> {
-    const wait = Number(await this.redis.eval(RATE, 1, `limits:rate:${name}:${key}`, String(1000 / ratePerSecond), String(burst), String(cost)));
+    const wait = Number(await RATE.run(this.redis, [`limits:rate:${name}:${key}`], [String(1000 / ratePerSecond), String(burst), String(cost)]));
     return wait < 0 ? undefined : wait / 1000;
   }
 
@@ -85,7 +106,7 @@ export class ClusterLimits {
   }
 
   async fail(key: string, maxFailures: number, windowMs: number, lockoutMs: number): Promise<void> {
-    await this.redis.eval(FAIL, 2, `limits:failures:${key}`, `limits:locked:${key}`, String(maxFailures), String(windowMs), String(lockoutMs));
+    await FAIL.run(this.redis, [`limits:failures:${key}`, `limits:locked:${key}`], [String(maxFailures), String(windowMs), String(lockoutMs)]);
   }
 
   async succeed(key: string): Promise<void> {
@@ -94,12 +115,12 @@ export class ClusterLimits {
 
   /** Takes one of `key`'s `cap` sockets in the whole cluster; false when all are open. */
   async takeSocket(key: string, cap: number): Promise<boolean> {
-    const taken = await this.redis.eval(TAKE_SOCKET, 2, this.leases, this.sockets, key, String(cap), String(this.now()), this.instanceId, 'limits:sockets:');
+    const taken = await TAKE_SOCKET.run(this.redis, [this.leases, this.sockets], [key, String(cap), String(this.now()), this.instanceId, 'limits:sockets:']);
     return Number(taken) === 1;
   }
 
   async releaseSocket(key: string): Promise<void> {
-    await this.redis.eval(RELEASE_SOCKET, 1, this.sockets, key);
+    await RELEASE_SOCKET.run(this.redis, [this.sockets], [key]);
   }
 
   /** At a clean stop: this instance's sockets stop counting at once, not when its lease ends. */
