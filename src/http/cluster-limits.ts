@@ -38,19 +38,32 @@ class Script {
   }
 }
 
+/** One check per key, in order (a key may come twice); ARGV: emission, burst, cost per key. One wait (ms) or -1 per key. */
 const RATE = new Script(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local emission = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local after = tat + emission * cost
-local wait = after - emission * burst - now
-if wait > 0 then return wait end
-redis.call('SET', KEYS[1], after, 'PX', math.ceil(after - now) + 1)
-return -1`);
+local waits = {}
+for i, key in ipairs(KEYS) do
+  local emission = tonumber(ARGV[3 * i - 2])
+  local burst = tonumber(ARGV[3 * i - 1])
+  local cost = tonumber(ARGV[3 * i])
+  local tat = tonumber(redis.call('GET', key) or now)
+  if tat < now then tat = now end
+  local after = tat + emission * cost
+  local wait = after - emission * burst - now
+  if wait > 0 then
+    waits[i] = wait
+  else
+    redis.call('SET', key, after, 'PX', math.ceil(after - now) + 1)
+    waits[i] = -1
+  end
+end
+return waits`);
+
+/** Most rate checks in one script call. */
+const MAX_CHECKS_PER_CALL = 256;
+
+type RateCheck = { key: string; args: [string, string, string]; resolve: (wait: number) => void; reject: (error: unknown) => void };
 
 const FAIL = new Script(`
 local failures = redis.call('INCR', KEYS[1])
@@ -82,6 +95,9 @@ return left`);
 
 export class ClusterLimits {
   private readonly sockets: string;
+  /** Rate checks waiting for the one under way: they go to Redis together, in one script call. */
+  private checks: RateCheck[] = [];
+  private isChecking = false;
 
   constructor(
     private readonly redis: Redis,
@@ -95,8 +111,38 @@ export class ClusterLimits {
 
   /** Takes `cost` from `key`'s bucket of `name`: undefined when allowed, else the seconds to wait. */
   async rate(name: string, key: string | number, ratePerSecond: number, burst: number, cost = 1): Promise<number | undefined> {
-    const wait = Number(await RATE.run(this.redis, [`limits:rate:${name}:${key}`], [String(1000 / ratePerSecond), String(burst), String(cost)]));
+    const wait = await new Promise<number>((resolve, reject) => {
+      this.checks.push({ key: `limits:rate:${name}:${key}`, args: [String(1000 / ratePerSecond), String(burst), String(cost)], resolve, reject });
+      if (!this.isChecking) this.sendChecks();
+    });
     return wait < 0 ? undefined : wait / 1000;
+  }
+
+  /**
+   * Group commit for rate checks: with none under way a check goes at once; those that come
+   * meanwhile go together when it is answered, so under load a play's check is a share of one
+   * Redis command (each check is still atomic, and a key's checks run in arrival order).
+   */
+  private sendChecks(): void {
+    const batch = this.checks.splice(0, MAX_CHECKS_PER_CALL);
+    this.isChecking = true;
+    RATE.run(
+      this.redis,
+      batch.map((check) => check.key),
+      batch.flatMap((check) => check.args),
+    )
+      .then(
+        (waits) => {
+          if (!Array.isArray(waits) || waits.length !== batch.length) throw new Error(`the rate script answered ${String(waits)}`);
+          batch.forEach((check, i) => check.resolve(Number(waits[i])));
+        },
+      )
+      .catch((error: unknown) => batch.forEach((check) => check.reject(error)))
+      .finally(() => {
+        this.isChecking = false;
+        if (this.checks.length > 0) this.sendChecks();
+      })
+      .catch(() => {}); // resolve and reject above never throw
   }
 
   /** Seconds `key` is still locked out for, or undefined. */
