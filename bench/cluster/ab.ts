@@ -10,6 +10,7 @@
  * Run: `bun bench/cluster/ab.ts --rounds=3 --seconds=3 --variant 'name|instances|root|ENV=V,ENV=V' …`
  * (`root` `.` for this checkout, `socket.io` for the Socket.IO peer; ENV part optional).
  */
+import { RedisClient } from "bun";
 import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { loadavg } from "node:os";
@@ -48,6 +49,17 @@ function parse(): { rounds: number; seconds: number; variants: Variant[] } {
 }
 
 const HERE = join(import.meta.dir, "..", "..");
+
+/** Calls per command on the run's Redis so far (INFO commandstats). */
+async function commandStats(): Promise<Map<string, number>> {
+  const client = new RedisClient(await redisUrl());
+  try {
+    const text = String(await client.send("INFO", ["commandstats"]));
+    return new Map([...text.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+  } finally {
+    client.close();
+  }
+}
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function startVariant(variant: Variant, secret: string, accounts: ReturnType<typeof oursAccounts>, databaseUrl: string): Promise<{ servers: ServerProcess[]; userIds: number[]; adminId: number; target: Target }> {
@@ -97,7 +109,13 @@ async function main(): Promise<void> {
           };
           const options = { monitors: profile.play.monitors, concurrency: profile.play.concurrency };
           await runPlays(ctx, { ...options, durationMs: profile.warmupMs });
+          const statsBefore = variant.instances > 1 ? await commandStats() : undefined;
           const { result, cpuSeconds } = await runPlays(ctx, { ...options, durationMs: seconds * 1000 });
+          if (statsBefore) {
+            const after = await commandStats();
+            const perPlay = [...after].map(([command, calls]) => [command, (calls - (statsBefore.get(command) ?? 0)) / result.plays] as const).filter(([, n]) => n >= 0.01);
+            console.log(`  Redis commands per play: ${perPlay.sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n.toFixed(2)}`).join(", ")}`);
+          }
           const figures = {
             plays: result.plays / result.elapsedSeconds,
             cpu: (cpuSeconds * 1e6) / result.plays,
