@@ -5,9 +5,10 @@
  * is written as it exits) and prints the top frames by self time and the time per source file.
  *
  * `--cluster`: the profiled server is one of two instances on one PostgreSQL and one Redis, as
- * in the cluster scenario (scenarios/cluster.ts).
+ * in the cluster scenario (scenarios/cluster.ts). `--postgres`: one instance on PostgreSQL, the
+ * cluster scenario's one-instance reference.
  *
- * Run: `bun bench/profile-server.ts [--seconds=N] [--top=N] [--cluster]`; the .cpuprofile stays in the
+ * Run: `bun bench/profile-server.ts [--seconds=N] [--top=N] [--cluster | --postgres]`; the .cpuprofile stays in the
  * printed directory (open it in Chrome's DevTools or speedscope for the call tree).
  */
 import { randomBytes } from "node:crypto";
@@ -72,13 +73,16 @@ async function main(): Promise<void> {
   const seconds = option("seconds", 5);
   const top = option("top", 25);
   const isCluster = process.argv.includes("--cluster");
+  const onPostgres = isCluster || process.argv.includes("--postgres");
   const secret = randomBytes(32).toString("base64url");
   const dir = mkdtempSync(join(tmpdir(), "bench-profile-"));
   const target = oursTarget(secret);
   const profiling = ["--cpu-prof", `--cpu-prof-dir=${dir}`];
   // --cluster: the profiled instance and a second one on one PostgreSQL and one Redis, as in
   // the cluster scenario (plays on both, each player's socket on the other instance).
-  const env = isCluster ? oursEnv(secret, await sharedPostgresDatabase(), { REDIS_URL: await redisUrl() }) : oursEnv(secret, `sqlite://${join(dir, "bench.sqlite")}`);
+  const env = onPostgres
+    ? oursEnv(secret, await sharedPostgresDatabase(), isCluster ? { REDIS_URL: await redisUrl() } : {})
+    : oursEnv(secret, `sqlite://${join(dir, "bench.sqlite")}`);
   const server = await startOurs(env, "ours (profiled)", profiling);
   const instances = isCluster ? [server, await startOurs(env, "ours #2")] : undefined;
   const agent = spawnAgent("player agent");

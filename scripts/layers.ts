@@ -25,7 +25,7 @@ export const FLOORS: readonly (readonly string[])[] = [
   // 4. Use-cases and routes.
   ['play', 'auth', 'history', 'admin', 'docs', 'observability', 'monitor', 'http', 'fairness-api'],
   // 5. Composition and start-up.
-  ['app', 'server', 'dependency-wait', 'index'],
+  ['app', 'parts', 'server', 'dependency-wait', 'index'],
 ];
 
 /*

@@ -31,7 +31,12 @@ export function buildLedger({ db, rng, hub, metrics, warnings, logger, clock }: 
     committed: (plays, seconds) => metrics.ledgerCommitted(plays, seconds),
     releaseFailed: (error) => warnings.warn('ledger: handing settled plays on failed', { error: String(error) }),
   };
-  const ledger = new Ledger(ledgerStoreFor(db), rng, { concurrency: db.dialect === 'sqlite' ? 1 : 4, publisher: new PlayPublisher(hub.outbound, metrics), report });
+  const ledger = new Ledger(ledgerStoreFor(db), rng, {
+    // One transaction at a time on every engine. On PostgreSQL each one holds the event_order
+    // row lock from its events to its commit, so more in flight only queue on it in smaller
+    // batches (BENCHMARKS.md, "Cluster: issue 18": 4 -> 1 was 0.65x CPU per play, 1.6x plays/s).
+    concurrency: 1,
+    publisher: new PlayPublisher(hub.outbound, metrics), report });
   const purge = setInterval(() => void ledger.purgeExpiredKeys(clock.now()).catch((error) => logger.warn('idempotency purge failed', { error: String(error) })), IDEMPOTENCY_PURGE_INTERVAL_MS);
   purge.unref();
   return {

@@ -53,7 +53,8 @@ export function createCluster(config: Config, instanceId: string = crypto.random
   if (!config.REDIS_URL) return { broker, isShared: false, close: async () => {} };
   // A plain connection (the broker's subscriber cannot run other commands); no offline queue,
   // so /ready and presence fail at once while Redis is away instead of waiting.
-  const client = new Redis(config.REDIS_URL, { ...connectionOptions, enableOfflineQueue: false });
+  // Auto-pipelining: the limit checks of concurrent requests go out in one socket write.
+  const client = new Redis(config.REDIS_URL, { ...connectionOptions, enableOfflineQueue: false, enableAutoPipelining: true });
   client.on('error', () => {}); // reported through the broker's hooks and /ready
   const settings = clusterSettings(config);
   const limits = new ClusterLimits(client, instanceId);

@@ -77,10 +77,13 @@ export class PlayTransaction {
     // Positions last, right before the rows: the lock they take on PostgreSQL is held to the
     // commit, as briefly as can be. In batch order, so each user's ascend with their seq.
     const first = settling.length > 0 ? yield* tx.takePositions(settling.length) : 0;
+    // The events' time is taken with their positions, not at the batch's start: a batch that
+    // waited for the event_order lock is stamped after the one it waited for (times follow cursors).
+    const stamped = new Date();
     const eventRows: EventRow[] = [];
     const keyRows: KeyRow[] = [];
     for (const [i, { at, request, drawn, balance, seq }] of settling.entries()) {
-      const { eventRow, applied } = this.settle(request, drawn, balance, seq, now, first + i);
+      const { eventRow, applied } = this.settle(request, drawn, balance, seq, stamped, first + i);
       eventRows.push(eventRow);
       const { idempotency } = request;
       if (idempotency) keyRows.push({ user_id: request.userId, key: idempotency.key, request_hash: idempotency.requestHash, status: 200, response: applied.texts.response, created_at: now.getTime() });
