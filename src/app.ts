@@ -8,7 +8,7 @@ import { Elysia } from 'elysia';
 import { adminController } from './admin';
 import { authController } from './auth';
 import { RefreshTokenStore } from './auth/refresh-tokens';
-import { blockedUserIds, isBlocked } from './auth/users';
+import { blockedUserIds } from './auth/users';
 import { AuthService } from './auth/service';
 import { createTokenService } from './auth/tokens';
 import { systemClock, type Clock } from './clock';
@@ -37,6 +37,7 @@ import { requestObserver } from './observability/requests';
 import { realtimeController } from './realtime';
 import { MemoryBroker, type Broker } from './realtime/broker';
 import { BalanceReader } from './realtime/balance-reader';
+import { blockedCheck } from './realtime/account-status';
 import { ClusterControl } from './realtime/control';
 import { EventHistory } from './realtime/event-reader';
 import { Hub } from './realtime/hub';
@@ -117,7 +118,7 @@ export function createApp(deps: AppDeps) {
   const playLimiter = new SharedRateLimiter('play', config.PLAY_RATE_PER_SECOND, config.PLAY_BURST, clock, shared);
 
   const history = new EventHistory(db.sql);
-  const balances = new BalanceReader(db.sql);
+  const balances = new BalanceReader(db.sql, db.sqlite);
   // During a broker outage every play's publish fails: one line per kind of failure every
   // 10 s (with how many were folded into it), the metric counts each one.
   const hubWarnings = throttledWarnings(logger, clock, 10_000);
@@ -268,7 +269,7 @@ export function createApp(deps: AppDeps) {
         policy: { allowQueryToken: config.ALLOW_QUERY_TOKEN, allowedOrigins: config.ALLOWED_ORIGINS, publicOrigin: config.PUBLIC_URL && new URL(config.PUBLIC_URL).origin },
         resumeMaxEvents: config.RESUME_MAX_EVENTS,
         resumeBudget,
-        isBlocked: (userId) => isBlocked(db.sql, userId),
+        isBlocked: blockedCheck(db),
       }),
     );
 

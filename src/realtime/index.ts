@@ -25,7 +25,8 @@ import { checkFilter, filterFromQuery, MONITOR_PRESENCE_TOPIC, MONITOR_TOPIC, pa
 import { parseCursor, resumeMonitor } from './monitor-resume';
 import type { SocketRegistry } from './registry';
 import type { BalanceReader } from './balance-reader';
-import { resume, type ResumeOutcome } from './resume';
+import type { BlockedCheck } from './account-status';
+import { resume, startFresh, type ResumeOutcome } from './resume';
 import type { Session, Socket, SocketHandlers } from './session';
 import type { ResumeBudget } from './resume-budget';
 import type { SocketOpenRate } from './socket-open-rate';
@@ -51,8 +52,8 @@ export type RealtimeDeps = {
   /** The message budget for the whole cluster (with Redis); the per-instance one applies first. */
   clusterBudget?: { take(userId: number): Promise<number | undefined> };
   resumeBudget: ResumeBudget;
-  /** Whether an admin blocked the account (its upgrade is refused 403 `account_blocked`). */
-  isBlocked?: (userId: number) => Promise<boolean>;
+  /** Whether an admin blocked the account (its upgrade is refused 403 `account_blocked`); synchronous where the database allows. */
+  isBlocked?: BlockedCheck;
 };
 
 export function realtimeController(deps: RealtimeDeps) {
@@ -151,6 +152,12 @@ export function realtimeController(deps: RealtimeDeps) {
       session.unfollow = hub.follow(session.userId).release;
       hub.presence.connect(session.userId);
       if (!registry.send(ws, messages.wsAck(session.userId, registry.expiresIn(ws)))) return;
+      // A fresh socket on a SQLite file starts in this one synchronous step, no promise kept.
+      const now = session.since === undefined ? startFresh(resumeDeps, ws) : undefined;
+      if (now !== undefined) {
+        started(ws, now);
+        return;
+      }
       resume(resumeDeps, ws, session.since).then(
         (outcome) => started(ws, outcome),
         (error) => resumeFailed(ws, error),
@@ -202,7 +209,8 @@ export function realtimeController(deps: RealtimeDeps) {
         if (kind === 'monitor' && claims.role !== 'admin') return status(403, errorBody('forbidden', 'the monitor is for admins only'));
         // The token outlives a block; the database says. While it cannot, the socket opens (plays
         // are refused by the ledger anyway) and the blocked-account sweep closes it later.
-        if (await deps.isBlocked?.(claims.userId).catch(() => false)) return status(403, errorBody('account_blocked', 'this account is blocked'));
+        const blocked = deps.isBlocked?.(claims.userId);
+        if (blocked === true || (blocked instanceof Promise && (await blocked.catch(() => false)))) return status(403, errorBody('account_blocked', 'this account is blocked'));
         const filter = kind === 'monitor' ? filterFromQuery(query) : undefined;
         if (filter && 'error' in filter) return status(400, errorBody('invalid_filter', filter.error));
         const userWait = await openRate.takeUser(claims.userId);
