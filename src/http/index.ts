@@ -104,14 +104,14 @@ export type HttpErrorOptions = {
 
 export const httpErrors = (options: HttpErrorOptions) =>
   new Elysia({ name: 'http-errors' })
-    .onRequest((context) => {
-      const { request } = context;
+    // Destructured, and only the request handed on: see src/observability/requests.ts.
+    .onRequest(({ request }) => {
       // Refuse a declared oversize body before anything reads it; a chunked one is stopped by
       // the bounded parser below.
       const length = Number(request.headers.get('content-length') ?? 0);
       if (length > options.maxBodyBytes) {
         const { status, code, message, headers } = payloadTooLarge(options.maxBodyBytes);
-        options.onAnsweredEarly?.(context, status);
+        options.onAnsweredEarly?.({ request }, status);
         return errorResponse(status, code, message, headers);
       }
     })

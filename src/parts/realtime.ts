@@ -3,7 +3,8 @@
  * report for what goes wrong), the cluster's control messages, the socket registry, the socket
  * limits, and the controller of the two socket routes built from them.
  */
-import { blockedUserIds, isBlocked } from '../auth/users';
+import { blockedUserIds } from '../auth/users';
+import { blockedCheck } from '../realtime/account-status';
 import type { TokenService } from '../access-tokens';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
@@ -62,7 +63,7 @@ function deliveryReport(metrics: Metrics, warnings: Pick<Logger, 'warn'>): Deliv
 
 export function buildRealtime({ config, db, clock, logger, metrics, shared, ...deps }: RealtimePartDeps) {
   const history = new EventHistory(db.sql);
-  const balances = new BalanceReader(db.sql);
+  const balances = new BalanceReader(db.sql, db.sqlite);
   const warnings = throttledWarnings(logger, clock, 10_000);
   const registry = new SocketRegistry(config.WS_SLOW_BYTES, clock, metrics);
   const broker = deps.broker ?? new MemoryBroker();
@@ -102,7 +103,7 @@ export function buildRealtime({ config, db, clock, logger, metrics, shared, ...d
         ...sockets,
         policy: { allowQueryToken: config.ALLOW_QUERY_TOKEN, allowedOrigins: config.ALLOWED_ORIGINS, publicOrigin: config.PUBLIC_URL && new URL(config.PUBLIC_URL).origin },
         resumeMaxEvents: config.RESUME_MAX_EVENTS,
-        isBlocked: (userId) => isBlocked(db.sql, userId),
+        isBlocked: blockedCheck(db),
       }),
     /** Stops the registry's sweep, the limiters, the control timers and the hub. */
     async close(): Promise<void> {

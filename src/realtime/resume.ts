@@ -4,7 +4,7 @@
  * never replayed; then hand over to live delivery with none missing, none repeated, and no
  * balance_update older than the balance sent.
  */
-import type { BalanceReader, CurrentBalance } from './balance-reader';
+import { NOT_NOW, type BalanceReader, type CurrentBalance } from './balance-reader';
 import { WsErrorCode } from '../../client/protocol/close-codes';
 import { balanceUpdateSeq, gameEventHead, messages, parseEventId } from './events';
 import type { EventHistory } from './event-reader';
@@ -46,22 +46,15 @@ type Replayed = { lastSent: number } | 'closed' | 'over_budget';
  * The balance is read after the replay, so it is never older than the last event replayed.
  */
 export async function resume(deps: ResumeDeps, ws: Socket, since: string | undefined): Promise<ResumeOutcome> {
-  const { hub, balances, registry } = deps;
+  const { hub, balances } = deps;
   const session = ws.data.session;
-  const topic = userTopic(session.userId);
   const pending: string[] = [];
   let relay: (message: string) => void = (message) => pending.push(message);
   session.stopWatching = hub.watch(session.userId, (message) => relay(message));
   let isRelaying = false;
-  const goLive = () => {
-    session.stopWatching?.();
-    session.stopWatching = undefined;
-    if (session.isOpen) ws.subscribe(topic);
-  };
   try {
     const replayed = since === undefined ? { lastSent: 0 } : await replay(deps, ws, since);
     if (replayed === 'closed' || replayed === 'over_budget') return replayed;
-    let { lastSent } = replayed;
     let balance: CurrentBalance | undefined;
     let outcome: ResumeOutcome = 'live';
     try {
@@ -71,28 +64,12 @@ export async function resume(deps: ResumeDeps, ws: Socket, since: string | undef
       outcome = { balanceError: error };
     }
     if (!session.isOpen) return 'closed';
-    const balanceSeq = balance?.seq ?? 0;
-    if (balance && !registry.send(ws, balance.message)) return 'closed';
-    const newestRead = Math.max(lastSent, balanceSeq);
-    let isCaughtUp = newestRead === 0;
-    relay = (message) => {
-      const head = gameEventHead(message);
-      if (head) {
-        if (head.seq >= newestRead && !isCaughtUp) {
-          isCaughtUp = true;
-          queueMicrotask(goLive);
-        }
-        if (head.seq <= lastSent) return;
-        lastSent = head.seq;
-      } else if ((balanceUpdateSeq(message) ?? Infinity) <= balanceSeq) {
-        return; // the balance sent already includes it
-      }
-      registry.send(ws, message);
-    };
+    const handed = handOver(deps, ws, replayed.lastSent, balance);
+    if (handed === 'closed') return handed;
+    relay = handed.relay;
     isRelaying = true;
     for (const message of pending) relay(message);
-    // Nothing read from the database to wait for (a fresh socket of a user who never played).
-    if (isCaughtUp) goLive();
+    if (handed.isCaughtUp()) goLive(ws);
     return outcome;
   } finally {
     if (!isRelaying) {
@@ -100,6 +77,62 @@ export async function resume(deps: ResumeDeps, ws: Socket, since: string | undef
       session.stopWatching = undefined;
     }
   }
+}
+
+/**
+ * A fresh socket (no `since`) whose balance can be read synchronously (a SQLite file): the
+ * same start as resume(), in one synchronous step and without a promise. Nothing can be
+ * delivered between the read and the hand-over, so the hub's messages are watched only when
+ * live delivery has yet to reach the play read. Undefined when the read cannot be made now:
+ * resume() then runs.
+ */
+export function startFresh(deps: ResumeDeps, ws: Socket): ResumeOutcome | undefined {
+  const balance = deps.balances.currentNow(ws.data.session.userId);
+  if (balance === NOT_NOW) return undefined;
+  const handed = handOver(deps, ws, 0, balance);
+  if (handed === 'closed') return handed;
+  if (handed.isCaughtUp()) goLive(ws);
+  else ws.data.session.stopWatching = deps.hub.watch(ws.data.session.userId, handed.relay);
+  return 'live';
+}
+
+/** Stops relaying and subscribes the socket to its user's topic, in one synchronous step. */
+function goLive(ws: Socket): void {
+  const session = ws.data.session;
+  session.stopWatching?.();
+  session.stopWatching = undefined;
+  if (session.isOpen) ws.subscribe(userTopic(session.userId));
+}
+
+/**
+ * Sends the balance read (if any), and the relay that hands the hub's messages to the socket
+ * until live delivery reaches the newest event read from the database (replayed, or included
+ * in the balance), dropping repeats and balance_updates the balance already includes; then it
+ * subscribes the socket. `isCaughtUp()`: live delivery has reached what was read (at once when
+ * nothing was read, as for a fresh socket of a user who never played): go live now. 'closed' when the send overflowed.
+ */
+function handOver(deps: ResumeDeps, ws: Socket, replayedThrough: number, balance: CurrentBalance | undefined): { relay: (message: string) => void; isCaughtUp: () => boolean } | 'closed' {
+  const { registry } = deps;
+  const balanceSeq = balance?.seq ?? 0;
+  if (balance && !registry.send(ws, balance.message)) return 'closed';
+  const newestRead = Math.max(replayedThrough, balanceSeq);
+  let lastSent = replayedThrough;
+  let isCaughtUp = newestRead === 0;
+  const relay = (message: string) => {
+    const head = gameEventHead(message);
+    if (head) {
+      if (head.seq >= newestRead && !isCaughtUp) {
+        isCaughtUp = true;
+        queueMicrotask(() => goLive(ws));
+      }
+      if (head.seq <= lastSent) return;
+      lastSent = head.seq;
+    } else if ((balanceUpdateSeq(message) ?? Infinity) <= balanceSeq) {
+      return; // the balance sent already includes it
+    }
+    registry.send(ws, message);
+  };
+  return { relay, isCaughtUp: () => isCaughtUp };
 }
 
 /**

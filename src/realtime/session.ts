@@ -18,10 +18,14 @@ export type Session = {
   feed?: { topic: string; release: () => void };
   /** Set while a resuming socket (or monitor) reads history and catches up: stops the hub relaying to it. */
   stopWatching?: () => void;
-  /** Lets go of the hub's interest this socket holds (its user's topic, or the monitors' feed). */
+  /** Monitors: lets go of the hub's interest in the monitors' feed (a user's topic is held per user, index.ts). */
   unfollow?: () => void;
-  /** Gives back the socket's place under the per-user and per-address caps. */
-  release: () => void;
+  /** The client's address, whose per-address cap the socket holds a place under. */
+  address: string;
+  /** Gives back the socket's place under the cluster's caps (shared, not one closure per socket). */
+  releaseInCluster: () => void;
+  /** The places under the caps were given back (index.ts, releasePlace). */
+  isReleased: boolean;
   isOpen: boolean;
 };
 
