@@ -4,7 +4,6 @@
  * upgrade makes no `Bun.SQL` query per socket; elsewhere, or if that read fails, through
  * `Bun.SQL` as before.
  */
-import { isBlocked } from '../auth/users';
 import type { Database } from '../storage';
 
 export type BlockedCheck = (userId: number) => boolean | Promise<boolean>;
@@ -19,6 +18,12 @@ export function blockedCheck(db: Database): BlockedCheck {
         // The asynchronous read below tries again, with a busy timeout.
       }
     }
-    return isBlocked(db.sql, userId);
+    return readBlocked(db, userId);
   };
+}
+
+/** The same read through `Bun.SQL` (PostgreSQL, or a SQLite read that failed). Realtime sits below auth, so it reads the column itself. */
+async function readBlocked(db: Database, userId: number): Promise<boolean> {
+  const [row] = await db.sql`SELECT status FROM users WHERE id = ${userId}`;
+  return row?.status === 'blocked';
 }
