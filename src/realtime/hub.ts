@@ -163,8 +163,13 @@ export class Hub implements BrokerHandler {
   }
 
   /** A user socket opened here (inbound.ts): their topic is taken while any of their sockets is here. */
-  follow(userId: number): Following {
-    return this.inbound.follow(userId);
+  follow(userId: number): void {
+    this.inbound.follow(userId);
+  }
+
+  /** A user socket closed here: pairs with one `follow`. */
+  unfollow(userId: number): void {
+    this.inbound.unfollow(userId);
   }
 
   /** A monitor opened here (inbound.ts): every user's events and presence are taken while one is here. */

@@ -15,7 +15,7 @@ import type { LocalDelivery } from './local-delivery';
 import type { PresenceTracker } from './presence/online-users';
 import type { Sequencer } from './sequencer';
 
-/** What a socket holds on the hub's interest; let go when the socket closes. */
+/** What a monitor holds on the hub's interest in the feed; let go when the monitor closes. */
 export type Following = { release(): void; ready?: Promise<void> };
 
 export type InboundParts = {
@@ -63,19 +63,19 @@ export class Inbound {
   }
 
   /**
-   * A user socket opened here: the user's topic is taken while any of their sockets is here,
-   * and what was committed while it was being taken is read from the database.
+   * A user socket opened here: the user's topic is taken while any of their sockets is here
+   * (interest.ts counts them), and what was committed while it was being taken is read from
+   * the database. Each socket's `unfollow` pairs with one `follow`: nothing is kept per socket.
    */
-  follow(userId: number): Following {
+  follow(userId: number): void {
     const began = this.parts.interest.follow(userId);
-    if (began) {
-      const { catchUpSince } = began;
-      began.subscribed.then(() => (catchUpSince === undefined ? undefined : this.catchUpUser(userId, catchUpSince))).catch((error) => this.parts.report.failed('subscribe', error));
-    }
-    return { release: once(() => this.unfollow(userId)) };
+    if (!began) return;
+    const { catchUpSince } = began;
+    began.subscribed.then(() => (catchUpSince === undefined ? undefined : this.catchUpUser(userId, catchUpSince))).catch((error) => this.parts.report.failed('subscribe', error));
   }
 
-  private unfollow(userId: number): void {
+  /** A user socket closed here (once per `follow`). */
+  unfollow(userId: number): void {
     const ended = this.parts.interest.unfollow(userId);
     if (!ended) return;
     if (ended.unwanted) this.parts.sequencer.forget(userId);

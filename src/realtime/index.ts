@@ -103,26 +103,6 @@ export function realtimeController(deps: RealtimeDeps) {
     },
   });
 
-  /**
-   * The hub's interest in each user with a socket here, taken once per user rather than once
-   * per socket (the hub counts them too): a user's thousand sockets keep one release, not a
-   * thousand closures.
-   */
-  const followed = new Map<number, { sockets: number; release: () => void }>();
-  function followUser(userId: number): void {
-    const entry = followed.get(userId);
-    if (entry) entry.sockets += 1;
-    else followed.set(userId, { sockets: 1, release: hub.follow(userId).release });
-  }
-  function unfollowUser(userId: number): void {
-    const entry = followed.get(userId);
-    if (!entry) return;
-    entry.sockets -= 1;
-    if (entry.sockets > 0) return;
-    followed.delete(userId);
-    entry.release();
-  }
-
   function opened(ws: Socket): void {
     const { kind, userId } = ws.data.session;
     registry.add(ws);
@@ -138,7 +118,7 @@ export function realtimeController(deps: RealtimeDeps) {
     session.stopWatching?.();
     session.feed?.release();
     session.unfollow?.();
-    if (session.kind === 'user') unfollowUser(session.userId);
+    if (session.kind === 'user') hub.unfollow(session.userId);
     registry.remove(ws);
     releasePlace(quota, session);
     if (session.kind === 'user') hub.presence.disconnect(session.userId);
@@ -170,7 +150,7 @@ export function realtimeController(deps: RealtimeDeps) {
     open(ws) {
       const session = ws.data.session;
       opened(ws);
-      followUser(session.userId);
+      hub.follow(session.userId);
       hub.presence.connect(session.userId);
       if (!registry.send(ws, messages.wsAck(session.userId, registry.expiresIn(ws)))) return;
       // A fresh socket on a SQLite file starts in this one synchronous step, no promise kept.

@@ -18,7 +18,7 @@ export type Session = {
   feed?: { topic: string; release: () => void };
   /** Set while a resuming socket (or monitor) reads history and catches up: stops the hub relaying to it. */
   stopWatching?: () => void;
-  /** Monitors: lets go of the hub's interest in the monitors' feed (a user's topic is held per user, index.ts). */
+  /** Monitors: lets go of the hub's interest in the monitors' feed (a user socket gives its user's topic back with hub.unfollow). */
   unfollow?: () => void;
   /** The client's address, whose per-address cap the socket holds a place under. */
   address: string;

@@ -63,7 +63,7 @@ describe('a user topic being taken', () => {
     const hub = hubOn(broker, stored);
     const sent: string[] = [];
     await hub.start({ publish: (topic, message) => sent.push(`${topic} ${JSON.parse(message).event_id}`) });
-    const following = hub.follow(1);
+    hub.follow(1);
     await Bun.sleep(2);
     // Committed on another instance while SUBSCRIBE is on its way: its publish reaches nobody here.
     stored.push({ seq: 2, payload: gameEvent(1, 2), at: Date.now() });
@@ -75,7 +75,7 @@ describe('a user topic being taken', () => {
     expect(sent).toEqual(['user:1 1-2']); // no monitor here: the monitors' topics get nothing
     broker.fromElsewhere('user:1', gameEvent(1, 3));
     expect(sent.slice(1)).toEqual(['user:1 1-3']);
-    following.release();
+    hub.unfollow(1);
     await hub.stop();
   });
 
@@ -85,23 +85,23 @@ describe('a user topic being taken', () => {
     const hub = hubOn(broker, stored);
     const sent: string[] = [];
     await hub.start({ publish: (topic, message) => sent.push(`${topic} ${JSON.parse(message).event_id}`) });
-    const first = hub.follow(1);
+    hub.follow(1);
     broker.pending.shift()!();
     await Bun.sleep(5);
     stored.push({ seq: 1, payload: gameEvent(1, 1), at: Date.now() });
     broker.fromElsewhere('user:1', gameEvent(1, 1));
-    first.release();
+    hub.unfollow(1);
     // Played elsewhere while nobody here follows the user.
     for (const seq of [2, 3]) stored.push({ seq, payload: gameEvent(1, seq), at: Date.now() });
     await Bun.sleep(2);
-    const second = hub.follow(1);
+    hub.follow(1);
     broker.pending.shift()!();
     await Bun.sleep(5);
     stored.push({ seq: 4, payload: gameEvent(1, 4), at: Date.now() + 1 });
     broker.fromElsewhere('user:1', gameEvent(1, 4));
     await Bun.sleep(10);
     expect(sent.filter((line) => line.startsWith('user:1'))).toEqual(['user:1 1-1', 'user:1 1-4']);
-    second.release();
+    hub.unfollow(1);
     await hub.stop();
   });
 });
