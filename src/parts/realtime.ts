@@ -3,7 +3,7 @@
  * report for what goes wrong), the cluster's control messages, the socket registry, the socket
  * limits, and the controller of the two socket routes built from them.
  */
-import { blockedUserIds } from '../auth/users';
+import { blockedUserIds, isBlocked } from '../auth/users';
 import { blockedCheck } from '../realtime/account-status';
 import type { TokenService } from '../access-tokens';
 import type { Clock } from '../clock';
@@ -103,7 +103,7 @@ export function buildRealtime({ config, db, clock, logger, metrics, shared, ...d
         ...sockets,
         policy: { allowQueryToken: config.ALLOW_QUERY_TOKEN, allowedOrigins: config.ALLOWED_ORIGINS, publicOrigin: config.PUBLIC_URL && new URL(config.PUBLIC_URL).origin },
         resumeMaxEvents: config.RESUME_MAX_EVENTS,
-        isBlocked: blockedCheck(db),
+        isBlocked: blockedCheck(db, (userId) => isBlocked(db.sql, userId)),
       }),
     /** Stops the registry's sweep, the limiters, the control timers and the hub. */
     async close(): Promise<void> {

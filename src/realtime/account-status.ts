@@ -8,7 +8,8 @@ import type { Database } from '../storage';
 
 export type BlockedCheck = (userId: number) => boolean | Promise<boolean>;
 
-export function blockedCheck(db: Database): BlockedCheck {
+/** `readBlocked`: the asynchronous read through `Bun.SQL` (auth/users.ts `isBlocked`), for PostgreSQL or a SQLite read that failed. */
+export function blockedCheck(db: Database, readBlocked: (userId: number) => Promise<boolean>): BlockedCheck {
   const statement = db.sqlite?.query<{ status: string }, [number]>('SELECT status FROM users WHERE id = ?1');
   return (userId) => {
     if (statement) {
@@ -18,12 +19,7 @@ export function blockedCheck(db: Database): BlockedCheck {
         // The asynchronous read below tries again, with a busy timeout.
       }
     }
-    return readBlocked(db, userId);
+    return readBlocked(userId);
   };
 }
 
-/** The same read through `Bun.SQL` (PostgreSQL, or a SQLite read that failed). Realtime sits below auth, so it reads the column itself. */
-async function readBlocked(db: Database, userId: number): Promise<boolean> {
-  const [row] = await db.sql`SELECT status FROM users WHERE id = ${userId}`;
-  return row?.status === 'blocked';
-}

@@ -4,7 +4,7 @@
  * Bun.SQL reads they replace, and the Bun.SQL read again when the synchronous one cannot be made.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'bun:test';
-import { insertUser } from '../../src/auth/users';
+import { insertUser, isBlocked as readBlocked } from '../../src/auth/users';
 import { blockedCheck } from '../../src/realtime/account-status';
 import { BalanceReader, NOT_NOW } from '../../src/realtime/balance-reader';
 import { openDatabase, type Database } from '../../src/storage';
@@ -32,7 +32,7 @@ describe('socket reads on a SQLite file', () => {
   it('answers the blocked check synchronously, as the database holds it', async () => {
     const [active, blocked] = [await user('active1'), await user('blocked1')];
     await db.sql`UPDATE users SET status = 'blocked' WHERE id = ${blocked}`;
-    const isBlocked = blockedCheck(db);
+    const isBlocked = blockedCheck(db, (userId) => readBlocked(db.sql, userId));
     expect(isBlocked(active)).toBe(false);
     expect(isBlocked(blocked)).toBe(true);
     expect(isBlocked(999_999)).toBe(false);
@@ -53,7 +53,7 @@ describe('socket reads on a SQLite file', () => {
   it('falls back to Bun.SQL when the bun:sqlite connection cannot read', async () => {
     const id = await user('blocked2');
     await db.sql`UPDATE users SET status = 'blocked' WHERE id = ${id}`;
-    const isBlocked = blockedCheck(db);
+    const isBlocked = blockedCheck(db, (userId) => readBlocked(db.sql, userId));
     const balances = new BalanceReader(db.sql, db.sqlite);
     db.sqlite!.close();
     expect(balances.currentNow(id)).toBe(NOT_NOW);
