@@ -63,7 +63,8 @@ export class LocalDelivery {
    */
   userEvent(userId: number, message: string): void {
     this.toUser(userId, message);
-    if (cursorOf(message) === undefined && this.interest.hasFeed) this.feedEvent(message);
+    // The cheap test first: without a monitor here no event's cursor needs reading.
+    if (this.interest.hasFeed && cursorOf(message) === undefined) this.feedEvent(message);
   }
 
   /** A game_event in the feed's order: recent events, resuming monitors, the monitors' topics. */

@@ -7,16 +7,11 @@
 import type { BrokerHandler, InboundKind, PresenceChange } from './broker/broker';
 import { CONTROL_TOPIC, PRESENCE_TOPIC, userOfTopic } from './topics';
 
-/** What `topic` carries, or undefined for a topic this version does not know. */
-function kindOf(topic: string): InboundKind | undefined {
-  if (userOfTopic(topic) !== undefined) return 'user';
-  if (topic === PRESENCE_TOPIC) return 'presence';
-  return topic === CONTROL_TOPIC ? 'control' : undefined;
-}
-
 /** Hands `message` on `topic` to the handler's method for it (this instance's own publishes too). */
 export function dispatch(handler: BrokerHandler, topic: string, message: string): void {
-  if (!handOn(handler, topic, message)) handler.onDropped?.('unknown_topic');
+  const userId = userOfTopic(topic);
+  if (kindOf(topic, userId) === undefined) handler.onDropped?.('unknown_topic');
+  else handOn(handler, topic, userId, message);
 }
 
 /**
@@ -25,27 +20,32 @@ export function dispatch(handler: BrokerHandler, topic: string, message: string)
  * exception on the next tick, which ends the process): a throw is a malformed message.
  */
 export function dispatchReceived(handler: BrokerHandler, topic: string, message: string): void {
-  const kind = kindOf(topic);
+  const userId = userOfTopic(topic);
+  const kind = kindOf(topic, userId);
   if (kind === undefined) {
     handler.onDropped?.('unknown_topic');
     return;
   }
   handler.onReceived?.(kind);
   try {
-    handOn(handler, topic, message);
+    handOn(handler, topic, userId, message);
   } catch (error) {
     handler.onDropped?.('malformed', error);
   }
 }
 
-/** False for a topic this version does not know (nothing handed on). */
-function handOn(handler: BrokerHandler, topic: string, message: string): boolean {
-  const userId = userOfTopic(topic);
+/** What `topic` carries (its user, read once by the caller), or undefined for a topic this version does not know. */
+function kindOf(topic: string, userId: number | undefined): InboundKind | undefined {
+  if (userId !== undefined) return 'user';
+  if (topic === PRESENCE_TOPIC) return 'presence';
+  return topic === CONTROL_TOPIC ? 'control' : undefined;
+}
+
+/** Hands on a message of a known topic (kindOf) to the handler's method for it. */
+function handOn(handler: BrokerHandler, topic: string, userId: number | undefined, message: string): void {
   if (userId !== undefined) handler.onPublication(userId, message.includes('\n') ? message.split('\n') : [message]);
   else if (topic === PRESENCE_TOPIC) handOnPresence(handler, message);
-  else if (topic === CONTROL_TOPIC) handler.onControl(message);
-  else return false;
-  return true;
+  else handler.onControl(message);
 }
 
 function handOnPresence(handler: BrokerHandler, message: string): void {
