@@ -36,7 +36,9 @@ export function buildLedger({ db, rng, hub, metrics, warnings, logger, clock }: 
     // row lock from its events to its commit, so more in flight only queue on it in smaller
     // batches (BENCHMARKS.md, "Cluster: issue 18": 4 -> 1 was 0.65x CPU per play, 1.6x plays/s).
     concurrency: 1,
-    publisher: new PlayPublisher(hub.outbound, metrics), report });
+    publisher: new PlayPublisher(hub.outbound, metrics),
+    report,
+  });
   const purge = setInterval(() => void ledger.purgeExpiredKeys(clock.now()).catch((error) => logger.warn('idempotency purge failed', { error: String(error) })), IDEMPOTENCY_PURGE_INTERVAL_MS);
   purge.unref();
   return {

@@ -155,7 +155,7 @@ export class Hub implements BrokerHandler {
 
   /** Refills the recent events (serialized game_events, oldest first), e.g. from the database. */
   seedRecent(events: readonly string[]): void {
-    for (const event of events) this.local.recent.push(event);
+    this.local.seedRecent(events);
   }
 
   publishToUser(userId: number, message: string): void {

@@ -128,7 +128,7 @@ export class Inbound {
     const { history, feed, local, presence } = this.parts;
     if (history) {
       feed.startAt(await history.latestCursor());
-      for (const event of await history.recent(local.recent.capacity)) local.recent.push(event);
+      local.seedRecent(await history.recent(local.recent.capacity));
     }
     await presence.refresh();
   }

@@ -51,6 +51,11 @@ export class LocalDelivery {
     return this.interest.hasFeed;
   }
 
+  /** Refills the recent events (serialized game_events, oldest first) from the database. */
+  seedRecent(events: readonly string[]): void {
+    for (const event of events) this.recent.push(event);
+  }
+
   /** A message for the user's sockets that is no game_event (a balance_update). */
   toUser(userId: number, message: string): void {
     this.notifyWatchers(userId, message);
